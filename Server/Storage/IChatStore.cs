@@ -1,0 +1,21 @@
+namespace Chat.Server.Storage;
+
+/// <summary>
+/// The whole persistent state of the chat service, split by feature. Two implementations exist
+/// (SQLite, the embedded default, and MySQL/MariaDB) and both pass the same contract tests.
+/// Every method either completes or throws <see cref="StorageUnavailableException"/> when the
+/// database cannot be reached; callers map that to a retryable error code.
+/// </summary>
+public interface IChatStore : IAsyncDisposable
+{
+    /// <summary>Creates the schema when it is missing. Safe to call on every start.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    IAccountStore Accounts { get; }
+
+    IFriendStore Friends { get; }
+
+    IMessageStore Messages { get; }
+
+    IGroupStore Groups { get; }
+}

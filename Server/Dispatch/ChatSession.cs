@@ -1,0 +1,52 @@
+using Chat.Protocol;
+using Chat.Server.Transport;
+
+namespace Chat.Server.Dispatch;
+
+/// <summary>The protocol state of one connection: who is signed in on it, in which language, on which device.</summary>
+public sealed class ChatSession
+{
+    public ChatSession(ChatConnection connection)
+    {
+        Connection = connection;
+    }
+
+    public ChatConnection Connection { get; }
+
+    /// <summary>0 until a sign-in succeeds.</summary>
+    public long UserId { get; private set; }
+
+    public string Username { get; private set; } = string.Empty;
+
+    public string Language { get; set; } = "zh-CN";
+
+    public string Device { get; private set; } = string.Empty;
+
+    /// <summary>Hash of the token this connection signed in with (sign-out revokes it).</summary>
+    public string? TokenHash { get; private set; }
+
+    public bool IsSignedIn => UserId != 0;
+
+    public void SignIn(long userId, string username, string device, string tokenHash)
+    {
+        UserId = userId;
+        Username = username;
+        Device = device;
+        TokenHash = tokenHash;
+    }
+
+    public void SignOut()
+    {
+        UserId = 0;
+        Username = string.Empty;
+        TokenHash = null;
+    }
+
+    public bool Send<T>(uint requestId, T message)
+        where T : IWireMessage<T>
+        => Connection.Send(requestId, message);
+
+    public bool SendOk(uint requestId) => Connection.Send(requestId, new Protocol.Messages.Ok());
+
+    public bool SendError(uint requestId, ErrorCode code) => Connection.SendError(requestId, code, ErrorText.For(code, Language));
+}

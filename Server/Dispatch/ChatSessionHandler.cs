@@ -1,0 +1,149 @@
+using System.Buffers;
+using Chat.Protocol;
+using Chat.Protocol.Messages;
+using Chat.Server.Sessions;
+using Chat.Server.Storage;
+using Chat.Server.Transport;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Server.Dispatch;
+
+/// <summary>
+/// Runs the protocol on one connection: Hello/Welcome first, then frames in order, each dispatched
+/// through the <see cref="RequestRouter"/>. Requests of one connection are served one after another,
+/// which keeps a device's sends in the order it wrote them.
+/// </summary>
+public sealed partial class ChatSessionHandler : IConnectionHandler
+{
+    private readonly RequestRouter _router;
+    private readonly SessionLifecycle _lifecycle;
+    private readonly TransportOptions _options;
+    private readonly ILogger<ChatSessionHandler> _logger;
+    private readonly CancellationToken _stopping;
+    private readonly string _serverName;
+
+    public ChatSessionHandler(RequestRouter router, SessionLifecycle lifecycle, IOptions<TransportOptions> options, IHostApplicationLifetime lifetime, ILogger<ChatSessionHandler> logger)
+    {
+        _router = router;
+        _lifecycle = lifecycle;
+        _options = options.Value;
+        _logger = logger;
+        _stopping = lifetime.ApplicationStopping;
+        _serverName = Environment.MachineName;
+    }
+
+    public async Task OnConnectedAsync(ChatConnection connection)
+    {
+        var session = new ChatSession(connection);
+        var input = connection.Input;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync();
+                var buffer = result.Buffer;
+                var keepGoing = true;
+                try
+                {
+                    while (keepGoing && FrameCodec.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var body))
+                    {
+                        keepGoing = connection.IsHandshaken
+                            ? await HandleFrameAsync(session, header, body)
+                            : Handshake(session, header, body);
+                    }
+                }
+                catch (ProtocolException ex)
+                {
+                    session.SendError(0, ex.Code);
+                    LogProtocolViolation(connection.Id, ex.Code, ex.Message);
+                    keepGoing = false;
+                }
+
+                if (!keepGoing || result.IsCompleted || result.IsCanceled || connection.IsClosed)
+                {
+                    // Examined everything, consumed nothing more: the loop is leaving.
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    break;
+                }
+
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+        finally
+        {
+            await input.CompleteAsync();
+            _lifecycle.End(session);
+        }
+    }
+
+    private bool Handshake(ChatSession session, FrameHeader header, in ReadOnlySequence<byte> body)
+    {
+        if (header.Type != MessageType.Hello)
+        {
+            session.SendError(header.RequestId, ErrorCode.HandshakeRequired);
+            return false;
+        }
+
+        var hello = FrameCodec.Decode<Hello>(body);
+        session.Language = hello.Language.StartsWith("en", StringComparison.OrdinalIgnoreCase) ? "en" : "zh-CN";
+        if (hello.Version != FrameCodec.ProtocolVersion)
+        {
+            session.SendError(header.RequestId, ErrorCode.UnsupportedVersion);
+            return false;
+        }
+
+        session.Connection.IsHandshaken = true;
+        session.Send(header.RequestId, new Welcome(
+            FrameCodec.ProtocolVersion,
+            (uint)_options.MaxFrameSize,
+            (uint)_options.IdleTimeout.TotalSeconds,
+            _serverName));
+        return true;
+    }
+
+    private async ValueTask<bool> HandleFrameAsync(ChatSession session, FrameHeader header, ReadOnlySequence<byte> body)
+    {
+        try
+        {
+            await _router.DispatchAsync(session, header, body, _stopping);
+        }
+        catch (RequestFailedException ex)
+        {
+            session.SendError(header.RequestId, ex.Code);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            LogStorageUnavailable(header.Type, ex);
+            session.SendError(header.RequestId, ErrorCode.StorageUnavailable);
+        }
+        catch (ProtocolException)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            session.SendError(header.RequestId, ErrorCode.ShuttingDown);
+            return false;
+        }
+#pragma warning disable CA1031 // One failing request must not take the connection down; it is logged and answered.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogRequestFailed(header.Type, ex);
+            session.SendError(header.RequestId, ErrorCode.InternalError);
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Connection {ConnectionId} broke the protocol ({Code}): {Detail}")]
+    private partial void LogProtocolViolation(long connectionId, ErrorCode code, string detail);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Storage unavailable while serving {Type}")]
+    private partial void LogStorageUnavailable(MessageType type, Exception exception);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "Request {Type} failed")]
+    private partial void LogRequestFailed(MessageType type, Exception exception);
+}

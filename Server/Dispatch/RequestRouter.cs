@@ -1,0 +1,61 @@
+using System.Buffers;
+using Chat.Protocol;
+
+namespace Chat.Server.Dispatch;
+
+/// <summary>Serves one decoded request. Answer through <paramref name="session"/> with the request id.</summary>
+public delegate ValueTask RequestHandler<in TRequest>(ChatSession session, uint requestId, TRequest request, CancellationToken cancellationToken);
+
+/// <summary>
+/// Maps message types to handlers. Lookup is an array index by type; the body is decoded into the
+/// handler's request type before the handler runs, so a malformed body fails before any work is done.
+/// </summary>
+public sealed class RequestRouter
+{
+    private readonly Route?[] _routes = new Route?[ushort.MaxValue + 1];
+
+    public void Map<TRequest>(RequestHandler<TRequest> handler, bool requiresSignIn = true)
+        where TRequest : IWireMessage<TRequest>
+    {
+        if (_routes[(ushort)TRequest.Type] is not null)
+        {
+            throw new InvalidOperationException($"{TRequest.Type} is mapped twice");
+        }
+
+        _routes[(ushort)TRequest.Type] = new Route<TRequest>(handler, requiresSignIn);
+    }
+
+    /// <summary>Decodes and runs the request; failures the client should hear about become Error frames.</summary>
+    /// <exception cref="ProtocolException">The body is malformed (the caller closes the connection).</exception>
+    public ValueTask DispatchAsync(ChatSession session, FrameHeader header, in ReadOnlySequence<byte> body, CancellationToken cancellationToken)
+    {
+        var route = _routes[(ushort)header.Type];
+        if (route is null)
+        {
+            session.SendError(header.RequestId, ErrorCode.UnknownMessageType);
+            return ValueTask.CompletedTask;
+        }
+
+        if (route.RequiresSignIn && !session.IsSignedIn)
+        {
+            session.SendError(header.RequestId, ErrorCode.NotSignedIn);
+            return ValueTask.CompletedTask;
+        }
+
+        return route.InvokeAsync(session, header.RequestId, body, cancellationToken);
+    }
+
+    private abstract class Route(bool requiresSignIn)
+    {
+        public bool RequiresSignIn { get; } = requiresSignIn;
+
+        public abstract ValueTask InvokeAsync(ChatSession session, uint requestId, in ReadOnlySequence<byte> body, CancellationToken cancellationToken);
+    }
+
+    private sealed class Route<TRequest>(RequestHandler<TRequest> handler, bool requiresSignIn) : Route(requiresSignIn)
+        where TRequest : IWireMessage<TRequest>
+    {
+        public override ValueTask InvokeAsync(ChatSession session, uint requestId, in ReadOnlySequence<byte> body, CancellationToken cancellationToken)
+            => handler(session, requestId, FrameCodec.Decode<TRequest>(body), cancellationToken);
+    }
+}

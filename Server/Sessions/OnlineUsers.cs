@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using Chat.Server.Dispatch;
+
+namespace Chat.Server.Sessions;
+
+/// <summary>
+/// Which signed-in sessions (devices) each user has on this node. Readers get an immutable array
+/// snapshot, so fan-out walks devices without taking a lock; writers swap the array under a per-user lock.
+/// </summary>
+public sealed class OnlineUsers
+{
+    private readonly ConcurrentDictionary<long, ChatSession[]> _byUser = new();
+    private int _sessionCount;
+
+    public int UserCount => _byUser.Count;
+
+    public int SessionCount => Volatile.Read(ref _sessionCount);
+
+    /// <summary>Adds a signed-in session; true when it is the user's first device here.</summary>
+    public bool Add(ChatSession session)
+    {
+        var first = false;
+        _byUser.AddOrUpdate(
+            session.UserId,
+            _ =>
+            {
+                first = true;
+                return [session];
+            },
+            (_, existing) =>
+            {
+                first = false;
+                return [.. existing, session];
+            });
+        Interlocked.Increment(ref _sessionCount);
+        return first;
+    }
+
+    /// <summary>Removes a session; true when it was the user's last device here.</summary>
+    public bool Remove(long userId, ChatSession session)
+    {
+        while (_byUser.TryGetValue(userId, out var existing))
+        {
+            var index = Array.IndexOf(existing, session);
+            if (index < 0)
+            {
+                return false;
+            }
+
+            if (existing.Length == 1)
+            {
+                if (_byUser.TryRemove(new KeyValuePair<long, ChatSession[]>(userId, existing)))
+                {
+                    Interlocked.Decrement(ref _sessionCount);
+                    return true;
+                }
+
+                continue;
+            }
+
+            var remaining = new ChatSession[existing.Length - 1];
+            Array.Copy(existing, 0, remaining, 0, index);
+            Array.Copy(existing, index + 1, remaining, index, existing.Length - index - 1);
+            if (_byUser.TryUpdate(userId, remaining, existing))
+            {
+                Interlocked.Decrement(ref _sessionCount);
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The user's sessions now (empty when offline here).</summary>
+    public ChatSession[] Get(long userId) => _byUser.TryGetValue(userId, out var sessions) ? sessions : [];
+
+    public bool IsOnline(long userId) => _byUser.ContainsKey(userId);
+
+    /// <summary>Writes the same encoded frame to every device of the user, except <paramref name="except"/>.</summary>
+    public int SendToUser(long userId, ReadOnlySpan<byte> frame, ChatSession? except = null)
+    {
+        var sent = 0;
+        foreach (var session in Get(userId))
+        {
+            if (!ReferenceEquals(session, except) && session.Connection.Send(frame))
+            {
+                sent++;
+            }
+        }
+
+        return sent;
+    }
+}

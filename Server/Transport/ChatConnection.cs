@@ -1,0 +1,259 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Chat.Protocol;
+using Chat.Protocol.Messages;
+
+namespace Chat.Server.Transport;
+
+/// <summary>
+/// One TCP connection: a receive loop that fills the input pipe and a send loop that drains the output
+/// pipe into the socket (the Kestrel socket-transport shape). Frames for this client may be written from
+/// any thread through <see cref="Send(ReadOnlySpan{byte})"/> and friends; they are serialized by a lock and
+/// never wait: a client that stops reading is cut off once <see cref="TransportOptions.MaxPendingOutputBytes"/>
+/// are queued, rather than letting the server's memory grow.
+/// </summary>
+public sealed class ChatConnection
+{
+    private static readonly PipeOptions InputOptions = new(
+        pauseWriterThreshold: 256 * 1024,
+        resumeWriterThreshold: 128 * 1024,
+        readerScheduler: PipeScheduler.Inline,
+        writerScheduler: PipeScheduler.Inline,
+        useSynchronizationContext: false);
+
+    private readonly Socket _socket;
+    private readonly SocketSenderPool _senders;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly Lock _writeLock = new();
+    private int _closed;
+    private long _lastReceiveTicks;
+
+    internal ChatConnection(long id, Socket socket, SocketSenderPool senders, TransportOptions options)
+    {
+        Id = id;
+        _socket = socket;
+        _senders = senders;
+        RemoteAddress = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        _input = new Pipe(InputOptions);
+
+        // The send loop runs on the thread pool so that frames written in a burst (a fan-out, a page of
+        // history) coalesce into one gather send instead of one syscall each.
+        _output = new Pipe(new PipeOptions(
+            pauseWriterThreshold: options.MaxPendingOutputBytes,
+            resumeWriterThreshold: options.MaxPendingOutputBytes / 2,
+            readerScheduler: PipeScheduler.ThreadPool,
+            writerScheduler: PipeScheduler.Inline,
+            useSynchronizationContext: false));
+        _lastReceiveTicks = Environment.TickCount64;
+        ConnectedAtTicks = _lastReceiveTicks;
+    }
+
+    public long Id { get; }
+
+    public IPAddress RemoteAddress { get; }
+
+    /// <summary>Frames arriving from the client, complete or partial.</summary>
+    public PipeReader Input => _input.Reader;
+
+    public long ConnectedAtTicks { get; }
+
+    public long LastReceiveTicks => Volatile.Read(ref _lastReceiveTicks);
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Set once Hello was accepted; until then the handshake timeout applies.</summary>
+    public bool IsHandshaken { get; set; }
+
+    /// <summary>Why the connection ended, once it has.</summary>
+    public ErrorCode CloseReason { get; private set; }
+
+    /// <summary>Runs both loops until the connection ends.</summary>
+    internal Task RunAsync()
+    {
+        var receive = ReceiveLoopAsync();
+        var send = SendLoopAsync();
+        return Task.WhenAll(receive, send);
+    }
+
+    /// <summary>Queues an encoded frame (or several) for sending. Returns false when the connection is gone or was just cut off as a slow consumer.</summary>
+    public bool Send(ReadOnlySpan<byte> frames)
+    {
+        lock (_writeLock)
+        {
+            if (IsClosed)
+            {
+                return false;
+            }
+
+            _output.Writer.Write(frames);
+            return FlushLocked();
+        }
+    }
+
+    /// <summary>Encodes and queues one frame.</summary>
+    public bool Send<T>(uint requestId, T message)
+        where T : IWireMessage<T>
+    {
+        lock (_writeLock)
+        {
+            if (IsClosed)
+            {
+                return false;
+            }
+
+            FrameCodec.Write(_output.Writer, requestId, message);
+            return FlushLocked();
+        }
+    }
+
+    /// <summary>Queues an Error answer.</summary>
+    public bool SendError(uint requestId, ErrorCode code, string message) => Send(requestId, new Error((ushort)code, message));
+
+    /// <summary>
+    /// Sends a last frame (if any), then closes: the send loop drains what is queued and shuts the socket.
+    /// Idempotent; the first reason wins.
+    /// </summary>
+    public void Close(ErrorCode reason, ReadOnlySpan<byte> lastFrame = default)
+    {
+        lock (_writeLock)
+        {
+            if (Interlocked.Exchange(ref _closed, 1) != 0)
+            {
+                return;
+            }
+
+            CloseReason = reason;
+            if (!lastFrame.IsEmpty)
+            {
+                _output.Writer.Write(lastFrame);
+            }
+
+            _output.Writer.Complete();
+        }
+
+        // Stop reading: the session loop sees the input end.
+        _input.Reader.CancelPendingRead();
+    }
+
+    /// <summary>Drops the connection at once without draining the output (slow consumer, shutdown deadline).</summary>
+    public void Abort(ErrorCode reason)
+    {
+        Close(reason);
+        _output.Reader.CancelPendingRead();
+
+        // Disposing fails any send stuck on a full kernel buffer, which a graceful shutdown would not.
+        _socket.Dispose();
+    }
+
+    private bool FlushLocked()
+    {
+        var flush = _output.Writer.FlushAsync();
+        if (flush.IsCompleted)
+        {
+            return !flush.Result.IsCompleted;
+        }
+
+        // The output is over its limit: the client is not reading. Its messages stay in the store for
+        // catch-up; the connection goes.
+        Interlocked.Exchange(ref _closed, 1);
+        CloseReason = ErrorCode.SlowConsumer;
+        _output.Writer.Complete();
+        _input.Reader.CancelPendingRead();
+        _output.Reader.CancelPendingRead();
+        _socket.Dispose();
+        return false;
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var writer = _input.Writer;
+        Exception? error = null;
+        using var receiver = new SocketReceiver();
+        try
+        {
+            while (true)
+            {
+                // Zero-byte receive first: no pipe memory is rented while the client is silent.
+                await receiver.WaitForDataAsync(_socket);
+                var memory = writer.GetMemory(2048);
+                var received = await receiver.ReceiveAsync(_socket, memory);
+                if (received == 0)
+                {
+                    break;
+                }
+
+                writer.Advance(received);
+                Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
+                var flush = await writer.FlushAsync();
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            error = ex;
+        }
+        finally
+        {
+            await writer.CompleteAsync(error is SocketException ? null : error);
+        }
+    }
+
+    private async Task SendLoopAsync()
+    {
+        var reader = _output.Reader;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync();
+                if (result.IsCanceled && IsClosed)
+                {
+                    break;
+                }
+
+                var buffer = result.Buffer;
+                if (!buffer.IsEmpty)
+                {
+                    var sender = _senders.Rent();
+                    try
+                    {
+                        await sender.SendAsync(_socket, buffer);
+                    }
+                    finally
+                    {
+                        _senders.Return(sender);
+                    }
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+            Close(ErrorCode.None);
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+            }
+
+            _socket.Dispose();
+        }
+    }
+}

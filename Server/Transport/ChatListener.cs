@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Sockets;
+using Chat.Protocol;
+using Chat.Protocol.Messages;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Server.Transport;
+
+/// <summary>
+/// Accepts TCP connections and hands each to the <see cref="IConnectionHandler"/>. Accept errors are
+/// sorted: a closed listener ends the loop, resource pressure (out of descriptors) backs off briefly,
+/// anything else is logged and the loop goes on.
+/// </summary>
+public sealed partial class ChatListener : BackgroundService
+{
+    private readonly TransportOptions _options;
+    private readonly ConnectionRegistry _registry;
+    private readonly IConnectionHandler _handler;
+    private readonly SocketSenderPool _senders = new();
+    private readonly ILogger<ChatListener> _logger;
+    private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Socket? _listenSocket;
+
+    public ChatListener(IOptions<TransportOptions> options, ConnectionRegistry registry, IConnectionHandler handler, ILogger<ChatListener> logger)
+    {
+        _options = options.Value;
+        _registry = registry;
+        _handler = handler;
+        _logger = logger;
+    }
+
+    /// <summary>The address actually bound (port 0 in the options picks a free port).</summary>
+    public Task<IPEndPoint> BoundEndPoint => _bound.Task;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        var endpoint = new IPEndPoint(IPAddress.Parse(_options.Address), _options.Port);
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        socket.Bind(endpoint);
+        socket.Listen(_options.Backlog);
+        _listenSocket = socket;
+        var bound = (IPEndPoint)socket.LocalEndPoint!;
+        _bound.TrySetResult(bound);
+        LogListening(bound);
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Stop accepting first; the connections themselves are told to go by the shutdown coordinator.
+        _listenSocket?.Dispose();
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _listenSocket?.Dispose();
+        _senders.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var listener = _listenSocket!;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+            {
+                break;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+            {
+                LogAcceptPressure(ex.SocketErrorCode);
+                await Task.Delay(50, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+            catch (SocketException ex)
+            {
+                LogAcceptFailed(ex);
+                continue;
+            }
+
+            Accept(socket);
+        }
+    }
+
+    private void Accept(Socket socket)
+    {
+        socket.NoDelay = true;
+        var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        var refusal = _registry.TryAdmit(address);
+        if (refusal != ErrorCode.None)
+        {
+            // Refuse cleanly with a reason instead of running out of memory or descriptors.
+            try
+            {
+                socket.Send(FrameCodec.Serialize(0, new GoAway((ushort)refusal, refusal.ToString())), SocketFlags.None);
+            }
+            catch (SocketException)
+            {
+            }
+
+            socket.Dispose();
+            return;
+        }
+
+        var connection = new ChatConnection(_registry.NextId(), socket, _senders, _options);
+        _registry.Add(connection);
+        _ = RunConnectionAsync(connection);
+    }
+
+    private async Task RunConnectionAsync(ChatConnection connection)
+    {
+        try
+        {
+            var transport = connection.RunAsync();
+            try
+            {
+                await _handler.OnConnectedAsync(connection);
+            }
+            finally
+            {
+                connection.Close(ErrorCode.None);
+            }
+
+            await transport;
+        }
+        catch (Exception ex)
+        {
+            LogConnectionFailed(connection.Id, ex);
+            connection.Abort(ErrorCode.InternalError);
+        }
+        finally
+        {
+            _registry.Remove(connection);
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Chat server listening on {EndPoint}")]
+    private partial void LogListening(IPEndPoint endPoint);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Accept under resource pressure ({Error}); backing off")]
+    private partial void LogAcceptPressure(SocketError error);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Accept failed")]
+    private partial void LogAcceptFailed(Exception exception);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Connection {ConnectionId} failed")]
+    private partial void LogConnectionFailed(long connectionId, Exception exception);
+}

@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Chat.Protocol;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Server.Transport;
+
+/// <summary>
+/// Every live connection, the per-node and per-address caps, and the timeout sweep. One sweep a second
+/// over all connections costs far less than a timer per connection and holds no memory per idle client.
+/// </summary>
+public sealed class ConnectionRegistry : IDisposable
+{
+    private readonly ConcurrentDictionary<long, ChatConnection> _connections = new();
+    private readonly ConcurrentDictionary<IPAddress, int> _perAddress = new();
+    private readonly TransportOptions _options;
+    private readonly Timer _sweep;
+    private long _nextId;
+
+    public ConnectionRegistry(IOptions<TransportOptions> options)
+    {
+        _options = options.Value;
+        _sweep = new Timer(static s => ((ConnectionRegistry)s!).Sweep(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    public int Count => _connections.Count;
+
+    public ICollection<ChatConnection> Connections => _connections.Values;
+
+    /// <summary>Admits a new connection or names the cap it would break.</summary>
+    public ErrorCode TryAdmit(IPAddress address)
+    {
+        if (_connections.Count >= _options.MaxConnections)
+        {
+            return ErrorCode.ServerBusy;
+        }
+
+        var count = _perAddress.AddOrUpdate(address, 1, static (_, n) => n + 1);
+        if (count > _options.MaxConnectionsPerAddress)
+        {
+            Release(address);
+            return ErrorCode.TooManyConnections;
+        }
+
+        return ErrorCode.None;
+    }
+
+    public long NextId() => Interlocked.Increment(ref _nextId);
+
+    public void Add(ChatConnection connection) => _connections[connection.Id] = connection;
+
+    public void Remove(ChatConnection connection)
+    {
+        if (_connections.TryRemove(connection.Id, out _))
+        {
+            Release(connection.RemoteAddress);
+        }
+    }
+
+    public void Release(IPAddress address)
+    {
+        while (_perAddress.TryGetValue(address, out var n))
+        {
+            if (n <= 1 ? _perAddress.TryRemove(new KeyValuePair<IPAddress, int>(address, n)) : _perAddress.TryUpdate(address, n - 1, n))
+            {
+                return;
+            }
+        }
+    }
+
+    public void Dispose() => _sweep.Dispose();
+
+    private void Sweep()
+    {
+        var now = Environment.TickCount64;
+        var handshake = (long)_options.HandshakeTimeout.TotalMilliseconds;
+        var idle = (long)_options.IdleTimeout.TotalMilliseconds;
+        foreach (var connection in _connections.Values)
+        {
+            if (!connection.IsHandshaken && now - connection.ConnectedAtTicks > handshake)
+            {
+                connection.SendError(0, ErrorCode.HandshakeRequired, "handshake timeout");
+                connection.Close(ErrorCode.HandshakeRequired);
+            }
+            else if (now - connection.LastReceiveTicks > idle)
+            {
+                connection.Send(0, new Chat.Protocol.Messages.GoAway((ushort)ErrorCode.IdleTimeout, "idle timeout"));
+                connection.Close(ErrorCode.IdleTimeout);
+            }
+        }
+    }
+}

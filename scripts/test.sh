@@ -254,10 +254,16 @@ for trx in "$RESULTS"/*.trx; do
     t=$(attr timeout "$counters"); a=$(attr aborted "$counters"); n=$(attr notExecuted "$counters")
     trx_pass=$((trx_pass + ${p:-0}))
     trx_fail=$((trx_fail + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
-    trx_skip=$((trx_skip + ${n:-0}))
+    # VSTest's TRX counts xunit skips in total but leaves notExecuted at 0: use total - executed then.
+    tot=$(attr total "$counters"); ex=$(attr executed "$counters")
+    unrun=$(( ${tot:-0} - ${ex:-0} )); n=${n:-0}
+    [ "$unrun" -gt "$n" ] && n=$unrun
+    trx_skip=$((trx_skip + n))
 done
 # dotnet test failed but no TRX says so (crash, hang, timeout): count it as a failure.
 if [ "$build_rc" -eq 0 ] && [ "$dotnet_rc" -ne 0 ] && [ "$trx_fail" -eq 0 ]; then trx_fail=1; fi
+# A failed build runs no .NET test: count it as one failure so the summary cannot read as green.
+[ "$build_rc" -eq 0 ] || trx_fail=$((trx_fail + 1))
 
 passed=$((trx_pass + node_pass))
 failed=$((trx_fail + node_fail))

@@ -1,0 +1,224 @@
+using System.Security.Cryptography;
+using System.Text;
+using Chat.Protocol;
+using Chat.Protocol.Messages;
+using Chat.Server.Dispatch;
+using Chat.Server.Hosting;
+using Chat.Server.Sessions;
+using Chat.Server.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Server.Accounts;
+
+/// <summary>Sign-up, sign-in (password and token), sign-out, password reset and the own profile.</summary>
+public sealed class AccountsFeature : IChatFeature
+{
+    private readonly IAccountStore _store;
+    private readonly PasswordHasher _hasher;
+    private readonly SmsCodes _sms;
+    private readonly SignInThrottle _throttle;
+    private readonly SessionLifecycle _lifecycle;
+    private readonly OnlineUsers _online;
+    private readonly AccountOptions _options;
+    private readonly TimeProvider _time;
+
+    public AccountsFeature(IChatStore store, PasswordHasher hasher, SmsCodes sms, SignInThrottle throttle, SessionLifecycle lifecycle, OnlineUsers online, IOptions<AccountOptions> options, TimeProvider time)
+    {
+        _store = store.Accounts;
+        _hasher = hasher;
+        _sms = sms;
+        _throttle = throttle;
+        _lifecycle = lifecycle;
+        _online = online;
+        _options = options.Value;
+        _time = time;
+    }
+
+    public void Map(RequestRouter router)
+    {
+        router.Map<SmsCodeRequest>(RequestCodeAsync, requiresSignIn: false);
+        router.Map<SignUp>(SignUpAsync, requiresSignIn: false);
+        router.Map<SignIn>(SignInAsync, requiresSignIn: false);
+        router.Map<TokenSignIn>(TokenSignInAsync, requiresSignIn: false);
+        router.Map<PasswordReset>(ResetPasswordAsync, requiresSignIn: false);
+        router.Map<SignOut>(SignOutAsync);
+        router.Map<GetProfile>(GetProfileAsync);
+        router.Map<UpdateProfile>(UpdateProfileAsync);
+    }
+
+    private static void Require(ErrorCode code)
+    {
+        if (code != ErrorCode.None)
+        {
+            throw new RequestFailedException(code);
+        }
+    }
+
+    private static string RequirePhone(string phone) => AccountRules.NormalizePhone(phone) ?? throw new RequestFailedException(ErrorCode.PhoneInvalid);
+
+    private static string HashToken(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private async ValueTask RequestCodeAsync(ChatSession session, uint requestId, SmsCodeRequest request, CancellationToken cancellationToken)
+    {
+        var phone = RequirePhone(request.Phone);
+        if (request.Purpose is not ((byte)SmsPurpose.SignUp or (byte)SmsPurpose.PasswordReset))
+        {
+            throw new RequestFailedException(ErrorCode.SmsPurposeInvalid);
+        }
+
+        var purpose = (SmsPurpose)request.Purpose;
+        var owner = await _store.FindByPhoneAsync(phone, cancellationToken);
+        if (purpose == SmsPurpose.SignUp && owner is not null)
+        {
+            // Sign-up must say the number is taken (the product cannot hide it there).
+            throw new RequestFailedException(ErrorCode.PhoneTaken);
+        }
+
+        // For a reset, an unknown number is answered exactly like a known one: nothing is revealed.
+        if (purpose == SmsPurpose.SignUp || owner is not null)
+        {
+            await _sms.SendAsync(phone, purpose, session.Language, cancellationToken);
+        }
+
+        session.Send(requestId, new SmsCodeSent((ushort)_sms.Cooldown.TotalSeconds));
+    }
+
+    private async ValueTask SignUpAsync(ChatSession session, uint requestId, SignUp request, CancellationToken cancellationToken)
+    {
+        Require(AccountRules.CheckUsername(request.Username));
+        Require(AccountRules.CheckNickname(request.Nickname));
+        Require(AccountRules.CheckEmail(request.Email));
+        var phone = RequirePhone(request.Phone);
+        Require(AccountRules.CheckPassword(request.Password, _options.PasswordPolicy));
+
+        var key = AccountRules.UsernameKey(request.Username);
+        if (await _store.FindByUsernameKeyAsync(key, cancellationToken) is not null)
+        {
+            throw new RequestFailedException(ErrorCode.UsernameTaken);
+        }
+
+        if (await _store.FindByPhoneAsync(phone, cancellationToken) is not null)
+        {
+            throw new RequestFailedException(ErrorCode.PhoneTaken);
+        }
+
+        await _sms.VerifyAsync(phone, SmsPurpose.SignUp, request.Code, cancellationToken);
+        var hash = await _hasher.HashAsync(request.Password, cancellationToken);
+        var nickname = request.Nickname.Trim();
+        var created = await _store.CreateUserAsync(new NewUser(request.Username, key, nickname, request.Email, phone, hash, _time.GetUtcNow()), cancellationToken);
+        switch (created.Outcome)
+        {
+            case CreateUserOutcome.UsernameTaken: throw new RequestFailedException(ErrorCode.UsernameTaken);
+            case CreateUserOutcome.PhoneTaken: throw new RequestFailedException(ErrorCode.PhoneTaken);
+        }
+
+        await IssueTokenAsync(session, requestId, created.UserId, request.Username, nickname, request.Device, cancellationToken);
+    }
+
+    private async ValueTask SignInAsync(ChatSession session, uint requestId, SignIn request, CancellationToken cancellationToken)
+    {
+        var login = request.Login.Trim();
+        var phone = AccountRules.NormalizePhone(login);
+        var accountKey = phone ?? AccountRules.UsernameKey(login);
+        var address = session.Connection.RemoteAddress;
+        if (_throttle.IsLocked(accountKey, address))
+        {
+            throw new RequestFailedException(ErrorCode.SignInLocked);
+        }
+
+        var user = phone is not null
+            ? await _store.FindByPhoneAsync(phone, cancellationToken)
+            : await _store.FindByUsernameKeyAsync(accountKey, cancellationToken);
+
+        // An unknown login costs the same hash as a wrong password and gets the same answer.
+        var verdict = await _hasher.VerifyAsync(request.Password, user?.PasswordHash, cancellationToken);
+        if (user is null || verdict == VerifyResult.Failed)
+        {
+            _throttle.RecordFailure(accountKey, address);
+            throw new RequestFailedException(ErrorCode.BadCredentials);
+        }
+
+        if (verdict == VerifyResult.SuccessRehashNeeded)
+        {
+            await _store.UpdatePasswordHashAsync(user.Id, await _hasher.HashAsync(request.Password, cancellationToken), cancellationToken);
+        }
+
+        await IssueTokenAsync(session, requestId, user.Id, user.Username, user.Nickname, request.Device, cancellationToken);
+    }
+
+    private async ValueTask TokenSignInAsync(ChatSession session, uint requestId, TokenSignIn request, CancellationToken cancellationToken)
+    {
+        var tokenHash = HashToken(request.Token);
+        var token = await _store.FindTokenAsync(tokenHash, cancellationToken);
+        if (token is null || token.Revoked || token.ExpiresAt <= _time.GetUtcNow())
+        {
+            throw new RequestFailedException(ErrorCode.TokenInvalid);
+        }
+
+        var user = await _store.GetAsync(token.UserId, cancellationToken) ?? throw new RequestFailedException(ErrorCode.TokenInvalid);
+        _lifecycle.SignIn(session, user.Id, user.Username, request.Device, tokenHash);
+        session.Send(requestId, new SignedIn(user.Id, user.Username, user.Nickname, request.Token, token.ExpiresAt.ToUnixTimeMilliseconds()));
+    }
+
+    private async ValueTask SignOutAsync(ChatSession session, uint requestId, SignOut request, CancellationToken cancellationToken)
+    {
+        if (session.TokenHash is { } tokenHash)
+        {
+            await _store.RevokeTokenAsync(tokenHash, cancellationToken);
+        }
+
+        _lifecycle.SignOut(session);
+        session.SendOk(requestId);
+    }
+
+    private async ValueTask ResetPasswordAsync(ChatSession session, uint requestId, PasswordReset request, CancellationToken cancellationToken)
+    {
+        var phone = RequirePhone(request.Phone);
+        Require(AccountRules.CheckPassword(request.NewPassword, _options.PasswordPolicy));
+        await _sms.VerifyAsync(phone, SmsPurpose.PasswordReset, request.Code, cancellationToken);
+
+        // A reset code is only ever sent to a registered phone, so a verified code means the user exists.
+        var user = await _store.FindByPhoneAsync(phone, cancellationToken) ?? throw new RequestFailedException(ErrorCode.CodeInvalid);
+        await _store.UpdatePasswordHashAsync(user.Id, await _hasher.HashAsync(request.NewPassword, cancellationToken), cancellationToken);
+        await _store.RevokeAllTokensAsync(user.Id, cancellationToken);
+
+        // Devices signed in with the old password must sign in again.
+        var goAway = FrameCodec.Serialize(0, new GoAway((ushort)ErrorCode.TokenInvalid, ErrorText.For(ErrorCode.TokenInvalid, session.Language)));
+        foreach (var device in _online.Get(user.Id))
+        {
+            device.Connection.Close(ErrorCode.TokenInvalid, goAway);
+        }
+
+        session.SendOk(requestId);
+    }
+
+    private async ValueTask GetProfileAsync(ChatSession session, uint requestId, GetProfile request, CancellationToken cancellationToken)
+    {
+        var user = await _store.GetAsync(session.UserId, cancellationToken) ?? throw new RequestFailedException(ErrorCode.NotSignedIn);
+        session.Send(requestId, new Profile(user.Id, user.Username, user.Nickname, user.Email, user.Phone));
+    }
+
+    private async ValueTask UpdateProfileAsync(ChatSession session, uint requestId, UpdateProfile request, CancellationToken cancellationToken)
+    {
+        Require(AccountRules.CheckNickname(request.Nickname));
+        Require(AccountRules.CheckEmail(request.Email));
+        if (!await _store.UpdateProfileAsync(session.UserId, request.Nickname.Trim(), request.Email, cancellationToken))
+        {
+            throw new RequestFailedException(ErrorCode.NotSignedIn);
+        }
+
+        await GetProfileAsync(session, requestId, new GetProfile(), cancellationToken);
+    }
+
+    private async Task IssueTokenAsync(ChatSession session, uint requestId, long userId, string username, string nickname, string device, CancellationToken cancellationToken)
+    {
+        // 256 bits from the OS CSPRNG; only the SHA-256 of it is stored.
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var tokenHash = HashToken(token);
+        var now = _time.GetUtcNow();
+        var expires = now + _options.TokenLifetime;
+        await _store.CreateTokenAsync(new NewToken(tokenHash, userId, device, now, expires), cancellationToken);
+        _lifecycle.SignIn(session, userId, username, device, tokenHash);
+        session.Send(requestId, new SignedIn(userId, username, nickname, token, expires.ToUnixTimeMilliseconds()));
+    }
+}

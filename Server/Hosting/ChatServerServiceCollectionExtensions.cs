@@ -1,0 +1,67 @@
+using Chat.Server.Accounts;
+using Chat.Server.Dispatch;
+using Chat.Server.Sessions;
+using Chat.Server.Storage;
+using Chat.Server.Transport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Server.Hosting;
+
+public static class ChatServerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the whole chat server: transport, dispatch, features and storage, configured from the
+    /// "Chat" section (Chat:Transport, Chat:Storage, ...). The gateway calls this to host it in-process.
+    /// </summary>
+    public static IServiceCollection AddChatServer(this IServiceCollection services, IConfiguration configuration)
+    {
+        var chat = configuration.GetSection("Chat");
+        services.Configure<TransportOptions>(chat.GetSection("Transport"));
+        services.Configure<StorageOptions>(chat.GetSection("Storage"));
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ServerCounters>();
+        services.AddSingleton<OnlineUsers>();
+        services.AddSingleton<SessionLifecycle>();
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton(sp => ChatStoreFactory.Create(sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        services.AddHostedService<StoreInitializer>();
+
+        services.Configure<AccountOptions>(chat.GetSection("Accounts"));
+        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<SmsCodes>();
+        if (string.Equals(chat["Accounts:Sms:Sender"], "Http", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddHttpClient<ISmsSender, HttpSmsSender>(http => http.Timeout = TimeSpan.FromSeconds(5));
+        }
+        else
+        {
+            services.AddSingleton<ISmsSender, LogSmsSender>();
+        }
+
+        services.AddSingleton<IChatFeature, ConnectionFeature>();
+        services.AddSingleton<IChatFeature, AccountsFeature>();
+
+        services.AddSingleton(sp =>
+        {
+            var router = new RequestRouter();
+            foreach (var feature in sp.GetServices<IChatFeature>())
+            {
+                feature.Map(router);
+            }
+
+            return router;
+        });
+        services.AddSingleton<IConnectionHandler, ChatSessionHandler>();
+
+        // Order matters: hosted services stop in reverse, so the listener stops accepting before
+        // GracefulShutdown tells the connected clients to go.
+        services.AddHostedService<GracefulShutdown>();
+        services.AddSingleton<ChatListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChatListener>());
+        return services;
+    }
+}

@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using Chat.Protocol.Messages;
+using Chat.Server.Dispatch;
+using Chat.Server.Sessions;
+using Chat.Server.Transport;
+
+namespace Chat.Server.Hosting;
+
+/// <summary>Heartbeats and the resource figures the load-test tool reads.</summary>
+public sealed class ConnectionFeature : IChatFeature
+{
+    private readonly ConnectionRegistry _connections;
+    private readonly OnlineUsers _online;
+    private readonly ServerCounters _counters;
+
+    public ConnectionFeature(ConnectionRegistry connections, OnlineUsers online, ServerCounters counters)
+    {
+        _connections = connections;
+        _online = online;
+        _counters = counters;
+    }
+
+    public void Map(RequestRouter router)
+    {
+        router.Map<Ping>(static (session, id, _, _) =>
+        {
+            session.Send(id, new Pong());
+            return ValueTask.CompletedTask;
+        }, requiresSignIn: false);
+        router.Map<StatsRequest>(HandleStats, requiresSignIn: false);
+    }
+
+    private ValueTask HandleStats(ChatSession session, uint requestId, StatsRequest request, CancellationToken cancellationToken)
+    {
+        using var process = Process.GetCurrentProcess();
+        session.Send(requestId, new Stats(
+            (long)process.TotalProcessorTime.TotalMicroseconds,
+            process.WorkingSet64,
+            GC.GetTotalMemory(forceFullCollection: false),
+            (uint)_connections.Count,
+            (uint)_online.SessionCount,
+            _counters.MessagesStored,
+            _counters.FramesDelivered));
+        return ValueTask.CompletedTask;
+    }
+}

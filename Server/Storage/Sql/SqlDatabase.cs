@@ -1,0 +1,142 @@
+using System.Data.Common;
+
+namespace Chat.Server.Storage.Sql;
+
+/// <summary>
+/// What differs between the two engines, so that the feature stores can share one implementation:
+/// how connections are obtained (SQLite: one writer connection behind a lock, pooled readers; MySQL:
+/// pooled connections for both), a handful of SQL spellings, and how errors are classified.
+/// </summary>
+internal abstract class SqlDatabase : IAsyncDisposable
+{
+    /// <summary><c>INSERT IGNORE INTO</c> / <c>INSERT OR IGNORE INTO</c>.</summary>
+    public abstract string InsertIgnore { get; }
+
+    /// <summary>Two-argument maximum: <c>GREATEST</c> / scalar <c>MAX</c>.</summary>
+    public abstract string Greatest { get; }
+
+    /// <summary>Two-argument minimum: <c>LEAST</c> / scalar <c>MIN</c>.</summary>
+    public abstract string Least { get; }
+
+    /// <summary>Row lock suffix for a SELECT inside a write transaction; empty where the engine has one writer.</summary>
+    public abstract string ForUpdate { get; }
+
+    /// <summary>Runs an INSERT into a table with an auto-increment key and returns the new key.</summary>
+    public abstract Task<long> ExecuteInsertAsync(DbCommand command, CancellationToken cancellationToken);
+
+    /// <summary>A unique or primary key was violated.</summary>
+    public abstract bool IsUniqueViolation(Exception exception);
+
+    /// <summary>The database cannot be reached or failed for reasons outside the request (I/O, connection, timeout).</summary>
+    public abstract bool IsUnavailable(Exception exception);
+
+    /// <summary>A lock conflict the engine resolved by aborting us (deadlock, lock wait timeout): worth one retry.</summary>
+    public abstract bool IsConflict(Exception exception);
+
+    public abstract ValueTask DisposeAsync();
+
+    protected abstract ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken);
+
+    protected abstract ValueTask ReleaseReadConnectionAsync(DbConnection connection);
+
+    protected abstract ValueTask<DbConnection> AcquireWriteConnectionAsync(CancellationToken cancellationToken);
+
+    protected abstract ValueTask ReleaseWriteConnectionAsync(DbConnection connection);
+
+    /// <summary>Runs <paramref name="body"/> on a read connection, without a transaction.</summary>
+    public async Task<T> ReadAsync<T>(Func<SqlSession, Task<T>> body, CancellationToken cancellationToken)
+    {
+        DbConnection? connection = null;
+        try
+        {
+            connection = await OpenReadConnectionAsync(cancellationToken);
+            return await body(new SqlSession(connection, null));
+        }
+        catch (Exception ex) when (ex is not StorageUnavailableException && IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await ReleaseReadConnectionAsync(connection);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on the write path, in a transaction when asked. A lock conflict is retried
+    /// once (the body must therefore be re-runnable); unique violations reach the caller unchanged.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<SqlSession, Task<T>> body, bool transaction, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await WriteOnceAsync(body, transaction, cancellationToken);
+            }
+            catch (Exception ex) when (attempt == 1 && IsConflict(ex))
+            {
+                // Retry below.
+            }
+            catch (Exception ex) when (ex is not StorageUnavailableException && (IsUnavailable(ex) || IsConflict(ex)))
+            {
+                throw Unavailable(ex);
+            }
+        }
+    }
+
+    public static StorageUnavailableException Unavailable(Exception inner) => new("The database is unavailable: " + inner.Message, inner);
+
+    private async Task<T> WriteOnceAsync<T>(Func<SqlSession, Task<T>> body, bool transaction, CancellationToken cancellationToken)
+    {
+        var connection = await AcquireWriteConnectionAsync(cancellationToken);
+        DbTransaction? tx = null;
+        var committed = false;
+        try
+        {
+            if (transaction)
+            {
+                tx = await connection.BeginTransactionAsync(cancellationToken);
+            }
+
+            var result = await body(new SqlSession(connection, tx));
+            if (tx is not null)
+            {
+                // Commit is not cancellable: once the body ran, the outcome must be decided, not abandoned.
+                await tx.CommitAsync(CancellationToken.None);
+            }
+
+            committed = true;
+            return result;
+        }
+        finally
+        {
+            if (tx is not null)
+            {
+                if (!committed)
+                {
+                    await RollbackQuietlyAsync(tx);
+                }
+
+                await tx.DisposeAsync();
+            }
+
+            await ReleaseWriteConnectionAsync(connection);
+        }
+    }
+
+    private static async Task RollbackQuietlyAsync(DbTransaction tx)
+    {
+        try
+        {
+            await tx.RollbackAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or IOException)
+        {
+            // The connection is already broken; the server rolls the transaction back on its own.
+        }
+    }
+}

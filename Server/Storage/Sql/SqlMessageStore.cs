@@ -1,0 +1,366 @@
+using System.Data.Common;
+using System.Text;
+
+namespace Chat.Server.Storage.Sql;
+
+internal sealed class SqlMessageStore(SqlDatabase db, MessageAppender appender) : IMessageStore
+{
+    internal const string MessageColumns = "id, conversation_id, seq, sender_id, client_msg_id, sent_at_ms, flags, text";
+
+    public async Task<long> GetOrCreateDirectConversationAsync(long userA, long userB, CancellationToken cancellationToken)
+    {
+        var (lo, hi) = userA <= userB ? (userA, userB) : (userB, userA);
+        if (await db.ReadAsync(s => FindDirectAsync(s, lo, hi, cancellationToken), cancellationToken) is long existing)
+        {
+            return existing;
+        }
+
+        try
+        {
+            return await db.WriteAsync(
+                async s =>
+                {
+                    if (await FindDirectAsync(s, lo, hi, cancellationToken) is long found)
+                    {
+                        return found;
+                    }
+
+                    var id = await InsertConversationAsync(db, s, ConversationKind.Direct, DateTimeOffset.UtcNow, cancellationToken);
+                    await using var cmd = s.Command(
+                        "INSERT INTO direct_conversations (user_lo, user_hi, conversation_id) VALUES (@lo, @hi, @c); " +
+                        $"{db.InsertIgnore} conversation_members (conversation_id, user_id, role, read_seq, delivered_seq, joined_seq, active) " +
+                        "VALUES (@c, @lo, 0, 0, 0, 0, 1), (@c, @hi, 0, 0, 0, 0, 1)")
+                        .With("@lo", lo).With("@hi", hi).With("@c", id);
+                    await cmd.ExecuteNonQueryAsync(cancellationToken);
+                    return id;
+                },
+                transaction: true,
+                cancellationToken);
+        }
+        catch (DbException ex) when (db.IsUniqueViolation(ex))
+        {
+            // Another node created it between our read and our insert; ours was rolled back.
+            return await db.ReadAsync(s => FindDirectAsync(s, lo, hi, cancellationToken), cancellationToken)
+                ?? throw SqlDatabase.Unavailable(ex);
+        }
+    }
+
+    public Task<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken) => appender.AppendAsync(draft, cancellationToken);
+
+    public Task<IReadOnlyList<StoredMessage>> ReadAfterAsync(long conversationId, long afterSeq, int limit, CancellationToken cancellationToken) =>
+        ReadPageAsync(
+            $"SELECT {MessageColumns} FROM messages WHERE conversation_id = @c AND seq > @seq ORDER BY seq LIMIT @limit",
+            conversationId, afterSeq, limit, descending: false, cancellationToken);
+
+    public Task<IReadOnlyList<StoredMessage>> ReadBeforeAsync(long conversationId, long beforeSeq, int limit, CancellationToken cancellationToken) =>
+        ReadPageAsync(
+            $"SELECT {MessageColumns} FROM messages WHERE conversation_id = @c AND seq < @seq ORDER BY seq DESC LIMIT @limit",
+            conversationId, beforeSeq, limit, descending: true, cancellationToken);
+
+    public Task<StoredMessage?> GetMessageAsync(long conversationId, long messageId, CancellationToken cancellationToken) =>
+        db.ReadAsync(
+            async s =>
+            {
+                List<StoredMessage> found;
+                await using (var cmd = s.Command($"SELECT {MessageColumns} FROM messages WHERE id = @id AND conversation_id = @c")
+                    .With("@id", messageId).With("@c", conversationId))
+                {
+                    found = await ReadMessagesAsync(cmd, cancellationToken);
+                }
+
+                return found.Count == 0 ? null : (await WithMentionsAsync(s, found, cancellationToken))[0];
+            },
+            cancellationToken);
+
+    public Task<bool> MarkRecalledAsync(long conversationId, long messageId, CancellationToken cancellationToken) =>
+        db.WriteAsync(
+            async s =>
+            {
+                await using var cmd = s.Command(
+                    "UPDATE messages SET flags = flags | @recalled, text = '' WHERE id = @id AND conversation_id = @c AND (flags & @recalled) = 0")
+                    .With("@recalled", (int)MessageFlags.Recalled).With("@id", messageId).With("@c", conversationId);
+                return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
+            },
+            transaction: false,
+            cancellationToken);
+
+    public Task<MemberState?> GetMemberStateAsync(long conversationId, long userId, CancellationToken cancellationToken) =>
+        db.ReadAsync(
+            async s =>
+            {
+                await using var cmd = s.Command(
+                    "SELECT role, read_seq, delivered_seq, joined_seq FROM conversation_members WHERE conversation_id = @c AND user_id = @u AND active = 1")
+                    .With("@c", conversationId).With("@u", userId);
+                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+                return await reader.ReadAsync(cancellationToken)
+                    ? new MemberState(conversationId, userId, (MemberRole)reader.Int32(0), reader.Int64(1), reader.Int64(2), reader.Int64(3))
+                    : null;
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<long>> GetMemberIdsAsync(long conversationId, CancellationToken cancellationToken) =>
+        db.ReadAsync(
+            s => SqlFriendStore.ReadIdsAsync(s, "SELECT user_id FROM conversation_members WHERE conversation_id = @u AND active = 1 ORDER BY user_id", conversationId, cancellationToken),
+            cancellationToken);
+
+    public Task<IReadOnlyList<ConversationSummary>> GetConversationsAsync(long userId, CancellationToken cancellationToken) =>
+        db.ReadAsync(s => ReadSummariesAsync(s, userId, cancellationToken), cancellationToken);
+
+    public Task<long> MarkReadAsync(long conversationId, long userId, long seq, CancellationToken cancellationToken) =>
+        RaiseMarkerAsync("read_seq", conversationId, userId, seq, cancellationToken);
+
+    public Task<long> MarkDeliveredAsync(long conversationId, long userId, long seq, CancellationToken cancellationToken) =>
+        RaiseMarkerAsync("delivered_seq", conversationId, userId, seq, cancellationToken);
+
+    internal static IReadOnlyList<long> NormalizeMentions(IReadOnlyList<long> mentions) =>
+        mentions.Count == 0 ? [] : mentions.Distinct().Order().ToArray();
+
+    internal static async Task<long> InsertConversationAsync(SqlDatabase db, SqlSession s, ConversationKind kind, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var cmd = s.Command("INSERT INTO conversations (kind, last_seq, created_at) VALUES (@kind, 0, @at)")
+            .With("@kind", (int)kind).With("@at", at.ToMs());
+        return await db.ExecuteInsertAsync(cmd, cancellationToken);
+    }
+
+    /// <summary>Messages already stored under these (sender, client message id) keys, with their mentions.</summary>
+    internal static async Task<Dictionary<(long Sender, long ClientId), StoredMessage>> FindByClientIdsAsync(
+        SqlSession s, IReadOnlyCollection<(long Sender, long ClientId)> keys, CancellationToken cancellationToken)
+    {
+        List<StoredMessage> found;
+        await using (var cmd = s.Command(""))
+        {
+            var sql = new StringBuilder($"SELECT {MessageColumns} FROM messages WHERE ");
+            var n = 0;
+            foreach (var (sender, clientId) in keys)
+            {
+                sql.Append(n == 0 ? "" : " OR ").Append($"(sender_id = @s{n} AND client_msg_id = @k{n})");
+                cmd.With($"@s{n}", sender).With($"@k{n}", clientId);
+                n++;
+            }
+
+            cmd.CommandText = sql.ToString();
+            found = await ReadMessagesAsync(cmd, cancellationToken);
+        }
+
+        var result = new Dictionary<(long, long), StoredMessage>();
+        foreach (var message in await WithMentionsAsync(s, found, cancellationToken))
+        {
+            result[(message.SenderId, message.ClientMessageId)] = message;
+        }
+
+        return result;
+    }
+
+    /// <summary>Reads message rows; mentions are attached separately by <see cref="WithMentionsAsync"/>.</summary>
+    internal static async Task<List<StoredMessage>> ReadMessagesAsync(DbCommand cmd, CancellationToken cancellationToken)
+    {
+        var list = new List<StoredMessage>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(ReadMessage(reader, 0));
+        }
+
+        return list;
+    }
+
+    internal static StoredMessage ReadMessage(DbDataReader r, int o) =>
+        new(r.Int64(o), r.Int64(o + 1), r.Int64(o + 2), r.Int64(o + 3), r.NullableInt64(o + 4) ?? 0, r.Time(o + 5), (MessageFlags)r.Int32(o + 6), r.GetString(o + 7), []);
+
+    /// <summary>Attaches mentions, one range query per conversation present in <paramref name="messages"/>.</summary>
+    internal static async Task<List<StoredMessage>> WithMentionsAsync(SqlSession s, List<StoredMessage> messages, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return messages;
+        }
+
+        var mentions = new Dictionary<(long Conversation, long Seq), List<long>>();
+        foreach (var group in messages.GroupBy(m => m.ConversationId))
+        {
+            await using var cmd = s.Command(
+                "SELECT seq, user_id FROM message_mentions WHERE conversation_id = @c AND seq BETWEEN @lo AND @hi ORDER BY seq, user_id")
+                .With("@c", group.Key).With("@lo", group.Min(m => m.Seq)).With("@hi", group.Max(m => m.Seq));
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var key = (group.Key, reader.Int64(0));
+                if (!mentions.TryGetValue(key, out var users))
+                {
+                    mentions[key] = users = [];
+                }
+
+                users.Add(reader.Int64(1));
+            }
+        }
+
+        if (mentions.Count == 0)
+        {
+            return messages;
+        }
+
+        return messages.ConvertAll(m => mentions.TryGetValue((m.ConversationId, m.Seq), out var users) ? m with { Mentions = users } : m);
+    }
+
+    private Task<IReadOnlyList<StoredMessage>> ReadPageAsync(string sql, long conversationId, long seq, int limit, bool descending, CancellationToken cancellationToken)
+    {
+        if (limit <= 0)
+        {
+            return Task.FromResult<IReadOnlyList<StoredMessage>>([]);
+        }
+
+        return db.ReadAsync(
+            async s =>
+            {
+                List<StoredMessage> page;
+                await using (var cmd = s.Command(sql).With("@c", conversationId).With("@seq", seq).With("@limit", limit))
+                {
+                    page = await ReadMessagesAsync(cmd, cancellationToken);
+                }
+
+                if (descending)
+                {
+                    page.Reverse();
+                }
+
+                return (IReadOnlyList<StoredMessage>)await WithMentionsAsync(s, page, cancellationToken);
+            },
+            cancellationToken);
+    }
+
+    private static async Task<long?> FindDirectAsync(SqlSession s, long lo, long hi, CancellationToken cancellationToken)
+    {
+        await using var cmd = s.Command("SELECT conversation_id FROM direct_conversations WHERE user_lo = @lo AND user_hi = @hi").With("@lo", lo).With("@hi", hi);
+        return await cmd.ScalarInt64Async(cancellationToken);
+    }
+
+    /// <summary>
+    /// Raises a marker to min(seq, last seq). The last seq is read without a lock first: taking the
+    /// conversation row lock after the member row would invert the appender's lock order (conversation,
+    /// then member) and deadlock. A marker capped at a slightly older last seq is still correct.
+    /// </summary>
+    private Task<long> RaiseMarkerAsync(string column, long conversationId, long userId, long seq, CancellationToken cancellationToken) =>
+        db.WriteAsync(
+            async s =>
+            {
+                long last;
+                await using (var select = s.Command("SELECT last_seq FROM conversations WHERE id = @c").With("@c", conversationId))
+                {
+                    last = await select.ScalarInt64Async(cancellationToken) ?? 0;
+                }
+
+                await using (var update = s.Command(
+                    $"UPDATE conversation_members SET {column} = {db.Greatest}({column}, {db.Least}(@seq, @last)) " +
+                    "WHERE conversation_id = @c AND user_id = @u AND active = 1")
+                    .With("@seq", seq).With("@last", last).With("@c", conversationId).With("@u", userId))
+                {
+                    await update.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using var read = s.Command($"SELECT {column} FROM conversation_members WHERE conversation_id = @c AND user_id = @u AND active = 1")
+                    .With("@c", conversationId).With("@u", userId);
+                return await read.ScalarInt64Async(cancellationToken) ?? 0;
+            },
+            transaction: false,
+            cancellationToken);
+
+    private static async Task<IReadOnlyList<ConversationSummary>> ReadSummariesAsync(SqlSession s, long userId, CancellationToken cancellationToken)
+    {
+        var rows = new List<(long Id, ConversationKind Kind, long Target, long Last, long Read, long Delivered, long PeerRead, long PeerDelivered, StoredMessage? Message)>();
+        await using (var cmd = s.Command(
+            "SELECT c.id, c.kind, c.last_seq, me.read_seq, me.delivered_seq, d.user_lo, d.user_hi, peer.read_seq, peer.delivered_seq, " +
+            "m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.sent_at_ms, m.flags, m.text " +
+            "FROM conversation_members me " +
+            "JOIN conversations c ON c.id = me.conversation_id " +
+            "LEFT JOIN direct_conversations d ON d.conversation_id = c.id " +
+            "LEFT JOIN conversation_members peer ON peer.conversation_id = c.id AND d.conversation_id IS NOT NULL " +
+            "  AND peer.user_id = (CASE WHEN d.user_lo = @u THEN d.user_hi ELSE d.user_lo END) " +
+            "LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq AND c.last_seq > me.joined_seq " +
+            "WHERE me.user_id = @u AND me.active = 1")
+            .With("@u", userId))
+        {
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var kind = (ConversationKind)reader.Int32(1);
+                var id = reader.Int64(0);
+                long target = id;
+                if (kind == ConversationKind.Direct && !reader.IsDBNull(5))
+                {
+                    var lo = reader.Int64(5);
+                    target = lo == userId ? reader.Int64(6) : lo;
+                }
+
+                var message = reader.IsDBNull(9) ? null : ReadMessage(reader, 9);
+                rows.Add((id, kind, target, reader.Int64(2), reader.Int64(3), reader.Int64(4),
+                    reader.NullableInt64(7) ?? 0, reader.NullableInt64(8) ?? 0, message));
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+
+        // Unread mentions: messages after the read marker that name the user or @all (0), counted once each.
+        var mentionCounts = new Dictionary<long, int>();
+        await using (var cmd = s.Command(
+            "SELECT mm.conversation_id, COUNT(DISTINCT mm.seq) FROM conversation_members me " +
+            "JOIN message_mentions mm ON mm.conversation_id = me.conversation_id AND mm.seq > me.read_seq AND mm.user_id IN (@u, 0) " +
+            "WHERE me.user_id = @u AND me.active = 1 GROUP BY mm.conversation_id")
+            .With("@u", userId))
+        {
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                mentionCounts[reader.Int64(0)] = reader.Int32(1);
+            }
+        }
+
+        var lastMessages = rows.Where(r => r.Message is not null).Select(r => r.Message!).ToList();
+        var withMentions = (await LastMessageMentionsAsync(s, userId, lastMessages, cancellationToken)).ToDictionary(m => m.ConversationId);
+
+        return rows
+            .Select(r => new ConversationSummary(
+                r.Id, r.Kind, r.Target, r.Last, r.Read, r.Delivered, r.PeerRead, r.PeerDelivered,
+                Unread: Math.Max(0, r.Last - r.Read),
+                MentionCount: mentionCounts.GetValueOrDefault(r.Id),
+                LastMessage: r.Message is null ? null : withMentions[r.Id]))
+            .OrderByDescending(c => c.LastMessage?.Id ?? 0)
+            .ThenByDescending(c => c.ConversationId)
+            .ToList();
+    }
+
+    /// <summary>Mentions of every conversation's last message in one query.</summary>
+    private static async Task<List<StoredMessage>> LastMessageMentionsAsync(SqlSession s, long userId, List<StoredMessage> messages, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return messages;
+        }
+
+        var mentions = new Dictionary<(long Conversation, long Seq), List<long>>();
+        await using (var cmd = s.Command(
+            "SELECT mm.conversation_id, mm.seq, mm.user_id FROM conversation_members me " +
+            "JOIN conversations c ON c.id = me.conversation_id " +
+            "JOIN message_mentions mm ON mm.conversation_id = c.id AND mm.seq = c.last_seq " +
+            "WHERE me.user_id = @u AND me.active = 1 ORDER BY mm.conversation_id, mm.user_id")
+            .With("@u", userId))
+        {
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var key = (reader.Int64(0), reader.Int64(1));
+                if (!mentions.TryGetValue(key, out var users))
+                {
+                    mentions[key] = users = [];
+                }
+
+                users.Add(reader.Int64(2));
+            }
+        }
+
+        // A message appended between the two queries changes last_seq; only attach mentions of the same seq.
+        return messages.ConvertAll(m => mentions.TryGetValue((m.ConversationId, m.Seq), out var users) ? m with { Mentions = users } : m);
+    }
+}

@@ -1,0 +1,19 @@
+using Chat.Server.Storage.Sql;
+using Microsoft.Extensions.Logging;
+
+namespace Chat.Server.Storage.Sqlite;
+
+/// <summary>The embedded store: one SQLite file (default <c>data/chat.db</c>), created with its directory on first run.</summary>
+public sealed class SqliteChatStore : SqlChatStore
+{
+    public SqliteChatStore(StorageOptions options, ILoggerFactory? loggerFactory = null)
+        : base(new SqliteDatabase(options?.ConnectionString ?? ""), options!, loggerFactory)
+    {
+    }
+
+    /// <summary>The database file's full path.</summary>
+    public string FilePath => ((SqliteDatabase)Database).FilePath;
+
+    public override Task InitializeAsync(CancellationToken cancellationToken) =>
+        ((SqliteDatabase)Database).InitializeAsync(SqliteSchema.Script, cancellationToken);
+}

@@ -1,0 +1,184 @@
+using System.Data.Common;
+using Chat.Server.Storage.Sql;
+using Microsoft.Data.Sqlite;
+
+namespace Chat.Server.Storage.Sqlite;
+
+/// <summary>
+/// SQLite allows one writer at a time. All writes go through one long-lived connection guarded by a
+/// semaphore (no SQLITE_BUSY between our own writers, and the appender's batches queue behind it);
+/// reads open pooled connections that, in WAL mode, read a snapshot without blocking the writer.
+/// </summary>
+internal sealed class SqliteDatabase : SqlDatabase
+{
+    // SQLite primary result codes (https://www.sqlite.org/rescode.html).
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+    private const int SqliteNoMem = 7;
+    private const int SqliteReadOnly = 8;
+    private const int SqliteIoErr = 10;
+    private const int SqliteCorrupt = 11;
+    private const int SqliteFull = 13;
+    private const int SqliteCantOpen = 14;
+    private const int SqliteConstraint = 19;
+    private const int SqliteNotADb = 26;
+    private const int SqliteConstraintPrimaryKey = 1555;
+    private const int SqliteConstraintUnique = 2067;
+
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SqliteConnection? _writer;
+
+    public SqliteDatabase(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(string.IsNullOrWhiteSpace(connectionString) ? StorageOptions.DefaultSqliteConnectionString : connectionString)
+        {
+            Pooling = true,
+        };
+        if (string.IsNullOrWhiteSpace(builder.DataSource))
+        {
+            throw new ArgumentException("The SQLite connection string needs a Data Source (a file path).", nameof(connectionString));
+        }
+
+        FilePath = Path.GetFullPath(builder.DataSource);
+        builder.DataSource = FilePath;
+        _connectionString = builder.ToString();
+    }
+
+    public string FilePath { get; }
+
+    public override string InsertIgnore => "INSERT OR IGNORE INTO";
+
+    public override string Greatest => "MAX";
+
+    public override string Least => "MIN";
+
+    public override string ForUpdate => "";
+
+    public override async Task<long> ExecuteInsertAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var id = command.Connection!.CreateCommand();
+        id.Transaction = command.Transaction;
+        id.CommandText = "SELECT last_insert_rowid()";
+        return await id.ScalarInt64Async(cancellationToken) ?? throw new InvalidOperationException("SQLite returned no row id.");
+    }
+
+    public override bool IsUniqueViolation(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: SqliteConstraint } e
+        && (e.SqliteExtendedErrorCode is SqliteConstraintUnique or SqliteConstraintPrimaryKey);
+
+    public override bool IsUnavailable(Exception exception) => exception switch
+    {
+        SqliteException e => e.SqliteErrorCode is SqliteBusy or SqliteLocked or SqliteNoMem or SqliteReadOnly or SqliteIoErr
+            or SqliteCorrupt or SqliteFull or SqliteCantOpen or SqliteNotADb,
+        IOException or UnauthorizedAccessException => true,
+        _ => false,
+    };
+
+    /// <summary>Our writes are serialised in-process, so a lock conflict means another process holds the file: not worth an immediate retry.</summary>
+    public override bool IsConflict(Exception exception) => false;
+
+    /// <summary>Creates the directory and the schema, and sets the journal mode.</summary>
+    public async Task InitializeAsync(string schema, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+
+        await WriteAsync(
+            async s =>
+            {
+                await using var cmd = s.Command(schema);
+                return await cmd.ExecuteNonQueryAsync(cancellationToken);
+            },
+            transaction: true,
+            cancellationToken);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            if (_writer is not null)
+            {
+                await _writer.DisposeAsync();
+                _writer = null;
+            }
+
+            // Close the pooled readers so the file can be moved or deleted once we are gone.
+            using var pooled = new SqliteConnection(_connectionString);
+            SqliteConnection.ClearPool(pooled);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    protected override async ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    protected override ValueTask ReleaseReadConnectionAsync(DbConnection connection) => connection.DisposeAsync();
+
+    protected override async ValueTask<DbConnection> AcquireWriteConnectionAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            return _writer ??= await OpenWriterAsync(cancellationToken);
+        }
+        catch
+        {
+            _writeLock.Release();
+            throw;
+        }
+    }
+
+    protected override ValueTask ReleaseWriteConnectionAsync(DbConnection connection)
+    {
+        _writeLock.Release();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task<SqliteConnection> OpenWriterAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var pragmas = connection.CreateCommand();
+
+            // WAL: readers never block the writer and the writer never blocks readers.
+            // synchronous=FULL: with WAL, every commit fsyncs the log, so an acked message survives a power cut or an
+            // OS crash, not only a process crash (NORMAL would only sync at checkpoints). The brief acks a SEND only
+            // once it is durable, and group commit spreads that one fsync over the whole batch.
+            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;";
+            await pragmas.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+}

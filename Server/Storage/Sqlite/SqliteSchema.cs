@@ -1,0 +1,131 @@
+namespace Chat.Server.Storage.Sqlite;
+
+/// <summary>
+/// The SQLite twin of <c>schema.sql</c>: same tables, columns and keys. Times are INTEGER unix milliseconds.
+/// Tables keyed by small composite keys are WITHOUT ROWID (clustered on the key, like InnoDB); messages keep a
+/// rowid because their text can be large.
+/// </summary>
+internal static class SqliteSchema
+{
+    public const string Script = """
+        CREATE TABLE IF NOT EXISTS users (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          username TEXT NOT NULL,
+          username_key TEXT NOT NULL,
+          nickname TEXT NOT NULL,
+          email TEXT NOT NULL,
+          phone TEXT NOT NULL,
+          password_hash TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          last_seen_at INTEGER NULL
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_users_username_key ON users (username_key);
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_users_phone ON users (phone);
+
+        CREATE TABLE IF NOT EXISTS sms_codes (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          phone TEXT NOT NULL,
+          purpose INTEGER NOT NULL,
+          code_hash TEXT NOT NULL,
+          sent_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          consumed INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX IF NOT EXISTS ix_sms_codes_phone_purpose ON sms_codes (phone, purpose, id);
+        CREATE INDEX IF NOT EXISTS ix_sms_codes_phone_sent ON sms_codes (phone, sent_at);
+
+        CREATE TABLE IF NOT EXISTS tokens (
+          token_hash TEXT NOT NULL PRIMARY KEY,
+          user_id INTEGER NOT NULL,
+          device TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL,
+          revoked INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_tokens_user ON tokens (user_id);
+
+        CREATE TABLE IF NOT EXISTS friend_requests (
+          from_user INTEGER NOT NULL,
+          to_user INTEGER NOT NULL,
+          note TEXT NOT NULL,
+          status INTEGER NOT NULL,
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (from_user, to_user)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_friend_requests_to ON friend_requests (to_user, status, created_at);
+
+        CREATE TABLE IF NOT EXISTS friendships (
+          user_id INTEGER NOT NULL,
+          friend_id INTEGER NOT NULL,
+          remark TEXT NOT NULL DEFAULT '',
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (user_id, friend_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE IF NOT EXISTS blocks (
+          user_id INTEGER NOT NULL,
+          blocked_id INTEGER NOT NULL,
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (user_id, blocked_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE IF NOT EXISTS conversations (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          kind INTEGER NOT NULL,
+          last_seq INTEGER NOT NULL DEFAULT 0,
+          created_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE IF NOT EXISTS direct_conversations (
+          user_lo INTEGER NOT NULL,
+          user_hi INTEGER NOT NULL,
+          conversation_id INTEGER NOT NULL,
+          PRIMARY KEY (user_lo, user_hi)
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_direct_conversations_conversation ON direct_conversations (conversation_id);
+
+        CREATE TABLE IF NOT EXISTS conversation_members (
+          conversation_id INTEGER NOT NULL,
+          user_id INTEGER NOT NULL,
+          role INTEGER NOT NULL DEFAULT 0,
+          read_seq INTEGER NOT NULL DEFAULT 0,
+          delivered_seq INTEGER NOT NULL DEFAULT 0,
+          joined_seq INTEGER NOT NULL DEFAULT 0,
+          active INTEGER NOT NULL DEFAULT 1,
+          PRIMARY KEY (conversation_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_conversation_members_user ON conversation_members (user_id, active);
+
+        CREATE TABLE IF NOT EXISTS messages (
+          conversation_id INTEGER NOT NULL,
+          seq INTEGER NOT NULL,
+          id INTEGER NOT NULL,
+          sender_id INTEGER NOT NULL,
+          client_msg_id INTEGER NULL,
+          sent_at_ms INTEGER NOT NULL,
+          flags INTEGER NOT NULL DEFAULT 0,
+          text TEXT NOT NULL,
+          PRIMARY KEY (conversation_id, seq)
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_messages_id ON messages (id);
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_messages_sender_client ON messages (sender_id, client_msg_id);
+
+        CREATE TABLE IF NOT EXISTS message_mentions (
+          conversation_id INTEGER NOT NULL,
+          seq INTEGER NOT NULL,
+          user_id INTEGER NOT NULL,
+          PRIMARY KEY (conversation_id, seq, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_message_mentions_user ON message_mentions (user_id, conversation_id, seq);
+
+        CREATE TABLE IF NOT EXISTS chat_groups (
+          id INTEGER NOT NULL PRIMARY KEY,
+          name TEXT NOT NULL,
+          owner_id INTEGER NOT NULL,
+          dismissed INTEGER NOT NULL DEFAULT 0,
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ix_chat_groups_owner ON chat_groups (owner_id);
+        """;
+}

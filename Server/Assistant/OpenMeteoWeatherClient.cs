@@ -47,7 +47,7 @@ public sealed class OpenMeteoWeatherClient : IWeatherProvider
 
         if (_cache.TryGet(key, language, out var cached))
         {
-            return cached;
+            return cached.WithQuery(query);
         }
 
         // One budget for both calls: a slow geocoder must not leave the forecast call a fresh full timeout.

@@ -33,6 +33,10 @@ public sealed class WeatherResult
     /// <summary>Creates a successful result.</summary>
     public static WeatherResult Success(string query, WeatherReport report) => new(query, report, null, null);
 
+    /// <summary>The same outcome for another spelling of the query, so cached answers echo what this user typed.</summary>
+    internal WeatherResult WithQuery(string query) =>
+        query == Query ? this : new(query, Report, Failure, Reason);
+
     /// <summary>Creates a failed result.</summary>
     public static WeatherResult Failed(string query, WeatherFailureKind failure, string? reason = null) =>
         new(query, null, failure, reason);

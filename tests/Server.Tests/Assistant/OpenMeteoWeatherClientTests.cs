@@ -252,8 +252,10 @@ public sealed class OpenMeteoWeatherClientTests : IAsyncLifetime, IDisposable
         var client = CreateClient();
 
         await client.GetWeatherAsync("Atlantis", AssistantLanguage.English);
-        await client.GetWeatherAsync("Atlantis", AssistantLanguage.English);
+        var again = await client.GetWeatherAsync("ATLANTIS", AssistantLanguage.English);
         Assert.Equal(1, _stub.GeocodingCalls);
+        Assert.Equal(WeatherFailureKind.CityNotFound, again.Failure);
+        Assert.Equal("ATLANTIS", again.Query);
 
         _stub.ForecastOverride = (HttpStatusCode.ServiceUnavailable, "");
         var down = await client.GetWeatherAsync("London", AssistantLanguage.English);

@@ -1,0 +1,29 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Chat.Server.Accounts;
+
+namespace Chat.Server.Tests.Infrastructure;
+
+/// <summary>Stands in for the phone: keeps every text sent, so tests can read the code a user would see.</summary>
+public sealed partial class CapturingSmsSender : ISmsSender
+{
+    private readonly ConcurrentDictionary<string, string> _lastText = new();
+
+    public int Sent => _count;
+
+    private int _count;
+
+    public Task SendAsync(string phone, string text, CancellationToken cancellationToken)
+    {
+        _lastText[phone] = text;
+        Interlocked.Increment(ref _count);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The six-digit code in the last text sent to the phone.</summary>
+    public string LastCode(string phone) =>
+        _lastText.TryGetValue(phone, out var text) ? SixDigits().Match(text).Value : throw new InvalidOperationException($"no SMS was sent to {phone}");
+
+    [GeneratedRegex("[0-9]{6}")]
+    private static partial Regex SixDigits();
+}

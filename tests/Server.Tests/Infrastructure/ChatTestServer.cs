@@ -1,0 +1,172 @@
+using System.Net;
+using Chat.Protocol.Client;
+using Chat.Protocol.Messages;
+using Chat.Server.Accounts;
+using Chat.Server.Hosting;
+using Chat.Server.Storage;
+using Chat.Server.Transport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using MySqlConnector;
+
+namespace Chat.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real server, in-process, on a free loopback port, over a fresh SQLite file or a throwaway MariaDB
+/// database. Tests talk to it only through real sockets with <see cref="ChatClient"/>.
+/// </summary>
+public sealed class ChatTestServer : IAsyncDisposable
+{
+    private static int _phoneCounter = Random.Shared.Next(0, 1_000_000);
+    private readonly IHost _host;
+    private readonly string? _sqliteDirectory;
+    private readonly string? _mysqlDatabase;
+    private readonly List<ChatClient> _clients = [];
+
+    private ChatTestServer(IHost host, IPEndPoint endPoint, string? sqliteDirectory, string? mysqlDatabase)
+    {
+        _host = host;
+        EndPoint = endPoint;
+        _sqliteDirectory = sqliteDirectory;
+        _mysqlDatabase = mysqlDatabase;
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    public IServiceProvider Services => _host.Services;
+
+    public CapturingSmsSender Sms => (CapturingSmsSender)_host.Services.GetRequiredService<ISmsSender>();
+
+    public static async Task<ChatTestServer> StartAsync(StoreKind store, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["Chat:Transport:Address"] = "127.0.0.1",
+            ["Chat:Transport:Port"] = "0",
+
+            // Tests create many users; the OWASP parameters are the default and have their own test.
+            ["Chat:Accounts:Argon2MemoryKiB"] = "1024",
+            ["Chat:Accounts:Argon2Iterations"] = "1",
+        };
+        string? sqliteDirectory = null;
+        string? mysqlDatabase = null;
+        if (store == StoreKind.Sqlite)
+        {
+            sqliteDirectory = Path.Combine(Path.GetTempPath(), "chat-it-" + Guid.NewGuid().ToString("N"));
+            config["Chat:Storage:Provider"] = "Sqlite";
+            config["Chat:Storage:ConnectionString"] = $"Data Source={Path.Combine(sqliteDirectory, "chat.db")}";
+        }
+        else
+        {
+            var server = Environment.GetEnvironmentVariable("CHAT_TEST_MYSQL") is { Length: > 0 } value
+                ? value
+                : throw new InvalidOperationException("CHAT_TEST_MYSQL is not set; the MySQL tests need a MariaDB server (scripts/test.sh starts one).");
+            mysqlDatabase = "chat_test_" + Guid.NewGuid().ToString("N")[..16];
+            await using (var connection = new MySqlConnection(server))
+            {
+                await connection.OpenAsync();
+                await using var create = new MySqlCommand($"CREATE DATABASE `{mysqlDatabase}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", connection);
+                await create.ExecuteNonQueryAsync();
+            }
+
+            config["Chat:Storage:Provider"] = "MySql";
+            config["Chat:Storage:ConnectionString"] = new MySqlConnectionStringBuilder(server) { Database = mysqlDatabase }.ConnectionString;
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(config);
+        builder.Services.AddChatServer(builder.Configuration);
+        builder.Services.RemoveAll<ISmsSender>();
+        builder.Services.AddSingleton<ISmsSender, CapturingSmsSender>();
+        services?.Invoke(builder.Services);
+        var host = builder.Build();
+        await host.StartAsync();
+        var endPoint = await host.Services.GetRequiredService<ChatListener>().BoundEndPoint;
+        return new ChatTestServer(host, endPoint, sqliteDirectory, mysqlDatabase);
+    }
+
+    /// <summary>A fresh, unique mainland mobile number.</summary>
+    public static string NewPhone() => "139" + (Interlocked.Increment(ref _phoneCounter) % 100_000_000).ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A fresh username that passes the rules (letters first, at most 10 characters).</summary>
+    public static string NewUsername(string prefix = "u") => prefix + Guid.NewGuid().ToString("N")[..(10 - prefix.Length)];
+
+    public async Task<ChatClient> ConnectAsync(string language = "zh-CN", TimeSpan? heartbeat = null)
+    {
+        var client = await ChatClient.ConnectAsync(EndPoint, new ChatClientOptions { Language = language, HeartbeatInterval = heartbeat });
+        lock (_clients)
+        {
+            _clients.Add(client);
+        }
+
+        return client;
+    }
+
+    /// <summary>Signs a new user up over a new connection (code from the captured SMS).</summary>
+    public async Task<TestUser> SignUpAsync(string? username = null, string password = "abc12345x", string? phone = null)
+    {
+        username ??= NewUsername();
+        phone ??= NewPhone();
+        var client = await ConnectAsync();
+        await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(phone, (byte)SmsPurpose.SignUp));
+        var signedIn = await client.RequestAsync<SignUp, SignedIn>(new SignUp(username, "Nick " + username, username + "@example.com", phone, password, Sms.LastCode(phone), "test"));
+        return new TestUser(signedIn.UserId, username, phone, password, signedIn.Token, client);
+    }
+
+    /// <summary>Another device of an existing user, signed in with the user's token.</summary>
+    public async Task<ChatClient> ConnectDeviceAsync(TestUser user, string device = "second")
+    {
+        var client = await ConnectAsync();
+        await client.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(user.Token, device));
+        return client;
+    }
+
+    /// <summary>Makes two users friends through the real request/accept flow.</summary>
+    public static async Task MakeFriendsAsync(TestUser a, TestUser b)
+    {
+        await a.Client.RequestOkAsync(new FriendRequest(b.UserId, "hi"));
+        await b.Client.RequestOkAsync(new FriendRespond(a.UserId, true));
+    }
+
+    public T Get<T>()
+        where T : notnull => _host.Services.GetRequiredService<T>();
+
+    public async ValueTask DisposeAsync()
+    {
+        List<ChatClient> clients;
+        lock (_clients)
+        {
+            clients = [.. _clients];
+        }
+
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        await _host.StopAsync();
+        _host.Dispose();
+        if (_sqliteDirectory is not null && Directory.Exists(_sqliteDirectory))
+        {
+            Directory.Delete(_sqliteDirectory, recursive: true);
+        }
+
+        if (_mysqlDatabase is not null)
+        {
+            await using var connection = new MySqlConnection(Environment.GetEnvironmentVariable("CHAT_TEST_MYSQL"));
+            await connection.OpenAsync();
+            await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS `{_mysqlDatabase}`", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+}
+
+/// <summary>A signed-up user and the connection it signed up on.</summary>
+public sealed record TestUser(long UserId, string Username, string Phone, string Password, string Token, ChatClient Client);

@@ -392,6 +392,26 @@ public abstract class ChatStoreContract(IChatStore store)
     }
 
     [Fact]
+    public async Task Concurrent_appends_share_transactions()
+    {
+        var (a, b, conversation) = await NewDirectAsync();
+        var store = Assert.IsAssignableFrom<Chat.Server.Storage.Sql.SqlChatStore>(Store);
+        var before = store.AppendBatchesCommitted;
+
+        // Queued without awaiting: while the first transaction commits, the rest wait in the queue and
+        // go into the next transactions together.
+        var pending = Enumerable.Range(0, 200).Select(i => Messages.AppendAsync(Draft(conversation, i % 2 == 0 ? a.Id : b.Id, NextId(), $"m{i}"), Ct)).ToList();
+        var results = await Task.WhenAll(pending);
+
+        var batches = store.AppendBatchesCommitted - before;
+        Assert.InRange(batches, 1, 50);
+        // One queue, one writer: the order of the calls is the order of the seqs.
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), results.Select(r => r.Message.Seq));
+        Assert.Equal(199, (await Messages.GetMemberStateAsync(conversation, a.Id, Ct))!.ReadSeq);
+        Assert.Equal(200, (await Messages.GetMemberStateAsync(conversation, b.Id, Ct))!.ReadSeq);
+    }
+
+    [Fact]
     public async Task Resending_a_client_message_id_returns_the_first_message_and_writes_nothing()
     {
         var (a, b, conversation) = await NewDirectAsync();

@@ -30,6 +30,7 @@ internal sealed class MessageAppender : IAsyncDisposable
         new BoundedChannelOptions(QueueCapacity) { SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
 
     private readonly Task _loop;
+    private long _committedBatches;
 
     public MessageAppender(SqlDatabase db, MessageIdGenerator ids, ILogger logger)
     {
@@ -38,6 +39,9 @@ internal sealed class MessageAppender : IAsyncDisposable
         _logger = logger;
         _loop = Task.Run(RunAsync);
     }
+
+    /// <summary>Transactions committed so far (for tests and metrics: messages / batches is the group-commit factor).</summary>
+    public long CommittedBatches => Interlocked.Read(ref _committedBatches);
 
     public async Task<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
     {
@@ -112,6 +116,7 @@ internal sealed class MessageAppender : IAsyncDisposable
         try
         {
             outcomes = await _db.WriteAsync(s => StoreBatchAsync(s, batch), transaction: true, CancellationToken.None);
+            Interlocked.Increment(ref _committedBatches);
         }
         catch (Exception ex) when (batch.Count > 1 && ex is not StorageUnavailableException && !_db.IsUnavailable(ex))
         {

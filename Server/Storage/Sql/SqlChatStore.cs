@@ -29,6 +29,9 @@ public abstract class SqlChatStore : IChatStore
 
     public IGroupStore Groups { get; }
 
+    /// <summary>Append transactions committed so far; with concurrent senders it stays well below the message count.</summary>
+    internal long AppendBatchesCommitted => _appender.CommittedBatches;
+
     private protected SqlDatabase Database { get; }
 
     public abstract Task InitializeAsync(CancellationToken cancellationToken);

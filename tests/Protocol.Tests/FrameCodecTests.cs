@@ -127,6 +127,14 @@ public class FrameCodecTests
         Assert.Equal(FrameCodec.Serialize(41, message), writer.WrittenSpan.ToArray());
     }
 
+    [Fact]
+    public void A_lone_surrogate_is_sent_as_the_replacement_character()
+    {
+        // The JavaScript TextEncoder does the same (tests/js/codec.test.mjs), so both codecs agree on the bytes.
+        var frame = FrameCodec.Serialize(1, new Joke("\uD83D"));
+        Assert.Equal("0003efbfbd", Convert.ToHexStringLower(frame.AsSpan(FrameCodec.HeaderSize)));
+    }
+
     private static void AssertReadsWhole(ValidVector vector, ReadOnlySequence<byte> buffer)
     {
         Assert.True(FrameCodec.TryReadFrame(ref buffer, FrameCodec.DefaultMaxFrameSize, out var header, out var body));

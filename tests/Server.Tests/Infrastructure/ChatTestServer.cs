@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using MySqlConnector;
 
 namespace Chat.Server.Tests.Infrastructure;
@@ -36,6 +37,9 @@ public sealed class ChatTestServer : IAsyncDisposable
     public IPEndPoint EndPoint { get; }
 
     public IServiceProvider Services => _host.Services;
+
+    /// <summary>Everything the server logged.</summary>
+    public LogCollector Logs => _host.Services.GetRequiredService<LogCollector>();
 
     public CapturingSmsSender Sms => (CapturingSmsSender)_host.Services.GetRequiredService<ISmsSender>();
 
@@ -82,6 +86,9 @@ public sealed class ChatTestServer : IAsyncDisposable
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(config);
+        var logs = new LogCollector();
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddSingleton(logs);
         builder.Services.AddChatServer(builder.Configuration);
         builder.Services.RemoveAll<ISmsSender>();
         builder.Services.AddSingleton<ISmsSender, CapturingSmsSender>();
@@ -137,6 +144,9 @@ public sealed class ChatTestServer : IAsyncDisposable
 
     public T Get<T>()
         where T : notnull => _host.Services.GetRequiredService<T>();
+
+    /// <summary>Stops the server as SIGTERM would (graceful shutdown), leaving cleanup to DisposeAsync.</summary>
+    public Task StopAsync() => _host.StopAsync();
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,5 @@
 using Chat.Server.Accounts;
+using Chat.Server.Assistant;
 using Chat.Server.Dispatch;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
@@ -44,6 +45,14 @@ public static class ChatServerServiceCollectionExtensions
 
         services.AddSingleton<IChatFeature, ConnectionFeature>();
         services.AddSingleton<IChatFeature, AccountsFeature>();
+
+        // Assistant: weather from Open-Meteo (base URLs in Chat:Assistant:Weather), jokes from the shipped corpus.
+        var weather = chat.GetSection("Assistant:Weather").Get<WeatherOptions>() ?? new WeatherOptions();
+        services.AddSingleton(weather);
+        services.AddHttpClient<IWeatherProvider, OpenMeteoWeatherClient>()
+            .AddTypedClient<IWeatherProvider>((http, sp) => new OpenMeteoWeatherClient(http, weather, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(_ => new JokePicker(JokeCorpus.LoadEmbedded(), new Random()));
+        services.AddSingleton<IChatFeature, AssistantFeature>();
 
         services.AddSingleton(sp =>
         {

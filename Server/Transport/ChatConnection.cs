@@ -24,6 +24,7 @@ public sealed class ChatConnection
         useSynchronizationContext: false);
 
     private readonly Socket _socket;
+    private Stream? _tls;
     private readonly SocketSenderPool _senders;
     private readonly Pipe _input;
     private readonly Pipe _output;
@@ -55,6 +56,8 @@ public sealed class ChatConnection
 
     public IPAddress RemoteAddress { get; }
 
+    internal Socket Socket => _socket;
+
     /// <summary>Frames arriving from the client, complete or partial.</summary>
     public PipeReader Input => _input.Reader;
 
@@ -71,6 +74,13 @@ public sealed class ChatConnection
     public ErrorCode CloseReason { get; private set; }
 
     /// <summary>Runs both loops until the connection ends.</summary>
+    /// <summary>Runs both loops over a TLS stream (already authenticated) instead of the raw socket.</summary>
+    internal Task RunAsync(Stream tls)
+    {
+        _tls = tls;
+        return RunAsync();
+    }
+
     internal Task RunAsync()
     {
         var receive = ReceiveLoopAsync();
@@ -176,10 +186,22 @@ public sealed class ChatConnection
         {
             while (true)
             {
-                // Zero-byte receive first: no pipe memory is rented while the client is silent.
-                await receiver.WaitForDataAsync(_socket);
-                var memory = writer.GetMemory(2048);
-                var received = await receiver.ReceiveAsync(_socket, memory);
+                int received;
+                if (_tls is { } tls)
+                {
+                    // SslStream supports the same trick: a zero-byte read waits for data without a buffer.
+#pragma warning disable CA2022 // Zero bytes asked, zero returned: the read is a wait, not an inexact read.
+                    await tls.ReadAsync(Memory<byte>.Empty);
+#pragma warning restore CA2022
+                    received = await tls.ReadAsync(writer.GetMemory(2048));
+                }
+                else
+                {
+                    // Zero-byte receive first: no pipe memory is rented while the client is silent.
+                    await receiver.WaitForDataAsync(_socket);
+                    received = await receiver.ReceiveAsync(_socket, writer.GetMemory(2048));
+                }
+
                 if (received == 0)
                 {
                     break;
@@ -197,6 +219,10 @@ public sealed class ChatConnection
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
         {
             error = ex;
+        }
+        catch (IOException)
+        {
+            // TLS streams report a reset peer as IOException; like a socket error, it just ends the connection.
         }
         finally
         {
@@ -218,7 +244,16 @@ public sealed class ChatConnection
                 }
 
                 var buffer = result.Buffer;
-                if (!buffer.IsEmpty)
+                if (!buffer.IsEmpty && _tls is { } tls)
+                {
+                    foreach (var segment in buffer)
+                    {
+                        await tls.WriteAsync(segment);
+                    }
+
+                    await tls.FlushAsync();
+                }
+                else if (!buffer.IsEmpty)
                 {
                     var sender = _senders.Rent();
                     try
@@ -238,7 +273,7 @@ public sealed class ChatConnection
                 }
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException or IOException)
         {
         }
         finally
@@ -251,6 +286,11 @@ public sealed class ChatConnection
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
+            }
+
+            if (_tls is not null)
+            {
+                await _tls.DisposeAsync();
             }
 
             _socket.Dispose();

@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Microsoft.Extensions.Hosting;
@@ -22,6 +25,7 @@ public sealed partial class ChatListener : BackgroundService
     private readonly ILogger<ChatListener> _logger;
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Socket? _listenSocket;
+    private X509Certificate2? _certificate;
 
     public ChatListener(IOptions<TransportOptions> options, ConnectionRegistry registry, IConnectionHandler handler, ILogger<ChatListener> logger)
     {
@@ -36,6 +40,11 @@ public sealed partial class ChatListener : BackgroundService
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
+        if (!string.IsNullOrEmpty(_options.CertificatePath))
+        {
+            _certificate = X509CertificateLoader.LoadPkcs12FromFile(_options.CertificatePath, _options.CertificatePassword);
+        }
+
         var endpoint = new IPEndPoint(IPAddress.Parse(_options.Address), _options.Port);
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
@@ -44,7 +53,7 @@ public sealed partial class ChatListener : BackgroundService
         _listenSocket = socket;
         var bound = (IPEndPoint)socket.LocalEndPoint!;
         _bound.TrySetResult(bound);
-        LogListening(bound);
+        LogListening(bound, _certificate is null ? "tcp" : "tls");
         return base.StartAsync(cancellationToken);
     }
 
@@ -59,6 +68,7 @@ public sealed partial class ChatListener : BackgroundService
     {
         _listenSocket?.Dispose();
         _senders.Dispose();
+        _certificate?.Dispose();
         base.Dispose();
     }
 
@@ -125,7 +135,31 @@ public sealed partial class ChatListener : BackgroundService
     {
         try
         {
-            var transport = connection.RunAsync();
+            Task transport;
+            if (_certificate is not null)
+            {
+                var tls = new SslStream(new NetworkStream(connection.Socket, ownsSocket: false));
+                using (var timeout = new CancellationTokenSource(_options.HandshakeTimeout))
+                {
+                    try
+                    {
+                        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, timeout.Token);
+                    }
+                    catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
+                    {
+                        await tls.DisposeAsync();
+                        connection.Socket.Dispose();
+                        return;
+                    }
+                }
+
+                transport = connection.RunAsync(tls);
+            }
+            else
+            {
+                transport = connection.RunAsync();
+            }
+
             try
             {
                 await _handler.OnConnectedAsync(connection);
@@ -148,8 +182,8 @@ public sealed partial class ChatListener : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Chat server listening on {EndPoint}")]
-    private partial void LogListening(IPEndPoint endPoint);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Chat server listening on {EndPoint} ({Mode})")]
+    private partial void LogListening(IPEndPoint endPoint, string mode);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Accept under resource pressure ({Error}); backing off")]
     private partial void LogAcceptPressure(SocketError error);

@@ -18,15 +18,17 @@ namespace Chat.Server.Dispatch;
 public sealed partial class ChatSessionHandler : IConnectionHandler
 {
     private readonly RequestRouter _router;
+    private readonly RequestLimits _limits;
     private readonly SessionLifecycle _lifecycle;
     private readonly TransportOptions _options;
     private readonly ILogger<ChatSessionHandler> _logger;
     private readonly CancellationToken _stopping;
     private readonly string _serverName;
 
-    public ChatSessionHandler(RequestRouter router, SessionLifecycle lifecycle, IOptions<TransportOptions> options, IHostApplicationLifetime lifetime, ILogger<ChatSessionHandler> logger)
+    public ChatSessionHandler(RequestRouter router, RequestLimits limits, SessionLifecycle lifecycle, IOptions<TransportOptions> options, IHostApplicationLifetime lifetime, ILogger<ChatSessionHandler> logger)
     {
         _router = router;
+        _limits = limits;
         _lifecycle = lifecycle;
         _options = options.Value;
         _logger = logger;
@@ -105,6 +107,12 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
 
     private async ValueTask<bool> HandleFrameAsync(ChatSession session, FrameHeader header, ReadOnlySequence<byte> body)
     {
+        if (!_limits.TryAcquire(session))
+        {
+            session.SendError(header.RequestId, ErrorCode.RateLimited);
+            return true;
+        }
+
         try
         {
             await _router.DispatchAsync(session, header, body, _stopping);

@@ -64,6 +64,8 @@ public static class ChatServerServiceCollectionExtensions
 
             return router;
         });
+        services.Configure<RequestLimitOptions>(chat.GetSection("Limits"));
+        services.AddSingleton<RequestLimits>();
         services.AddSingleton<IConnectionHandler, ChatSessionHandler>();
 
         // Order matters: hosted services stop in reverse, so the listener stops accepting before

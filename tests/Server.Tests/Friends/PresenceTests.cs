@@ -163,9 +163,12 @@ public abstract class PresenceTests : IAsyncLifetime
         await ChatTestServer.MakeFriendsAsync(a, b);
         await PresenceUntilAsync(a.Client, b.UserId, Online);
 
+        // Each drop is seen by the server (b has no device left) before the next device arrives.
         b.Client.Abort();
+        await UntilAsync(() => !Server.Get<OnlineUsers>().IsOnline(b.UserId));
         var back = await Server.ConnectDeviceAsync(b, "back");
         back.Abort();
+        await UntilAsync(() => !Server.Get<OnlineUsers>().IsOnline(b.UserId));
         var backAgain = await Server.ConnectDeviceAsync(b, "back again");
         await backAgain.RequestOkAsync(new SetStatus(Away));
         await backAgain.RequestOkAsync(new SetStatus(Busy));

@@ -75,7 +75,8 @@ CREATE TABLE IF NOT EXISTS blocks (
   user_id BIGINT NOT NULL,
   blocked_id BIGINT NOT NULL,
   created_at BIGINT NOT NULL,
-  PRIMARY KEY (user_id, blocked_id)
+  PRIMARY KEY (user_id, blocked_id),
+  KEY ix_blocks_blocked (blocked_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- kind: 1 direct, 2 group. last_seq is the seq of the newest message; appenders lock this row.

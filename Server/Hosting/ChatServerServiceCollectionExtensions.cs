@@ -1,6 +1,8 @@
 using Chat.Server.Accounts;
 using Chat.Server.Assistant;
 using Chat.Server.Dispatch;
+using Chat.Server.Friends;
+using Chat.Server.Presence;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
 using Chat.Server.Transport;
@@ -53,6 +55,14 @@ public static class ChatServerServiceCollectionExtensions
             .AddTypedClient<IWeatherProvider>((http, sp) => new OpenMeteoWeatherClient(http, weather, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(_ => new JokePicker(JokeCorpus.LoadEmbedded(), new Random()));
         services.AddSingleton<IChatFeature, AssistantFeature>();
+
+        // Friends and presence (issue 4). The tracker is a session observer and the background
+        // consumer of presence work, so the same instance is registered under all three roles.
+        services.Configure<PresenceOptions>(chat.GetSection("Presence"));
+        services.AddSingleton<PresenceTracker>();
+        services.AddSingleton<ISessionObserver>(sp => sp.GetRequiredService<PresenceTracker>());
+        services.AddHostedService(sp => sp.GetRequiredService<PresenceTracker>());
+        services.AddSingleton<IChatFeature, FriendsFeature>();
 
         services.AddSingleton(sp =>
         {

@@ -38,6 +38,9 @@ public interface IFriendStore
     Task<bool> IsBlockedAsync(long userId, long otherUserId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<long>> GetBlockedAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>Users who have blocked <paramref name="userId"/> (presence is hidden from them both ways).</summary>
+    Task<IReadOnlyList<long>> GetBlockedByAsync(long userId, CancellationToken cancellationToken);
 }
 
 public enum FriendRequestOutcome

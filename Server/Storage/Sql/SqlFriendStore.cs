@@ -179,6 +179,9 @@ internal sealed class SqlFriendStore(SqlDatabase db) : IFriendStore
     public Task<IReadOnlyList<long>> GetBlockedAsync(long userId, CancellationToken cancellationToken) =>
         db.ReadAsync(s => ReadIdsAsync(s, "SELECT blocked_id FROM blocks WHERE user_id = @u ORDER BY blocked_id", userId, cancellationToken), cancellationToken);
 
+    public Task<IReadOnlyList<long>> GetBlockedByAsync(long userId, CancellationToken cancellationToken) =>
+        db.ReadAsync(s => ReadIdsAsync(s, "SELECT user_id FROM blocks WHERE blocked_id = @u ORDER BY user_id", userId, cancellationToken), cancellationToken);
+
     private static async Task<bool> AreFriendsAsync(SqlSession s, long userId, long otherUserId, CancellationToken cancellationToken)
     {
         await using var cmd = s.Command("SELECT 1 FROM friendships WHERE user_id = @a AND friend_id = @b").With("@a", userId).With("@b", otherUserId);

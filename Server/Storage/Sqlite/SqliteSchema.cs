@@ -69,6 +69,7 @@ internal static class SqliteSchema
           created_at INTEGER NOT NULL,
           PRIMARY KEY (user_id, blocked_id)
         ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_blocks_blocked ON blocks (blocked_id);
 
         CREATE TABLE IF NOT EXISTS conversations (
           id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,0 +1,276 @@
+using Chat.Protocol;
+using Chat.Protocol.Messages;
+using Chat.Server.Accounts;
+using Chat.Server.Dispatch;
+using Chat.Server.Hosting;
+using Chat.Server.Presence;
+using Chat.Server.Sessions;
+using Chat.Server.Storage;
+
+namespace Chat.Server.Friends;
+
+/// <summary>
+/// Finding users, friend requests (with crossing requests accepted), removal, remarks, blocks, the friend
+/// list with presence, and status changes. Friend events are pushed to every device of the user concerned.
+/// </summary>
+public sealed class FriendsFeature : IChatFeature
+{
+    public const int MaxNoteLength = 100;
+    public const int MaxRemarkLength = 20;
+
+    private readonly IFriendStore _friends;
+    private readonly IAccountStore _accounts;
+    private readonly OnlineUsers _online;
+    private readonly PresenceTracker _presence;
+    private readonly TimeProvider _time;
+
+    public FriendsFeature(IChatStore store, OnlineUsers online, PresenceTracker presence, TimeProvider time)
+    {
+        _friends = store.Friends;
+        _accounts = store.Accounts;
+        _online = online;
+        _presence = presence;
+        _time = time;
+    }
+
+    public void Map(RequestRouter router)
+    {
+        router.Map<FindUser>(FindUserAsync);
+        router.Map<FriendRequest>(RequestAsync);
+        router.Map<FriendRespond>(RespondAsync);
+        router.Map<FriendRemove>(RemoveAsync);
+        router.Map<FriendRemark>(RemarkAsync);
+        router.Map<Block>(BlockAsync);
+        router.Map<Unblock>(UnblockAsync);
+        router.Map<GetFriends>(GetFriendsAsync);
+        router.Map<GetFriendRequests>(GetRequestsAsync);
+        router.Map<SetStatus>(SetStatusAsync);
+    }
+
+    private static UserSummary Summary(UserRecord user) => new(user.Id, user.Username, user.Nickname);
+
+    /// <summary>Exact username (any case) or phone; never a prefix or a listing, so users cannot be enumerated by search.</summary>
+    private async ValueTask FindUserAsync(ChatSession session, uint requestId, FindUser request, CancellationToken cancellationToken)
+    {
+        var query = request.Query.Trim();
+        UserRecord? user = null;
+        if (AccountRules.NormalizePhone(query) is { } phone)
+        {
+            user = await _accounts.FindByPhoneAsync(phone, cancellationToken);
+        }
+        else if (AccountRules.CheckUsername(query) == ErrorCode.None)
+        {
+            user = await _accounts.FindByUsernameKeyAsync(AccountRules.UsernameKey(query), cancellationToken);
+        }
+
+        session.Send(requestId, new UserCard(Summary(user ?? throw new RequestFailedException(ErrorCode.UserNotFound))));
+    }
+
+    private async ValueTask RequestAsync(ChatSession session, uint requestId, FriendRequest request, CancellationToken cancellationToken)
+    {
+        var me = session.UserId;
+        if (request.UserId == me)
+        {
+            throw new RequestFailedException(ErrorCode.CannotFriendSelf);
+        }
+
+        if (request.Note.Length > MaxNoteLength)
+        {
+            throw new RequestFailedException(ErrorCode.NoteInvalid);
+        }
+
+        var target = await _accounts.GetAsync(request.UserId, cancellationToken) ?? throw new RequestFailedException(ErrorCode.UserNotFound);
+        if (await _friends.IsBlockedAsync(target.Id, me, cancellationToken))
+        {
+            // The blocked sender is not told: the answer is the one a delivered request gets.
+            session.SendOk(requestId);
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+
+        // Crossing requests: the target already asked me, so asking back means yes to both.
+        if (await _friends.ResolveRequestAsync(target.Id, me, accept: true, now, cancellationToken))
+        {
+            var self = await _accounts.GetAsync(me, cancellationToken) ?? throw new RequestFailedException(ErrorCode.NotSignedIn);
+            AnnounceFriendship(FriendEventKind.Accepted, self, target, session, string.Empty);
+            session.SendOk(requestId);
+            return;
+        }
+
+        switch (await _friends.AddRequestAsync(me, target.Id, request.Note, now, cancellationToken))
+        {
+            case FriendRequestOutcome.AlreadyFriends: throw new RequestFailedException(ErrorCode.AlreadyFriends);
+            case FriendRequestOutcome.AlreadyPending: throw new RequestFailedException(ErrorCode.RequestAlreadyPending);
+        }
+
+        var sender = await _accounts.GetAsync(me, cancellationToken) ?? throw new RequestFailedException(ErrorCode.NotSignedIn);
+        Push(target.Id, FriendEventKind.RequestReceived, sender, request.Note);
+        session.SendOk(requestId);
+    }
+
+    private async ValueTask RespondAsync(ChatSession session, uint requestId, FriendRespond request, CancellationToken cancellationToken)
+    {
+        var me = session.UserId;
+        if (request.UserId == me || !await _friends.ResolveRequestAsync(request.UserId, me, request.Accept, _time.GetUtcNow(), cancellationToken))
+        {
+            throw new RequestFailedException(ErrorCode.NoPendingRequest);
+        }
+
+        var self = await _accounts.GetAsync(me, cancellationToken) ?? throw new RequestFailedException(ErrorCode.NotSignedIn);
+        if (request.Accept)
+        {
+            var requester = await _accounts.GetAsync(request.UserId, cancellationToken);
+            if (requester is not null)
+            {
+                AnnounceFriendship(FriendEventKind.Accepted, self, requester, session, string.Empty);
+            }
+        }
+        else
+        {
+            Push(request.UserId, FriendEventKind.Declined, self, string.Empty);
+        }
+
+        session.SendOk(requestId);
+    }
+
+    private async ValueTask RemoveAsync(ChatSession session, uint requestId, FriendRemove request, CancellationToken cancellationToken)
+    {
+        var me = session.UserId;
+        if (request.UserId == me || !await _friends.RemoveFriendshipAsync(me, request.UserId, cancellationToken))
+        {
+            throw new RequestFailedException(ErrorCode.NotFriends);
+        }
+
+        var self = await _accounts.GetAsync(me, cancellationToken);
+        var other = await _accounts.GetAsync(request.UserId, cancellationToken);
+        if (self is not null && other is not null)
+        {
+            AnnounceFriendship(FriendEventKind.Removed, self, other, session, string.Empty);
+        }
+        else
+        {
+            _presence.OnPairChanged(me, request.UserId);
+        }
+
+        session.SendOk(requestId);
+    }
+
+    private async ValueTask RemarkAsync(ChatSession session, uint requestId, FriendRemark request, CancellationToken cancellationToken)
+    {
+        if (request.Remark.Length > MaxRemarkLength)
+        {
+            throw new RequestFailedException(ErrorCode.RemarkInvalid);
+        }
+
+        if (!await _friends.SetRemarkAsync(session.UserId, request.UserId, request.Remark, cancellationToken))
+        {
+            throw new RequestFailedException(ErrorCode.NotFriends);
+        }
+
+        session.SendOk(requestId);
+    }
+
+    /// <summary>Silent by design: the blocked user gets no push and keeps the friendship; presence is hidden both ways.</summary>
+    private async ValueTask BlockAsync(ChatSession session, uint requestId, Block request, CancellationToken cancellationToken)
+    {
+        await RequireOtherUserAsync(session, request.UserId, cancellationToken);
+        await _friends.BlockAsync(session.UserId, request.UserId, _time.GetUtcNow(), cancellationToken);
+        _presence.OnPairChanged(session.UserId, request.UserId);
+        session.SendOk(requestId);
+    }
+
+    /// <summary>Idempotent like Block: unblocking someone not blocked is Ok.</summary>
+    private async ValueTask UnblockAsync(ChatSession session, uint requestId, Unblock request, CancellationToken cancellationToken)
+    {
+        await RequireOtherUserAsync(session, request.UserId, cancellationToken);
+        if (await _friends.UnblockAsync(session.UserId, request.UserId, cancellationToken))
+        {
+            _presence.OnPairChanged(session.UserId, request.UserId);
+        }
+
+        session.SendOk(requestId);
+    }
+
+    private async ValueTask GetFriendsAsync(ChatSession session, uint requestId, GetFriends request, CancellationToken cancellationToken)
+    {
+        var me = session.UserId;
+        var friends = await _friends.GetFriendsAsync(me, cancellationToken);
+        var hidden = new HashSet<long>(await _friends.GetBlockedAsync(me, cancellationToken));
+        hidden.UnionWith(await _friends.GetBlockedByAsync(me, cancellationToken));
+        var entries = new FriendEntry[friends.Count];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var friend = friends[i];
+
+            // A block hides presence both ways, last-seen time included.
+            var visible = !hidden.Contains(friend.UserId);
+            entries[i] = new FriendEntry(
+                friend.UserId,
+                friend.Username,
+                friend.Nickname,
+                friend.Remark,
+                visible ? _presence.StatusOf(friend.UserId) : PresenceStatus.Offline,
+                visible && friend.LastSeen is { } seen ? seen.ToUnixTimeMilliseconds() : 0);
+        }
+
+        session.Send(requestId, new FriendList(entries));
+    }
+
+    /// <summary>Pending requests to me, those from users I blocked left out (they stay stored and reappear on unblock).</summary>
+    private async ValueTask GetRequestsAsync(ChatSession session, uint requestId, GetFriendRequests request, CancellationToken cancellationToken)
+    {
+        var pending = await _friends.GetPendingRequestsAsync(session.UserId, cancellationToken);
+        var blocked = await _friends.GetBlockedAsync(session.UserId, cancellationToken);
+        var entries = new List<FriendRequestEntry>(pending.Count);
+        foreach (var r in pending)
+        {
+            if (!blocked.Contains(r.FromUserId))
+            {
+                entries.Add(new FriendRequestEntry(r.FromUserId, r.Username, r.Nickname, r.Note, r.CreatedAt.ToUnixTimeMilliseconds()));
+            }
+        }
+
+        session.Send(requestId, new FriendRequestList(entries));
+    }
+
+    private ValueTask SetStatusAsync(ChatSession session, uint requestId, SetStatus request, CancellationToken cancellationToken)
+    {
+        if (!PresenceStatus.IsSettable(request.Status))
+        {
+            throw new RequestFailedException(ErrorCode.StatusInvalid);
+        }
+
+        _presence.SetStatus(session.UserId, request.Status);
+        session.SendOk(requestId);
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task RequireOtherUserAsync(ChatSession session, long userId, CancellationToken cancellationToken)
+    {
+        if (userId == session.UserId)
+        {
+            throw new RequestFailedException(ErrorCode.CannotBlockSelf);
+        }
+
+        if (await _accounts.GetAsync(userId, cancellationToken) is null)
+        {
+            throw new RequestFailedException(ErrorCode.UserNotFound);
+        }
+    }
+
+    /// <summary>
+    /// A friendship began or ended between the acting user and <paramref name="other"/>: the other's
+    /// devices hear about the actor, the actor's other devices hear about the other, presence follows.
+    /// </summary>
+    private void AnnounceFriendship(FriendEventKind kind, UserRecord actor, UserRecord other, ChatSession actingSession, string note)
+    {
+        Push(other.Id, kind, actor, note);
+        _online.SendToUser(actor.Id, FrameCodec.Serialize(0, new FriendEventPush((byte)kind, Summary(other), note)), except: actingSession);
+        _presence.OnPairChanged(actor.Id, other.Id);
+    }
+
+    /// <summary>Serialized once, written to every device of the user.</summary>
+    private void Push(long userId, FriendEventKind kind, UserRecord about, string note) =>
+        _online.SendToUser(userId, FrameCodec.Serialize(0, new FriendEventPush((byte)kind, Summary(about), note)));
+}

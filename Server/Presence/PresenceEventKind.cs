@@ -1,0 +1,16 @@
+namespace Chat.Server.Presence;
+
+internal enum PresenceEventKind
+{
+    /// <summary>The user's first device arrived or their chosen status changed.</summary>
+    Changed,
+
+    /// <summary>The user's last device left at <see cref="PresenceEvent.At"/>.</summary>
+    LastDeviceLeft,
+
+    /// <summary>The user's coalescing window ended: announce the final state if it differs.</summary>
+    WindowClosed,
+
+    /// <summary>Friendship or a block between the two users changed: reload both audiences.</summary>
+    PairChanged,
+}

@@ -1,0 +1,263 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Chat.Protocol;
+using Chat.Protocol.Messages;
+using Chat.Server.Dispatch;
+using Chat.Server.Sessions;
+using Chat.Server.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Server.Presence;
+
+/// <summary>
+/// Who is online with which status, and telling their friends. Session callbacks and SetStatus only
+/// record the change and queue an event; one background consumer does the rest (loading friend ids,
+/// writing last-seen, fan-out), so no store round trip or 1,000-friend loop ever runs on an I/O thread.
+/// </summary>
+/// <remarks>
+/// Coalescing is trailing-edge: the first change of a user opens a window of
+/// <see cref="PresenceOptions.CoalesceWindow"/>; when it closes, friends get one push of the state at that
+/// moment, and none at all if it equals what they were last told (a drop and reconnect within the window).
+/// Everything below "worker state" is touched by the consumer only, so it needs no locks.
+/// </remarks>
+public sealed partial class PresenceTracker : BackgroundService, ISessionObserver
+{
+    private readonly Channel<PresenceEvent> _events = Channel.CreateUnbounded<PresenceEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly OnlineUsers _online;
+    private readonly IFriendStore _friends;
+    private readonly IAccountStore _accounts;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _window;
+    private readonly ILogger<PresenceTracker> _logger;
+
+    /// <summary>The status a signed-in user chose with SetStatus (absent: online). Cleared when the last device leaves.</summary>
+    private readonly ConcurrentDictionary<long, byte> _chosen = new();
+
+    /// <summary>What friends were last told (absent: offline). Written by the consumer, read by GetFriends.</summary>
+    private readonly ConcurrentDictionary<long, byte> _announced = new();
+
+    // Worker state.
+    private readonly HashSet<long> _openWindows = [];
+    private readonly Dictionary<long, PresenceAudience> _audiences = [];
+    private readonly Dictionary<long, long> _lastSeenMs = [];
+    private CancellationToken _stopping;
+
+    public PresenceTracker(OnlineUsers online, IChatStore store, TimeProvider time, IOptions<PresenceOptions> options, ILogger<PresenceTracker> logger)
+    {
+        _online = online;
+        _friends = store.Friends;
+        _accounts = store.Accounts;
+        _time = time;
+        _window = options.Value.CoalesceWindow;
+        _logger = logger;
+    }
+
+    /// <summary>The status friends currently see for the user (0 offline, 1 online, 2 away, 3 busy).</summary>
+    public byte StatusOf(long userId) => _announced.TryGetValue(userId, out var status) ? status : PresenceStatus.Offline;
+
+    /// <summary>The user chose a status (already validated); friends hear about it after the window.</summary>
+    public void SetStatus(long userId, byte status)
+    {
+        _chosen[userId] = status;
+        Post(new PresenceEvent(PresenceEventKind.Changed, userId, 0, default));
+    }
+
+    /// <summary>Friendship or a block between the two changed: cached friend ids are stale, and each may now see or no longer see the other.</summary>
+    public void OnPairChanged(long userId, long otherUserId) => Post(new PresenceEvent(PresenceEventKind.PairChanged, userId, otherUserId, default));
+
+    public void OnSignedIn(ChatSession session, bool firstDevice)
+    {
+        if (firstDevice)
+        {
+            Post(new PresenceEvent(PresenceEventKind.Changed, session.UserId, 0, default));
+        }
+    }
+
+    public void OnSignedOut(ChatSession session, bool lastDevice)
+    {
+        if (lastDevice)
+        {
+            // A status choice lives as long as the user is online; the next sign-in starts "online".
+            _chosen.TryRemove(session.UserId, out _);
+            Post(new PresenceEvent(PresenceEventKind.LastDeviceLeft, session.UserId, 0, _time.GetUtcNow()));
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        try
+        {
+            await foreach (var presenceEvent in _events.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await HandleAsync(presenceEvent, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+#pragma warning disable CA1031 // One failed event (store down) must not stop presence for everybody; it is logged.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    LogEventFailed(presenceEvent.Kind, presenceEvent.UserId, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Post(PresenceEvent presenceEvent) => _events.Writer.TryWrite(presenceEvent);
+
+    private byte CurrentStatus(long userId) =>
+        _online.IsOnline(userId) ? _chosen.GetValueOrDefault(userId, PresenceStatus.Online) : PresenceStatus.Offline;
+
+    private async Task HandleAsync(PresenceEvent presenceEvent, CancellationToken cancellationToken)
+    {
+        var userId = presenceEvent.UserId;
+        switch (presenceEvent.Kind)
+        {
+            case PresenceEventKind.Changed:
+                OpenWindow(userId);
+                break;
+            case PresenceEventKind.LastDeviceLeft:
+                OpenWindow(userId);
+                _lastSeenMs[userId] = presenceEvent.At.ToUnixTimeMilliseconds();
+                await _accounts.SetLastSeenAsync(userId, presenceEvent.At, cancellationToken);
+                break;
+            case PresenceEventKind.WindowClosed:
+                _openWindows.Remove(userId);
+                await FlushAsync(userId, cancellationToken);
+                break;
+            case PresenceEventKind.PairChanged:
+                await RevealAsync(userId, presenceEvent.OtherUserId, cancellationToken);
+                break;
+        }
+    }
+
+    private void OpenWindow(long userId)
+    {
+        if (_openWindows.Add(userId))
+        {
+            _ = CloseWindowLaterAsync(userId);
+        }
+    }
+
+    private async Task CloseWindowLaterAsync(long userId)
+    {
+        try
+        {
+            await Task.Delay(_window, _time, _stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        Post(new PresenceEvent(PresenceEventKind.WindowClosed, userId, 0, default));
+    }
+
+    /// <summary>The window closed: tell friends the final state, once, if it is not what they already know.</summary>
+    private async Task FlushAsync(long userId, CancellationToken cancellationToken)
+    {
+        var current = CurrentStatus(userId);
+        if (current != StatusOf(userId))
+        {
+            var audience = await GetAudienceAsync(userId, cancellationToken);
+            if (current == PresenceStatus.Offline)
+            {
+                _announced.TryRemove(userId, out _);
+            }
+            else
+            {
+                _announced[userId] = current;
+            }
+
+            var lastSeenMs = current == PresenceStatus.Offline ? _lastSeenMs.GetValueOrDefault(userId) : 0;
+            var frame = FrameCodec.Serialize(0, new PresencePush(userId, current, lastSeenMs));
+            foreach (var friendId in audience.Friends)
+            {
+                if (!audience.IsHidden(friendId))
+                {
+                    _online.SendToUser(friendId, frame);
+                }
+            }
+        }
+
+        if (current == PresenceStatus.Offline)
+        {
+            Forget(userId);
+        }
+    }
+
+    /// <summary>
+    /// After an accept, remove, block or unblock: reload both users' audiences and show each (if online
+    /// and still a friend) what they may now see of the other: the real status, or offline when hidden.
+    /// </summary>
+    private async Task RevealAsync(long userId, long otherUserId, CancellationToken cancellationToken)
+    {
+        _audiences.Remove(userId);
+        _audiences.Remove(otherUserId);
+        await RevealToAsync(userId, otherUserId, cancellationToken);
+        await RevealToAsync(otherUserId, userId, cancellationToken);
+        foreach (var id in (ReadOnlySpan<long>)[userId, otherUserId])
+        {
+            if (StatusOf(id) == PresenceStatus.Offline && !_openWindows.Contains(id))
+            {
+                Forget(id);
+            }
+        }
+    }
+
+    private async Task RevealToAsync(long subjectId, long viewerId, CancellationToken cancellationToken)
+    {
+        if (!_online.IsOnline(viewerId))
+        {
+            return;
+        }
+
+        var audience = await GetAudienceAsync(subjectId, cancellationToken);
+        if (!audience.IsFriend(viewerId))
+        {
+            return;
+        }
+
+        var hidden = audience.IsHidden(viewerId);
+        var status = hidden ? PresenceStatus.Offline : StatusOf(subjectId);
+        if (hidden || status != PresenceStatus.Offline)
+        {
+            _online.SendToUser(viewerId, FrameCodec.Serialize(0, new PresencePush(subjectId, status, 0)));
+        }
+    }
+
+    private async ValueTask<PresenceAudience> GetAudienceAsync(long userId, CancellationToken cancellationToken)
+    {
+        if (_audiences.TryGetValue(userId, out var cached))
+        {
+            return cached;
+        }
+
+        var friends = await _friends.GetFriendIdsAsync(userId, cancellationToken);
+        var hidden = new HashSet<long>(await _friends.GetBlockedAsync(userId, cancellationToken));
+        hidden.UnionWith(await _friends.GetBlockedByAsync(userId, cancellationToken));
+        var audience = new PresenceAudience(friends, hidden);
+        _audiences[userId] = audience;
+        return audience;
+    }
+
+    /// <summary>Offline users hold no worker state: memory follows the online population.</summary>
+    private void Forget(long userId)
+    {
+        _audiences.Remove(userId);
+        _lastSeenMs.Remove(userId);
+    }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Presence event {Kind} for user {UserId} failed")]
+    private partial void LogEventFailed(PresenceEventKind kind, long userId, Exception exception);
+}

@@ -1,5 +1,6 @@
 using Chat.Server.Accounts;
 using Chat.Server.Dispatch;
+using Chat.Server.Messaging;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
 using Chat.Server.Transport;
@@ -44,6 +45,9 @@ public static class ChatServerServiceCollectionExtensions
 
         services.AddSingleton<IChatFeature, ConnectionFeature>();
         services.AddSingleton<IChatFeature, AccountsFeature>();
+
+        // Messaging (issue 5): direct and group messages, sync, history, markers, typing, recall.
+        services.AddMessaging(chat);
 
         services.AddSingleton(sp =>
         {

@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 namespace Chat.Server.Messaging;
 
 /// <summary>
-/// Friendship and blocks per unordered pair of users, cached for <see cref="MessagingOptions.CacheLifetime"/>
-/// so that a steady conversation costs no friendship queries. Correctness against concurrent changes: a
+/// Friendship and blocks per unordered pair of friends, cached for <see cref="MessagingOptions.CacheLifetime"/>
+/// so that a steady conversation costs no friendship queries. Unfriending and blocking must call
+/// <see cref="Invalidate"/>; becoming friends needs nothing (non-friends are never cached). Correctness against concurrent changes: a
 /// loader notes the invalidation count before it queries and stores its answer only if no invalidation
 /// happened meanwhile, so an answer read before a change can never outlive the change's invalidation.
 /// </summary>
@@ -54,7 +55,10 @@ public sealed class FriendshipCache : IFriendshipCache
         var lowBlockedHigh = friends && await _friends.IsBlockedAsync(key.Low, key.High, cancellationToken);
         var highBlockedLow = friends && await _friends.IsBlockedAsync(key.High, key.Low, cancellationToken);
         var entry = new Entry(friends, lowBlockedHigh, highBlockedLow, Environment.TickCount64 + _lifetimeMs);
-        if (Volatile.Read(ref _invalidations) == stamp)
+
+        // Only friendships are cached: a refusal is the rare path, and not caching it means a new friendship
+        // works at once even where nobody invalidates (another node, or before the friends code calls us).
+        if (friends && Volatile.Read(ref _invalidations) == stamp)
         {
             if (_pairs.Count >= _maxEntries)
             {

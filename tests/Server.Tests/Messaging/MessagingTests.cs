@@ -237,6 +237,28 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Friendship_changes_take_effect_on_the_next_send()
+    {
+        var c = await _server.SignUpAsync();
+        var d = await _server.SignUpAsync();
+        Assert.Equal(ErrorCode.NotFriends, await SendErrorAsync(c.Client, Direct, d.UserId, "hello"));
+
+        // Becoming friends needs no invalidation: a refusal is never cached.
+        var friends = _server.Get<IChatStore>().Friends;
+        await friends.AddRequestAsync(c.UserId, d.UserId, "hi", DateTimeOffset.UtcNow, Guard);
+        Assert.True(await friends.ResolveRequestAsync(c.UserId, d.UserId, accept: true, DateTimeOffset.UtcNow, Guard));
+        var first = await SendAsync(c.Client, d.UserId, "hello");
+        Assert.Equal(1, first.Seq);
+
+        // Unfriending goes through the hook the friends code calls; the history stays readable.
+        Assert.True(await friends.RemoveFriendshipAsync(d.UserId, c.UserId, Guard));
+        _server.Get<IFriendshipCache>().Invalidate(d.UserId, c.UserId);
+        Assert.Equal(ErrorCode.NotFriends, await SendErrorAsync(c.Client, Direct, d.UserId, "still there?"));
+        var history = await History(d.Client, first.ConversationId, 0, 10);
+        Assert.Equal(new[] { first.MessageId }, history.Messages.Select(m => m.MessageId));
+    }
+
+    [Fact]
     public async Task A_user_outside_a_conversation_can_neither_read_nor_touch_it()
     {
         var (a, b) = await FriendPairAsync();

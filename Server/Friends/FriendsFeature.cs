@@ -3,6 +3,7 @@ using Chat.Protocol.Messages;
 using Chat.Server.Accounts;
 using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
+using Chat.Server.Messaging;
 using Chat.Server.Presence;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
@@ -23,14 +24,16 @@ public sealed class FriendsFeature : IChatFeature
     private readonly OnlineUsers _online;
     private readonly PresenceTracker _presence;
     private readonly TimeProvider _time;
+    private readonly IFriendshipCache _friendships;
 
-    public FriendsFeature(IChatStore store, OnlineUsers online, PresenceTracker presence, TimeProvider time)
+    public FriendsFeature(IChatStore store, OnlineUsers online, PresenceTracker presence, TimeProvider time, IFriendshipCache friendships)
     {
         _friends = store.Friends;
         _accounts = store.Accounts;
         _online = online;
         _presence = presence;
         _time = time;
+        _friendships = friendships;
     }
 
     public void Map(RequestRouter router)
@@ -134,6 +137,13 @@ public sealed class FriendsFeature : IChatFeature
         session.SendOk(requestId);
     }
 
+    /// <summary>A friendship or block between the two changed: presence audiences and messaging's cache must follow.</summary>
+    private void PairChanged(long userA, long userB)
+    {
+        _friendships.Invalidate(userA, userB);
+        _presence.OnPairChanged(userA, userB);
+    }
+
     private async ValueTask RemoveAsync(ChatSession session, uint requestId, FriendRemove request, CancellationToken cancellationToken)
     {
         var me = session.UserId;
@@ -150,7 +160,7 @@ public sealed class FriendsFeature : IChatFeature
         }
         else
         {
-            _presence.OnPairChanged(me, request.UserId);
+            PairChanged(me, request.UserId);
         }
 
         session.SendOk(requestId);
@@ -176,7 +186,7 @@ public sealed class FriendsFeature : IChatFeature
     {
         await RequireOtherUserAsync(session, request.UserId, cancellationToken);
         await _friends.BlockAsync(session.UserId, request.UserId, _time.GetUtcNow(), cancellationToken);
-        _presence.OnPairChanged(session.UserId, request.UserId);
+        PairChanged(session.UserId, request.UserId);
         session.SendOk(requestId);
     }
 
@@ -186,7 +196,7 @@ public sealed class FriendsFeature : IChatFeature
         await RequireOtherUserAsync(session, request.UserId, cancellationToken);
         if (await _friends.UnblockAsync(session.UserId, request.UserId, cancellationToken))
         {
-            _presence.OnPairChanged(session.UserId, request.UserId);
+            PairChanged(session.UserId, request.UserId);
         }
 
         session.SendOk(requestId);
@@ -267,7 +277,7 @@ public sealed class FriendsFeature : IChatFeature
     {
         Push(other.Id, kind, actor, note);
         _online.SendToUser(actor.Id, FrameCodec.Serialize(0, new FriendEventPush((byte)kind, Summary(other), note)), except: actingSession);
-        _presence.OnPairChanged(actor.Id, other.Id);
+        PairChanged(actor.Id, other.Id);
     }
 
     /// <summary>Serialized once, written to every device of the user.</summary>

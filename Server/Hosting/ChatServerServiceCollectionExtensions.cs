@@ -3,6 +3,7 @@ using Chat.Server.Assistant;
 using Chat.Server.Dispatch;
 using Chat.Server.Friends;
 using Chat.Server.Presence;
+using Chat.Server.Messaging;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
 using Chat.Server.Transport;
@@ -63,6 +64,8 @@ public static class ChatServerServiceCollectionExtensions
         services.AddSingleton<ISessionObserver>(sp => sp.GetRequiredService<PresenceTracker>());
         services.AddHostedService(sp => sp.GetRequiredService<PresenceTracker>());
         services.AddSingleton<IChatFeature, FriendsFeature>();
+        // Messaging (issue 5): direct and group messages, sync, history, markers, typing, recall.
+        services.AddMessaging(chat);
 
         services.AddSingleton(sp =>
         {

@@ -1,0 +1,22 @@
+using Chat.Server.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chat.Server.Messaging;
+
+public static class MessagingServiceCollectionExtensions
+{
+    /// <summary>Registers messaging, configured from "Chat:Messaging", and its caches' invalidation hooks.</summary>
+    public static IServiceCollection AddMessaging(this IServiceCollection services, IConfiguration chat)
+    {
+        services.Configure<MessagingOptions>(chat.GetSection("Messaging"));
+        services.AddSingleton<ConversationDirectory>();
+        services.AddSingleton<IMembershipCache>(sp => sp.GetRequiredService<ConversationDirectory>());
+        services.AddSingleton<FriendshipCache>();
+        services.AddSingleton<IFriendshipCache>(sp => sp.GetRequiredService<FriendshipCache>());
+        services.AddSingleton<ConversationFanOut>();
+        services.AddSingleton<TypingThrottle>();
+        services.AddSingleton<IChatFeature, MessagingFeature>();
+        return services;
+    }
+}

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using HdrHistogram;
 
@@ -44,24 +45,34 @@ public sealed class LatencyHistogram
         }
     }
 
-    /// <summary>A compact text form (HdrHistogram's compressed log line) so that worker histograms merge exactly.</summary>
+    /// <summary>
+    /// A compact text form, "value:count" per recorded bucket, so that worker histograms merge without
+    /// loss beyond the histogram's own precision.
+    /// </summary>
     public static string Encode(HistogramBase histogram)
     {
-        using var stream = new MemoryStream();
-        HistogramLogWriter.Write(stream, DateTime.UnixEpoch, histogram);
-        return Encoding.UTF8.GetString(stream.ToArray());
+        ArgumentNullException.ThrowIfNull(histogram);
+        var text = new StringBuilder();
+        foreach (var bucket in histogram.RecordedValues())
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{bucket.ValueIteratedTo}:{bucket.CountAtValueIteratedTo},");
+        }
+
+        return text.ToString();
     }
 
     public static HistogramBase Decode(string text)
     {
-        var merged = NewHistogram();
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(text));
-        using var reader = new HistogramLogReader(stream);
-        foreach (var histogram in reader.ReadHistograms())
+        ArgumentNullException.ThrowIfNull(text);
+        var histogram = NewHistogram();
+        foreach (var bucket in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
-            merged.Add(histogram);
+            var parts = bucket.Split(':');
+            histogram.RecordValueWithCount(
+                Math.Clamp(long.Parse(parts[0], CultureInfo.InvariantCulture), 1, Highest),
+                long.Parse(parts[1], CultureInfo.InvariantCulture));
         }
 
-        return merged;
+        return histogram;
     }
 }

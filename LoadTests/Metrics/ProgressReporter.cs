@@ -59,6 +59,11 @@ public sealed class ProgressReporter : IAsyncDisposable
                 var interval = _metrics.Delivery.TakeInterval();
                 var p99 = interval.TotalCount > 0 ? interval.GetValueAtPercentile(99) : 0;
                 var server = _probe is null ? null : await _probe.SampleAsync(_stop.Token);
+                if (_stop.IsCancellationRequested)
+                {
+                    break;
+                }
+
                 var cpuPercent = -1.0;
                 if (server is not null)
                 {

@@ -62,7 +62,7 @@ public sealed class LoadMetrics
         Reconnect.RecordSince(startTimestamp);
     }
 
-    public void OnError(string kind) => _errors.AddOrUpdate(kind, 1, static (_, n) => n + 1);
+    public void OnError(string kind, long count = 1) => _errors.AddOrUpdate(kind, count, (_, n) => n + count);
 
     /// <summary>Counts a failure under the server's error code, or the kind of local failure.</summary>
     public void OnError(Exception exception) => OnError(Classify(exception));

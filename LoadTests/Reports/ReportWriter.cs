@@ -16,7 +16,7 @@ public static class ReportWriter
         void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
         Line($"scenario {report.Scenario}: {report.Users} users, {report.Workers} process(es), {report.Sources} source address(es), server {report.Server}");
         Line($"  connected       {report.Connected} in {report.ConnectSeconds:F2} s = {report.ConnectsPerSecond:F0} sign-ins/s");
-        Line($"  measured phase  {report.RunSeconds:F2} s, {(report.Completed ? "completed" : "NOT completed (timeout)")}");
+        Line($"  measured phase  {report.RunSeconds:F2} s, {(report.Completed ? "completed" : "NOT completed (see errors)")}");
         if (report.Sent > 0 || report.ExpectedDeliveries > 0)
         {
             Line($"  messages        sent {report.Sent}, acked {report.Acked}, delivered {report.Delivered}/{report.ExpectedDeliveries}; {report.SendsPerSecond:F0} msg/s, {report.DeliveriesPerSecond:F0} deliveries/s");

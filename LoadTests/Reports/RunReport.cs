@@ -126,8 +126,8 @@ public sealed class RunReport
             connections > 0 && before.GcHeapBytes >= 0 ? Math.Round((double)(memory.GcHeapBytes - before.GcHeapBytes) / connections, 1) : -1,
             cpu,
             cpu >= 0 && wall > 0 ? Math.Round(cpu / (wall * 10_000), 1) : -1,
-            cpu >= 0 && report.Delivered > 0 ? Math.Round((double)cpu / report.Delivered, 2) : -1,
-            cpu >= 0 && report.Reconnects > 0 ? Math.Round((double)cpu / report.Reconnects, 2) : -1);
+            cpu >= 0 && report.Delivered > 0 && report.Reconnects == 0 ? Math.Round((double)cpu / report.Delivered, 2) : -1,
+            cpu >= 0 && report.Reconnects > 0 && report.Sent == 0 ? Math.Round((double)cpu / report.Reconnects, 2) : -1);
         return report;
     }
 

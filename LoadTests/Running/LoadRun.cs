@@ -106,7 +106,7 @@ public sealed class LoadRun : IAsyncDisposable
         var ct = bound.Token;
         var clock = Stopwatch.StartNew();
         var expected = _plan.ExpectedDeliveries(_start, _end);
-        var work = new List<Task> { Task.Delay(_plan.Hold, ct), WaitForDeliveriesAsync(expected, ct) };
+        var work = new List<Task>();
         foreach (var user in _users)
         {
             switch (_plan.Roles[user.Index])
@@ -130,10 +130,11 @@ public sealed class LoadRun : IAsyncDisposable
             work.Add(StormAsync(reconnectors, _plan.ReconnectsFor(_start, _end), ct));
         }
 
+        var delivered = WaitForDeliveriesAsync(expected, Task.WhenAll(work), ct);
         try
         {
-            await Task.WhenAll(work);
-            _completed = true;
+            await Task.WhenAll([.. work, Task.Delay(_plan.Hold, ct), delivered]);
+            _completed = await delivered;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -191,13 +192,34 @@ public sealed class LoadRun : IAsyncDisposable
         }
     }
 
-    private async Task WaitForDeliveriesAsync(long expected, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the expected receipts. Once this process's senders are done, 5 s without a single new
+    /// receipt ends the wait (messages were refused or lost; counted as Undelivered) rather than idling to --timeout.
+    /// </summary>
+    private async Task<bool> WaitForDeliveriesAsync(long expected, Task senders, CancellationToken cancellationToken)
     {
+        var quiet = Stopwatch.StartNew();
+        var last = Metrics.Delivered;
+
         // Polled rather than signalled: a receipt costs one Interlocked increment, nothing more.
         while (Metrics.Delivered < expected)
         {
             await Task.Delay(10, cancellationToken);
+            var now = Metrics.Delivered;
+            if (now != last || !senders.IsCompleted)
+            {
+                last = now;
+                quiet.Restart();
+            }
+            else if (quiet.Elapsed > TimeSpan.FromSeconds(5))
+            {
+                Metrics.OnError("Undelivered", expected - now);
+
+                return false;
+            }
         }
+
+        return true;
     }
 
     /// <summary>One sender: <see cref="LoadPlan.Messages"/> sends with at most <see cref="LoadPlan.Window"/> unacknowledged.</summary>

@@ -11,6 +11,7 @@
 #   DATA=/tmp/lt         working directory: database, token file, logs, results
 #   SEED_USERS=20000     users seeded on first use of a store (pairs + a 500-member group; tokens issued)
 #   MYSQL="Server=127.0.0.1;Port=3306;User ID=chat;Password=chat;"   MariaDB server for STORE=mysql
+#   MYSQL_DB=chat_test_bench   its database (the local 'chat' account may create chat_test_* databases)
 #   NO_BUILD=1           skip the Release build
 set -euo pipefail
 
@@ -22,13 +23,14 @@ PORT=${PORT:-7500}
 DATA=${DATA:-/tmp/lt}
 SEED_USERS=${SEED_USERS:-20000}
 MYSQL=${MYSQL:-"Server=127.0.0.1;Port=3306;User ID=chat;Password=chat;"}
+MYSQL_DB=${MYSQL_DB:-chat_test_bench}
 mkdir -p "$DATA"
 
 case "$STORE" in
   sqlite) storage=(--Chat:Storage:Provider=Sqlite "--Chat:Storage:ConnectionString=Data Source=$DATA/chat.db") ;;
   mysql)
-    mariadb --protocol=tcp -h127.0.0.1 -uchat -pchat -e "CREATE DATABASE IF NOT EXISTS chat_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-    storage=(--Chat:Storage:Provider=MySql "--Chat:Storage:ConnectionString=${MYSQL}Database=chat_bench;Maximum Pool Size=64") ;;
+    mariadb --protocol=tcp -h127.0.0.1 -uchat -pchat -e "CREATE DATABASE IF NOT EXISTS $MYSQL_DB CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    storage=(--Chat:Storage:Provider=MySql "--Chat:Storage:ConnectionString=${MYSQL}Database=$MYSQL_DB;Maximum Pool Size=64") ;;
   *) echo "STORE must be sqlite or mysql" >&2; exit 2 ;;
 esac
 

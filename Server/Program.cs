@@ -1,4 +1,5 @@
 using Chat.Server.Hosting;
+using Chat.Server.Seeding;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,6 +11,11 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["seed", ..])
+        {
+            return await SeedCommand.RunAsync(args[1..]);
+        }
+
         var builder = Host.CreateApplicationBuilder(args);
         builder.Services.AddSerilog((_, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)

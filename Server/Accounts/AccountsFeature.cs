@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Dispatch;
@@ -56,7 +54,7 @@ public sealed class AccountsFeature : IChatFeature
 
     private static string RequirePhone(string phone) => AccountRules.NormalizePhone(phone) ?? throw new RequestFailedException(ErrorCode.PhoneInvalid);
 
-    private static string HashToken(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    private static string HashToken(string token) => SessionTokens.Hash(token);
 
     private async ValueTask RequestCodeAsync(ChatSession session, uint requestId, SmsCodeRequest request, CancellationToken cancellationToken)
     {
@@ -212,8 +210,7 @@ public sealed class AccountsFeature : IChatFeature
 
     private async Task IssueTokenAsync(ChatSession session, uint requestId, long userId, string username, string nickname, string device, CancellationToken cancellationToken)
     {
-        // 256 bits from the OS CSPRNG; only the SHA-256 of it is stored.
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = SessionTokens.NewToken();
         var tokenHash = HashToken(token);
         var now = _time.GetUtcNow();
         var expires = now + _options.TokenLifetime;

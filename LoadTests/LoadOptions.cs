@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Net;
+
+namespace Chat.LoadTests;
+
+/// <summary>Command-line options of the load-test tool (hand-parsed; see <see cref="Usage"/>).</summary>
+public sealed class LoadOptions
+{
+    public const string Usage = """
+        usage: Chat.LoadTests <connect|pairs|group|reconnect|mixed> [options]
+          --server HOST:PORT      server address (127.0.0.1:7400)
+          --users N               users {prefix}0..{prefix}N-1 taking part (1000)
+          --prefix P              username prefix used by `Chat.Server seed` (lt)
+          --password P            their password, for the one-time password sign-in (abc12345x)
+          --tokens FILE           token cache (username, user id, token); missing users sign in by password once
+          --messages M            messages per sender (200)
+          --window W              sends in flight per sender (pairs 32, group 8, mixed 8)
+          --senders S             group senders (10)
+          --group-size G          group members: group = users; mixed = 10% of users, at most 500
+          --group-id ID           the group (default: looked up by name "{prefix}-group")
+          --chatters N            mixed: users chatting in pairs (10% of users)
+          --reconnectors N        mixed: users reconnecting (5% of users)
+          --reconnects K          reconnect/mixed: total token sign-ins in the storm (users)
+          --concurrency C         connects / reconnects in flight (64)
+          --duration S            seconds to hold the connections (connect 30, mixed 60, others 0)
+          --timeout S             hard bound of the measured phase, and of setup (300)
+          --heartbeat S           client Ping interval, 0 = none (30; the server cuts idle clients at 90)
+          --sources K             spread connections over 127.0.0.2..127.0.0.(K+1) (1 = no bind)
+          --workers K             run K worker processes, each with a slice of the users; results merged
+          --server-pid PID        read the server's CPU and memory from /proc/PID instead of the Stats request
+          --json FILE             write the summary as JSON
+          --csv FILE              write per-second throughput and p99 as CSV
+        """;
+
+    public string Scenario { get; set; } = "";
+
+    public EndPoint Server { get; set; } = new IPEndPoint(IPAddress.Loopback, 7400);
+
+    public string ServerText { get; set; } = "127.0.0.1:7400";
+
+    public int Users { get; set; } = 1000;
+
+    public string Prefix { get; set; } = "lt";
+
+    public string Password { get; set; } = "abc12345x";
+
+    public string? TokensFile { get; set; }
+
+    public int Messages { get; set; } = 200;
+
+    public int? Window { get; set; }
+
+    public int Senders { get; set; } = 10;
+
+    public int? GroupSize { get; set; }
+
+    public long? GroupId { get; set; }
+
+    public int? Chatters { get; set; }
+
+    public int? Reconnectors { get; set; }
+
+    public int? Reconnects { get; set; }
+
+    public int Concurrency { get; set; } = 64;
+
+    public int? DurationSeconds { get; set; }
+
+    public int TimeoutSeconds { get; set; } = 300;
+
+    public int HeartbeatSeconds { get; set; } = 30;
+
+    public int Sources { get; set; } = 1;
+
+    public int Workers { get; set; } = 1;
+
+    /// <summary>Set in a worker process: its index and the worker count ("--worker 2/4").</summary>
+    public (int Index, int Count)? Worker { get; set; }
+
+    public int? ServerPid { get; set; }
+
+    public string? JsonFile { get; set; }
+
+    public string? CsvFile { get; set; }
+
+    /// <summary>The arguments as given, minus the coordinator-only ones; handed to worker processes.</summary>
+    public List<string> WorkerArgs { get; } = [];
+
+    public int EffectiveWindow => Window ?? (Scenario == "pairs" ? 32 : 8);
+
+    public TimeSpan Hold => TimeSpan.FromSeconds(DurationSeconds ?? Scenario switch { "connect" => 30, "mixed" => 60, _ => 0 });
+
+    public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSeconds);
+
+    public static LoadOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        var o = new LoadOptions();
+        error = null;
+        if (args.Count == 0 || args[0].StartsWith('-'))
+        {
+            error = "name a scenario first";
+            return null;
+        }
+
+        o.Scenario = args[0];
+        o.WorkerArgs.Add(args[0]);
+        try
+        {
+            for (var i = 1; i < args.Count; i++)
+            {
+                var name = args[i];
+                if (i + 1 >= args.Count)
+                {
+                    throw new FormatException($"{name} needs a value");
+                }
+
+                var value = args[++i];
+                var forWorkers = true;
+                switch (name)
+                {
+                    case "--server": o.Server = ParseEndPoint(value); o.ServerText = value; break;
+                    case "--users": o.Users = Int(value, 1); break;
+                    case "--prefix": o.Prefix = value; break;
+                    case "--password": o.Password = value; break;
+                    case "--tokens": o.TokensFile = value; break;
+                    case "--messages": o.Messages = Int(value, 0); break;
+                    case "--window": o.Window = Int(value, 1); break;
+                    case "--senders": o.Senders = Int(value, 0); break;
+                    case "--group-size": o.GroupSize = Int(value, 0); break;
+                    case "--group-id": o.GroupId = long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture); break;
+                    case "--chatters": o.Chatters = Int(value, 0); break;
+                    case "--reconnectors": o.Reconnectors = Int(value, 0); break;
+                    case "--reconnects": o.Reconnects = Int(value, 0); break;
+                    case "--concurrency": o.Concurrency = Int(value, 1); break;
+                    case "--duration": o.DurationSeconds = Int(value, 0); break;
+                    case "--timeout": o.TimeoutSeconds = Int(value, 1); break;
+                    case "--heartbeat": o.HeartbeatSeconds = Int(value, 0); break;
+                    case "--sources": o.Sources = Int(value, 1); break;
+                    case "--workers": o.Workers = Int(value, 1); forWorkers = false; break;
+                    case "--server-pid": o.ServerPid = Int(value, 1); forWorkers = false; break;
+                    case "--json": o.JsonFile = value; forWorkers = false; break;
+                    case "--csv": o.CsvFile = value; forWorkers = false; break;
+                    case "--worker":
+                        var parts = value.Split('/');
+                        o.Worker = parts.Length == 2 ? (Int(parts[0], 0), Int(parts[1], 1)) : throw new FormatException("--worker i/K");
+                        forWorkers = false;
+                        break;
+                    default: throw new FormatException($"unknown option {name}");
+                }
+
+                if (forWorkers)
+                {
+                    o.WorkerArgs.Add(name);
+                    o.WorkerArgs.Add(value);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
+        {
+            error = ex.Message;
+            return null;
+        }
+
+        error = o.Scenario switch
+        {
+            "connect" or "pairs" or "group" or "reconnect" or "mixed" => null,
+            _ => $"unknown scenario {o.Scenario}",
+        };
+        if (o.Sources > 250)
+        {
+            error = "--sources at most 250 (127.0.0.2..127.0.0.251)";
+        }
+
+        return error is null ? o : null;
+    }
+
+    private static int Int(string value, int min)
+    {
+        var n = int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+        return n >= min ? n : throw new FormatException($"{value} is below {min}");
+    }
+
+    private static IPEndPoint ParseEndPoint(string value) =>
+        IPEndPoint.TryParse(value, out var endPoint) && endPoint.Port != 0 ? endPoint : throw new FormatException($"--server {value}: expected IP:PORT");
+}

@@ -1,0 +1,3 @@
+namespace Chat.LoadTests.Users;
+
+public sealed record CachedToken(long UserId, string Token);

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs one load-test scenario reproducibly (BRIEF section 5): the server (Release) pinned to core 1, the
+# tool pinned to core 0, loopback only; server CPU read from /proc/PID/stat before and after; the server
+# stopped by its PID at the end, whatever happened.
+#
+#   scripts/bench.sh <connect|pairs|group|reconnect|mixed> [Chat.LoadTests options...]
+#
+# Environment:
+#   STORE=sqlite|mysql   store behind the server (sqlite)
+#   PORT=7500            server port
+#   DATA=/tmp/lt         working directory: database, token file, logs, results
+#   SEED_USERS=20000     users seeded on first use of a store (pairs + a 500-member group; tokens issued)
+#   MYSQL="Server=127.0.0.1;Port=3306;User ID=chat;Password=chat;"   MariaDB server for STORE=mysql
+#   MYSQL_DB=chat_test_bench   its database (the local 'chat' account may create chat_test_* databases)
+#   NO_BUILD=1           skip the Release build
+set -euo pipefail
+
+scenario=${1:?usage: scripts/bench.sh <scenario> [options...]}
+shift
+root=$(cd "$(dirname "$0")/.." && pwd)
+STORE=${STORE:-sqlite}
+PORT=${PORT:-7500}
+DATA=${DATA:-/tmp/lt}
+SEED_USERS=${SEED_USERS:-20000}
+MYSQL=${MYSQL:-"Server=127.0.0.1;Port=3306;User ID=chat;Password=chat;"}
+MYSQL_DB=${MYSQL_DB:-chat_test_bench}
+mkdir -p "$DATA"
+
+case "$STORE" in
+  sqlite) storage=(--Chat:Storage:Provider=Sqlite "--Chat:Storage:ConnectionString=Data Source=$DATA/chat.db") ;;
+  mysql)
+    mariadb --protocol=tcp -h127.0.0.1 -uchat -pchat -e "CREATE DATABASE IF NOT EXISTS $MYSQL_DB CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    storage=(--Chat:Storage:Provider=MySql "--Chat:Storage:ConnectionString=${MYSQL}Database=$MYSQL_DB;Maximum Pool Size=64") ;;
+  *) echo "STORE must be sqlite or mysql" >&2; exit 2 ;;
+esac
+
+if [[ -z "${NO_BUILD:-}" ]]; then
+  dotnet build "$root/Server" -c Release -v q -nologo >/dev/null
+  dotnet build "$root/LoadTests" -c Release -v q -nologo >/dev/null
+fi
+server_dll="$root/Server/bin/Release/net10.0/Chat.Server.dll"
+tool_dll="$root/LoadTests/bin/Release/net10.0/Chat.LoadTests.dll"
+tokens="$DATA/tokens-$STORE.tsv"
+
+if [[ ! -f "$DATA/seeded-$STORE" ]]; then
+  echo "seeding $SEED_USERS users into $STORE (once)..." >&2
+  dotnet "$server_dll" seed --users "$SEED_USERS" --prefix lt --password abc12345x --pairs --group 500 --shared-hash --tokens "$tokens" "${storage[@]}"
+  touch "$DATA/seeded-$STORE"
+fi
+
+cpu_ticks() { awk '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
+
+# The server: Release, pinned to core 1; it does not need the seed's password (every user has a token).
+taskset -c 1 dotnet "$server_dll" "--Chat:Transport:Port=$PORT" --Chat:Transport:MaxConnectionsPerAddress=100000 "${storage[@]}" \
+  >"$DATA/server-$STORE.log" 2>&1 &
+server=$!
+stop_server() {
+  if kill -0 "$server" 2>/dev/null; then
+    kill -TERM "$server"
+    for _ in $(seq 1 30); do kill -0 "$server" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$server" 2>/dev/null && kill -KILL "$server"
+  fi
+  wait "$server" 2>/dev/null || true
+}
+trap stop_server EXIT
+
+for _ in $(seq 1 60); do
+  grep -q "Application started" "$DATA/server-$STORE.log" && break
+  kill -0 "$server" 2>/dev/null || { cat "$DATA/server-$STORE.log" >&2; exit 1; }
+  sleep 0.5
+done
+
+before=$(cpu_ticks "$server")
+stamp=$(date +%Y%m%d-%H%M%S)
+set +e
+taskset -c 0 dotnet "$tool_dll" "$scenario" --server "127.0.0.1:$PORT" --server-pid "$server" --tokens "$tokens" \
+  --json "$DATA/$scenario-$STORE-$stamp.json" --csv "$DATA/$scenario-$STORE-$stamp.csv" "$@"
+status=$?
+set -e
+after=$(cpu_ticks "$server")
+echo "server pid $server: $(( (after - before) * 10 )) ms CPU over the whole run (/proc/$server/stat utime+stime); results in $DATA/$scenario-$STORE-$stamp.{json,csv}"
+exit $status

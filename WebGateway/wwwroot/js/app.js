@@ -335,7 +335,7 @@ async function loadOlder() {
       if (current.oldestSeq === 0 || m.seq < current.oldestSeq) current.oldestSeq = m.seq;
     }
     ui.messages.prepend(...nodes);
-    for (const m of batch.messages) if (m.flags & FLAGS.recallNotice) applyRecall(Number(m.text));
+    for (const m of batch.messages) if (m.flags & FLAGS.recallNotice) applyRecall(m.text);
     // Keep the reader's place when older messages appear above.
     ui.messages.scrollTop += ui.messages.scrollHeight - previousHeight;
     const last = batch.messages.at(-1);
@@ -413,7 +413,7 @@ function renderMessage(m) {
   }
   node.message = m;
   current.bySeq.set(m.seq, node);
-  current.byId.set(m.messageId, node);
+  current.byId.set(String(m.messageId), node);
   updateTick(node);
   return node;
 }
@@ -429,8 +429,9 @@ function updateTick(node) {
   tick.dataset.tick = kind;
 }
 
+/** Message ids are compared as decimal strings: a recall notice carries the id as text. */
 function applyRecall(messageId) {
-  const node = state.current?.byId.get(messageId);
+  const node = state.current?.byId.get(String(messageId));
   if (!node) return;
   node.classList.add('recalled');
   node.querySelector('.bubble').textContent = t.recalled;
@@ -468,7 +469,7 @@ function onMessage(m) {
     const nearBottom = ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 80;
     const node = renderMessage(m);
     if (node) ui.messages.append(node);
-    if (m.flags & FLAGS.recallNotice) applyRecall(Number(m.text));
+    if (m.flags & FLAGS.recallNotice) applyRecall(m.text);
     if (!mine) clearTyping(m.senderId);
     if (nearBottom || mine) scrollToBottom();
     markRead();

@@ -1,4 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
+using Chat.WebGateway;
+
+var app = GatewayApp.Build(args);
 await app.RunAsync();

@@ -1,0 +1,69 @@
+using Chat.Server.Hosting;
+using Chat.WebGateway.Bridge;
+using Chat.WebGateway.Pages;
+using Chat.WebGateway.Security;
+using Chat.WebGateway.Sessions;
+using Chat.WebGateway.Upstream;
+using Serilog;
+
+namespace Chat.WebGateway;
+
+/// <summary>
+/// Builds the gateway: pages, static files, the WebSocket bridge and, unless "Gateway:ServerEndPoint"
+/// names a separate server, the chat server itself in the same process (the one-command run).
+/// </summary>
+public static class GatewayApp
+{
+    public static WebApplication Build(string[] args) => Build(new WebApplicationOptions { Args = args });
+
+    /// <param name="options">Content root, web root and arguments (tests point these at the source tree).</param>
+    /// <param name="configure">Last changes before the app is built: tests add configuration and replace services.</param>
+    public static WebApplication Build(WebApplicationOptions options, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(options);
+        builder.Services.AddSerilog((_, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture));
+
+        builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.SectionName));
+        var gateway = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+        if (ChatServerLocator.HostsServer(gateway))
+        {
+            builder.Services.AddChatServer(builder.Configuration);
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(builder.Configuration.GetValue("Chat:ShutdownSeconds", 10)));
+        }
+        else
+        {
+            builder.Services.AddSingleton(TimeProvider.System);
+        }
+
+        builder.Services.AddSingleton<ChatServerLocator>();
+        builder.Services.AddSingleton<ChatUpstream>();
+        builder.Services.AddSingleton<GatewaySessionStore>();
+        builder.Services.AddSingleton<WebSocketBridge>();
+        builder.Services.AddAntiforgery(o =>
+        {
+            o.HeaderName = "X-CSRF-TOKEN";
+            o.Cookie.Name = "chat_csrf";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+
+            // Our own header forbids framing with a stricter CSP; the default X-Frame-Options would duplicate it.
+            o.SuppressXFrameOptionsHeader = true;
+        });
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseSecurityHeaders();
+        app.UseSerilogRequestLogging();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseStaticFiles();
+
+        app.MapGet("/healthz", () => "ok");
+        app.MapGet("/", ChatPage.Get);
+        app.MapVerifyPages();
+        app.Map("/ws", (HttpContext context, WebSocketBridge bridge, GatewaySessionStore sessions) => bridge.HandleAsync(context, sessions));
+        return app;
+    }
+}

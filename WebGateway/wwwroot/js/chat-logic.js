@@ -1,0 +1,73 @@
+// Pure pieces of the chat app (no DOM), tested by tests/js/chat-logic.test.mjs.
+
+/** ChatMessage.flags (Server/Storage/IMessageStore.cs MessageFlags). */
+export const FLAGS = { recalled: 1, system: 2, recallNotice: 4, assistant: 8 };
+
+/** Conversation kinds (Send.kind, OpenConversation.kind). */
+export const KIND = { direct: 1, group: 2 };
+
+/** Recall is allowed within 2 minutes of sending (server rule; the button hides after that). */
+export const RECALL_WINDOW_MS = 2 * 60 * 1000;
+
+/** The tick under one of my messages in a 1:1 chat, from the peer's markers. */
+export function tickFor(seq, peerDeliveredSeq, peerReadSeq) {
+  if (seq <= peerReadSeq) return 'read';
+  if (seq <= peerDeliveredSeq) return 'delivered';
+  return 'sent';
+}
+
+export function canRecall(message, myUserId, nowMs) {
+  return message.senderId === myUserId
+    && (message.flags & (FLAGS.recalled | FLAGS.system | FLAGS.recallNotice | FLAGS.assistant)) === 0
+    && nowMs - message.sentAtMs < RECALL_WINDOW_MS;
+}
+
+/**
+ * A client message id: unique per sender in practice, a safe integer for the i64 field, and the same
+ * on a resend of the same message (the caller keeps it), so the server can drop the duplicate.
+ */
+let lastClientId = 0;
+export function newClientMessageId(nowMs = Date.now()) {
+  const candidate = nowMs * 1000 + Math.floor(Math.random() * 1000);
+  lastClientId = candidate > lastClientId ? candidate : lastClientId + 1;
+  return lastClientId;
+}
+
+/** The text typed after an "@" that ends at the caret (the mention being typed), or null. */
+export function mentionQuery(text, caret) {
+  const before = text.slice(0, caret);
+  const match = /(^|\s)@([^\s@]*)$/.exec(before);
+  return match ? match[2] : null;
+}
+
+/** Replaces the "@partial" before the caret with "@name ". Returns {text, caret}. */
+export function insertMention(text, caret, name) {
+  const before = text.slice(0, caret);
+  const at = before.lastIndexOf('@');
+  const head = before.slice(0, at) + '@' + name + ' ';
+  return { text: head + text.slice(caret), caret: head.length };
+}
+
+/**
+ * The user ids mentioned in a group message: each candidate ({userId, name}) whose "@name" is in the text
+ * as a whole word. userId 0 is @all.
+ */
+export function mentionIds(text, candidates) {
+  const ids = [];
+  for (const { userId, name } of candidates) {
+    const at = '@' + name;
+    let from = 0;
+    for (;;) {
+      const i = text.indexOf(at, from);
+      if (i < 0) break;
+      const after = text[i + at.length];
+      const before = i === 0 ? ' ' : text[i - 1];
+      if ((after === undefined || /\s/.test(after)) && /\s/.test(before)) {
+        if (!ids.includes(userId)) ids.push(userId);
+        break;
+      }
+      from = i + 1;
+    }
+  }
+  return ids;
+}

@@ -1,0 +1,155 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Chat.Server.Accounts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Chat.WebGateway.Tests.Infrastructure;
+
+/// <summary>
+/// The real gateway, built by <see cref="GatewayApp.Build(WebApplicationOptions, Action{WebApplicationBuilder})"/>,
+/// on 127.0.0.1 port 0, hosting the real chat server in-process (port 0, a fresh SQLite file), with a
+/// capturing SMS sender. Tests reach it only over real HTTP/WebSocket connections.
+/// </summary>
+public sealed partial class GatewayTestHost : IAsyncDisposable
+{
+    private static int _phoneCounter = Random.Shared.Next(0, 1_000_000);
+    private readonly WebApplication _app;
+    private readonly string _dataDirectory;
+
+    private GatewayTestHost(WebApplication app, Uri baseAddress, string dataDirectory)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        _dataDirectory = dataDirectory;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public CapturingSmsSender Sms => (CapturingSmsSender)_app.Services.GetRequiredService<ISmsSender>();
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The repository root (the folder holding ChatServer.sln).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static async Task<GatewayTestHost> StartAsync()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "chat-gw-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dataDirectory);
+        var gatewayDirectory = Path.Combine(RepositoryRoot, "WebGateway");
+        var app = GatewayApp.Build(
+            new WebApplicationOptions
+            {
+                ContentRootPath = gatewayDirectory,
+                WebRootPath = Path.Combine(gatewayDirectory, "wwwroot"),
+                EnvironmentName = "Production",
+            },
+            builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["Chat:Transport:Address"] = "127.0.0.1",
+                    ["Chat:Transport:Port"] = "0",
+                    ["Chat:Storage:Provider"] = "Sqlite",
+                    ["Chat:Storage:ConnectionString"] = $"Data Source={Path.Combine(dataDirectory, "chat.db")}",
+                    ["Chat:Accounts:Argon2MemoryKiB"] = "1024",
+                    ["Chat:Accounts:Argon2Iterations"] = "1",
+                    ["Serilog:MinimumLevel:Default"] = "Warning",
+                });
+                builder.WebHost.UseUrls("http://127.0.0.1:0");
+                builder.Services.RemoveAll<ISmsSender>();
+                builder.Services.AddSingleton<ISmsSender, CapturingSmsSender>();
+            });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new GatewayTestHost(app, new Uri(address), dataDirectory);
+    }
+
+    public static string NewPhone() => "137" + (Interlocked.Increment(ref _phoneCounter) % 100_000_000).ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string NewUsername(string prefix = "u") => prefix + Guid.NewGuid().ToString("N")[..(10 - prefix.Length)];
+
+    /// <summary>An HTTP client with its own cookie jar (one "browser").</summary>
+    public HttpClient CreateClient() => new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = BaseAddress };
+
+    /// <summary>The anti-forgery token of a page (its cookie lands in the client's jar).</summary>
+    public static async Task<string> GetCsrfTokenAsync(HttpClient client, string path)
+    {
+        var html = await client.GetStringAsync(path);
+        return CsrfField().Match(html).Groups[1].Value;
+    }
+
+    /// <summary>Signs a user up through the pages' own endpoints (send_code JSON, then the form post).</summary>
+    public async Task<WebUser> SignUpAsync(HttpClient client, string? username = null, string password = "abc12345x")
+    {
+        username ??= NewUsername();
+        var phone = NewPhone();
+        var token = await GetCsrfTokenAsync(client, "/verify/signup");
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/verify/send_code") { Content = JsonContent.Create(new { phone, purpose = 1 }) })
+        {
+            request.Headers.Add("X-CSRF-TOKEN", token);
+            using var sent = await client.SendAsync(request);
+            sent.EnsureSuccessStatusCode();
+        }
+
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token,
+            ["username"] = username,
+            ["nickname"] = "Nick " + username,
+            ["email"] = username + "@example.com",
+            ["phone"] = phone,
+            ["password"] = password,
+            ["password2"] = password,
+            ["veri_code"] = Sms.LastCode(phone),
+        });
+        using var response = await client.PostAsync("/verify/signup", form);
+        if (response.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"sign-up failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        return new WebUser(username, phone, password);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may still hold the file for a moment; the temp folder is cleaned by the OS.
+        }
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ChatServer.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("ChatServer.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex CsrfField();
+}
+
+/// <summary>A user signed up through the gateway.</summary>
+public sealed record WebUser(string Username, string Phone, string Password);

@@ -37,6 +37,10 @@ export class ProtocolError extends Error {
 export const TYPE_NAMES = new Map(Object.entries(MESSAGES).map(([name, m]) => [m.code, name]));
 
 const FIXED = { u8: 1, u16: 2, u32: 4, i32: 4, i64: 8, bool: 1 };
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_I64 = 2n ** 63n - 1n;
+const MIN_I64 = -(2n ** 63n);
 const kinds = new Map();
 
 // "list<opt<X>>" → {list: {opt: {struct: 'X'}}}; parsed once per distinct kind string.
@@ -107,6 +111,13 @@ class Writer {
       this.bytes[this.pos++] = value ? 1 : 0;
       return;
     }
+    if (kind === 'i64' && typeof value === 'bigint') {
+      if (value > MAX_I64 || value < MIN_I64) throw new RangeError(`${path}: ${value} does not fit in an i64`);
+      this.reserve(8);
+      this.view.setBigInt64(this.pos, value);
+      this.pos += 8;
+      return;
+    }
     if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`${path}: expected an integer`);
     this.reserve(FIXED[kind]);
     const v = this.view;
@@ -161,7 +172,7 @@ function messageOf(typeName) {
 
 /**
  * Encodes a whole frame. `fields` uses the camelCase names of messages.json; i64 values are JS numbers within
- * the safe integer range; opt fields are null (or absent) when missing.
+ * the safe integer range or BigInts (any i64); opt fields are null (or absent) when missing.
  * @returns {Uint8Array}
  */
 export function encodeFrame(typeName, requestId, fields = {}) {
@@ -218,12 +229,10 @@ class Reader {
         return b === 1;
       }
       case 'i64': {
+        // Sequence numbers, user ids and times fit a JS number exactly; message ids (time-ordered, 63 bits)
+        // do not, so a value beyond ±(2^53 - 1) comes back as a BigInt rather than a rounded number.
         const big = v.getBigInt64(p);
-        // The server keeps ids, sequence numbers and timestamps within ±(2^53 - 1) (docs/protocol.md).
-        if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER)) {
-          throw new ProtocolError('MalformedBody', `i64 value ${big} is outside the JavaScript safe integer range`);
-        }
-        return Number(big);
+        return big > MAX_SAFE || big < MIN_SAFE ? big : Number(big);
       }
       default: throw new Error(`schema: unknown primitive ${kind}`);
     }

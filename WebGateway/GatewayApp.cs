@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using Chat.Server.Hosting;
 using Chat.WebGateway.Bridge;
 using Chat.WebGateway.Pages;
@@ -52,6 +53,23 @@ public static class GatewayApp
             // Our own header forbids framing with a stricter CSP; the default X-Frame-Options would duplicate it.
             o.SuppressXFrameOptionsHeader = true;
         });
+
+        // Form posts (sign-in, sign-up, codes, resets) are limited per browser address here: the chat server
+        // sees every web sign-in coming from the gateway's own address, so it cannot tell browsers apart.
+        var configuration = builder.Configuration;
+        builder.Services.AddRateLimiter(o =>
+        {
+            var postsPerMinute = configuration.GetValue("Gateway:FormPostsPerMinute", 30);
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = static (context, token) =>
+            {
+                context.HttpContext.Response.ContentType = "text/plain; charset=utf-8";
+                return new ValueTask(context.HttpContext.Response.WriteAsync("请求过于频繁，请稍后再试。 Too many attempts, please try again later.", token));
+            };
+            o.AddPolicy(VerifyEndpoints.FormPostPolicy, context => RateLimitPartition.GetSlidingWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new SlidingWindowRateLimiterOptions { PermitLimit = Math.Max(1, postsPerMinute), Window = TimeSpan.FromMinutes(1), SegmentsPerWindow = 6, QueueLimit = 0 }));
+        });
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -59,6 +77,8 @@ public static class GatewayApp
         app.UseSerilogRequestLogging();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseStaticFiles();
+        app.UseRouting();
+        app.UseRateLimiter();
 
         app.MapGet("/healthz", () => "ok");
         app.MapGet("/", ChatPage.Get);

@@ -28,6 +28,12 @@ public sealed class AccountOptions
 
     public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// Addresses of gateways that sign users in on behalf of many browsers (loopback: the in-process or
+    /// local gateway). Failures from them count per account only; the gateway limits per browser address.
+    /// </summary>
+    public string[] TrustedProxyAddresses { get; set; } = ["127.0.0.1", "::1", "::ffff:127.0.0.1"];
+
     public SmsOptions Sms { get; set; } = new();
 }
 

@@ -50,18 +50,21 @@ public static class VerifyEndpoints
         new("password2", "field.password2", "password", "password2", "new-password"),
     ];
 
+    /// <summary>The rate-limit policy on every form post (per browser address; see GatewayApp).</summary>
+    public const string FormPostPolicy = "verify-posts";
+
     public static void MapVerifyPages(this WebApplication app)
     {
         app.MapGet("/verify/signup", (HttpContext context, IAntiforgery antiforgery) => SignUpPage(context, antiforgery, new FormState()));
-        app.MapPost("/verify/signup", PostSignUpAsync);
+        app.MapPost("/verify/signup", PostSignUpAsync).RequireRateLimiting(FormPostPolicy);
         app.MapGet("/verify/signin", GetSignIn);
-        app.MapPost("/verify/signin", PostSignInAsync);
+        app.MapPost("/verify/signin", PostSignInAsync).RequireRateLimiting(FormPostPolicy);
         app.MapPost("/verify/signout", PostSignOutAsync);
         app.MapGet("/verify/password_reset", (HttpContext context, IAntiforgery antiforgery) => ResetPage(context, antiforgery, new FormState()));
-        app.MapPost("/verify/password_reset", PostResetAsync);
+        app.MapPost("/verify/password_reset", PostResetAsync).RequireRateLimiting(FormPostPolicy);
         app.MapGet("/verify/password_reset2", GetReset2);
-        app.MapPost("/verify/password_reset2", PostReset2Async);
-        app.MapPost("/verify/send_code", PostSendCodeAsync);
+        app.MapPost("/verify/password_reset2", PostReset2Async).RequireRateLimiting(FormPostPolicy);
+        app.MapPost("/verify/send_code", PostSendCodeAsync).RequireRateLimiting(FormPostPolicy);
     }
 
     private static IResult SignUpPage(HttpContext context, IAntiforgery antiforgery, FormState state, int status = 200) =>

@@ -131,4 +131,23 @@ public sealed class PageTests : IAsyncLifetime
         using var chat = await client.GetAsync("/");
         Assert.Equal(HttpStatusCode.Redirect, chat.StatusCode);
     }
+
+    [Fact]
+    public async Task Form_posts_are_limited_per_browser_address()
+    {
+        await using var host = await GatewayTestHost.StartAsync(new Dictionary<string, string?> { ["Gateway:FormPostsPerMinute"] = "3" });
+        using var client = host.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["username"] = "someone", ["password"] = "abc12345x" });
+            using var response = await client.PostAsync("/verify/signin", form);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.DoesNotContain(HttpStatusCode.TooManyRequests, statuses.Take(3));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[3]);
+        using var page = await client.GetAsync("/verify/signin");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+    }
 }

@@ -19,7 +19,7 @@ public sealed class AssistantRequestTests : IAsyncLifetime
         {
             ["Chat:Assistant:Weather:GeocodingBaseUrl"] = _stub.BaseUrl.ToString(),
             ["Chat:Assistant:Weather:ForecastBaseUrl"] = _stub.BaseUrl.ToString(),
-            ["Chat:Assistant:Weather:Timeout"] = "00:00:02",
+            ["Chat:Assistant:Weather:Timeout"] = "00:00:30",
         });
     }
 

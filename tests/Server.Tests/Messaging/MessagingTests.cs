@@ -22,7 +22,7 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     private static long _clientIds = DateTime.UtcNow.Ticks;
     private readonly StoreKind _store;
     private readonly ManualTimeProvider _clock = new();
-    private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromSeconds(60));
+    private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromSeconds(300));
     private ChatTestServer _server = null!;
     private FaultInjectingChatStore _faultyStore = null!;
 

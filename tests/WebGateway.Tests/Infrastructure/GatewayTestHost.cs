@@ -40,7 +40,7 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
     /// <summary>The repository root (the folder holding ChatServer.sln).</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    public static async Task<GatewayTestHost> StartAsync()
+    public static async Task<GatewayTestHost> StartAsync(IDictionary<string, string?>? settings = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "chat-gw-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
@@ -64,6 +64,11 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
                     ["Chat:Accounts:Argon2Iterations"] = "1",
                     ["Serilog:MinimumLevel:Default"] = "Warning",
                 });
+                if (settings is not null)
+                {
+                    builder.Configuration.AddInMemoryCollection(settings);
+                }
+
                 builder.WebHost.UseUrls("http://127.0.0.1:0");
                 builder.Services.RemoveAll<ISmsSender>();
                 builder.Services.AddSingleton<ISmsSender, CapturingSmsSender>();

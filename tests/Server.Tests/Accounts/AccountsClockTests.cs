@@ -1,0 +1,149 @@
+using System.Text;
+using Chat.Protocol;
+using Chat.Protocol.Client;
+using Chat.Protocol.Messages;
+using Chat.Server.Storage;
+using Chat.Server.Tests.Assistant;
+using Chat.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Chat.Server.Tests.Accounts;
+
+/// <summary>Code expiry, cooldown, daily cap and token expiry on a clock the test moves; secrets never stored or logged.</summary>
+public abstract class AccountsClockTests : IAsyncLifetime
+{
+    private readonly StoreKind _store;
+    private readonly ManualTimeProvider _clock = new();
+    private ChatTestServer _server = null!;
+
+    protected AccountsClockTests(StoreKind store)
+    {
+        _store = store;
+    }
+
+    public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(
+        _store,
+        new Dictionary<string, string?> { ["Chat:Accounts:TokenLifetime"] = "1.00:00:00" },
+        services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(_clock);
+        });
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task A_code_expires_after_five_minutes()
+    {
+        var client = await _server.ConnectAsync();
+        var phone = ChatTestServer.NewPhone();
+        await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(phone, (byte)SmsPurpose.SignUp));
+        var code = _server.Sms.LastCode(phone);
+
+        _clock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+        var expired = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SignUp, SignedIn>(
+            new SignUp(ChatTestServer.NewUsername(), "n", "x@example.com", phone, "abc12345x", code, "t")));
+        Assert.Equal(ErrorCode.CodeExpired, expired.Code);
+
+        // A fresh code (the cooldown has long passed) works.
+        await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(phone, (byte)SmsPurpose.SignUp));
+        var signed = await client.RequestAsync<SignUp, SignedIn>(new SignUp(ChatTestServer.NewUsername(), "n", "x@example.com", phone, "abc12345x", _server.Sms.LastCode(phone), "t"));
+        Assert.True(signed.UserId > 0);
+    }
+
+    [Fact]
+    public async Task The_cooldown_ends_after_sixty_seconds_and_the_daily_cap_holds_for_a_day()
+    {
+        var client = await _server.ConnectAsync();
+        var phone = ChatTestServer.NewPhone();
+        await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(phone, (byte)SmsPurpose.SignUp));
+        _clock.Advance(TimeSpan.FromSeconds(59));
+        var soon = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(phone, (byte)SmsPurpose.SignUp)));
+        Assert.Equal(ErrorCode.CodeTooSoon, soon.Code);
+
+        for (var sent = 1; sent < 10; sent++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(61));
+            await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(phone, (byte)SmsPurpose.SignUp));
+        }
+
+        _clock.Advance(TimeSpan.FromSeconds(61));
+        var capped = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(phone, (byte)SmsPurpose.SignUp)));
+        Assert.Equal(ErrorCode.CodeDailyLimit, capped.Code);
+
+        _clock.Advance(TimeSpan.FromDays(1));
+        await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(phone, (byte)SmsPurpose.SignUp));
+    }
+
+    [Fact]
+    public async Task A_token_stops_working_when_it_expires()
+    {
+        var user = await _server.SignUpAsync();
+        var device = await _server.ConnectAsync();
+        await device.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(user.Token, "d"));
+        _clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
+        var late = await _server.ConnectAsync();
+        var expired = await Assert.ThrowsAsync<ChatErrorException>(() => late.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(user.Token, "d")));
+        Assert.Equal(ErrorCode.TokenInvalid, expired.Code);
+    }
+
+    [Fact]
+    public async Task Neither_the_password_nor_the_code_is_stored_or_logged_in_plain_text()
+    {
+        const string password = "Zq9wXp3kR7";
+        var user = await _server.SignUpAsync(password: password);
+        var code = _server.Sms.LastCode(user.Phone);
+        var store = _server.Get<IChatStore>();
+
+        var row = await store.Accounts.GetAsync(user.UserId, CancellationToken.None);
+        Assert.NotNull(row);
+        Assert.StartsWith("$argon2id$", row.PasswordHash, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, row.PasswordHash, StringComparison.Ordinal);
+
+        var sms = await store.Accounts.GetLatestSmsCodeAsync(user.Phone, SmsPurpose.SignUp, CancellationToken.None);
+        Assert.NotNull(sms);
+        Assert.DoesNotContain(code, sms.CodeHash, StringComparison.Ordinal);
+        Assert.Equal(64, sms.CodeHash.Length);
+
+        var token = await store.Accounts.FindTokenAsync(user.Token, CancellationToken.None);
+        Assert.Null(token);
+
+        foreach (var (_, _, message, exception) in _server.Logs.Entries)
+        {
+            Assert.DoesNotContain(password, message, StringComparison.Ordinal);
+            Assert.DoesNotContain(code, message, StringComparison.Ordinal);
+            Assert.DoesNotContain(user.Token, message + exception, StringComparison.Ordinal);
+        }
+
+        if (_store == StoreKind.Sqlite)
+        {
+            // The whole database file (WAL included) never holds the password's bytes.
+            var files = Directory.GetFiles(Path.GetDirectoryName(SqlitePath())!);
+            var needle = Encoding.UTF8.GetBytes(password);
+            foreach (var file in files)
+            {
+                var bytes = await ReadSharedAsync(file);
+                Assert.True(bytes.AsSpan().IndexOf(needle) < 0, $"{Path.GetFileName(file)} holds the plain password");
+            }
+        }
+    }
+
+    private static async Task<byte[]> ReadSharedAsync(string path)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var memory = new MemoryStream();
+        await stream.CopyToAsync(memory);
+        return memory.ToArray();
+    }
+
+    private string SqlitePath()
+    {
+        var options = _server.Get<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value;
+        return new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(options.ConnectionString).DataSource;
+    }
+}
+
+public sealed class AccountsClockTestsOnSqlite() : AccountsClockTests(StoreKind.Sqlite);
+
+public sealed class AccountsClockTestsOnMySql() : AccountsClockTests(StoreKind.MySql);

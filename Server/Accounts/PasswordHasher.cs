@@ -40,6 +40,13 @@ public sealed class PasswordHasher : IDisposable
             return Format(_options.Argon2MemoryKiB, _options.Argon2Iterations, _options.Argon2Parallelism, salt, hash);
         }, cancellationToken);
 
+    /// <summary>
+    /// A well-formed hash of random bytes that no password is known to match: for accounts that must never sign in
+    /// with a password (the built-in assistant). It parses like any other hash, so a sign-in attempt costs the same.
+    /// </summary>
+    public string UnusableHash() =>
+        Format(_options.Argon2MemoryKiB, _options.Argon2Iterations, _options.Argon2Parallelism, RandomNumberGenerator.GetBytes(SaltBytes), RandomNumberGenerator.GetBytes(HashBytes));
+
     /// <summary>Checks a password; <paramref name="storedHash"/> null verifies against a dummy hash and fails (same cost).</summary>
     public Task<VerifyResult> VerifyAsync(string password, string? storedHash, CancellationToken cancellationToken) =>
         RunBoundedAsync(() =>

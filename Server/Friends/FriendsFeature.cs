@@ -1,6 +1,7 @@
 using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Accounts;
+using Chat.Server.Assistant;
 using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
 using Chat.Server.Messaging;
@@ -25,9 +26,11 @@ public sealed class FriendsFeature : IChatFeature
     private readonly PresenceTracker _presence;
     private readonly TimeProvider _time;
     private readonly IFriendshipCache _friendships;
+    private readonly IAssistantIdentity _assistant;
 
-    public FriendsFeature(IChatStore store, OnlineUsers online, PresenceTracker presence, TimeProvider time, IFriendshipCache friendships)
+    public FriendsFeature(IChatStore store, OnlineUsers online, PresenceTracker presence, TimeProvider time, IFriendshipCache friendships, IAssistantIdentity assistant)
     {
+        _assistant = assistant;
         _friends = store.Friends;
         _accounts = store.Accounts;
         _online = online;
@@ -80,6 +83,11 @@ public sealed class FriendsFeature : IChatFeature
         if (request.Note.Length > MaxNoteLength)
         {
             throw new RequestFailedException(ErrorCode.NoteInvalid);
+        }
+
+        if (request.UserId == _assistant.UserId && request.UserId != 0)
+        {
+            throw new RequestFailedException(ErrorCode.AlreadyFriends); // everyone's friend already, see GetFriends
         }
 
         var target = await _accounts.GetAsync(request.UserId, cancellationToken) ?? throw new RequestFailedException(ErrorCode.UserNotFound);
@@ -208,20 +216,26 @@ public sealed class FriendsFeature : IChatFeature
         var friends = await _friends.GetFriendsAsync(me, cancellationToken);
         var hidden = new HashSet<long>(await _friends.GetBlockedAsync(me, cancellationToken));
         hidden.UnionWith(await _friends.GetBlockedByAsync(me, cancellationToken));
-        var entries = new FriendEntry[friends.Count];
-        for (var i = 0; i < entries.Length; i++)
+        var entries = new List<FriendEntry>(friends.Count + 1);
+
+        // The built-in assistant is everyone's friend, always there, always online.
+        if (_assistant.UserId != 0)
         {
-            var friend = friends[i];
+            entries.Add(new FriendEntry(_assistant.UserId, _assistant.Username, _assistant.Nickname, string.Empty, PresenceStatus.Online, 0));
+        }
+
+        foreach (var friend in friends)
+        {
 
             // A block hides presence both ways, last-seen time included.
             var visible = !hidden.Contains(friend.UserId);
-            entries[i] = new FriendEntry(
+            entries.Add(new FriendEntry(
                 friend.UserId,
                 friend.Username,
                 friend.Nickname,
                 friend.Remark,
                 visible ? _presence.StatusOf(friend.UserId) : PresenceStatus.Offline,
-                visible && friend.LastSeen is { } seen ? seen.ToUnixTimeMilliseconds() : 0);
+                visible && friend.LastSeen is { } seen ? seen.ToUnixTimeMilliseconds() : 0));
         }
 
         session.Send(requestId, new FriendList(entries));

@@ -49,13 +49,8 @@ public static class ChatServerServiceCollectionExtensions
         services.AddSingleton<IChatFeature, ConnectionFeature>();
         services.AddSingleton<IChatFeature, AccountsFeature>();
 
-        // Assistant: weather from Open-Meteo (base URLs in Chat:Assistant:Weather), jokes from the shipped corpus.
-        var weather = chat.GetSection("Assistant:Weather").Get<WeatherOptions>() ?? new WeatherOptions();
-        services.AddSingleton(weather);
-        services.AddHttpClient<IWeatherProvider, OpenMeteoWeatherClient>()
-            .AddTypedClient<IWeatherProvider>((http, sp) => new OpenMeteoWeatherClient(http, weather, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(_ => new JokePicker(JokeCorpus.LoadEmbedded(), new Random()));
-        services.AddSingleton<IChatFeature, AssistantFeature>();
+        // Assistant (issue 7): weather and jokes as requests, the assistant contact and its replies in chats.
+        services.AddAssistant(chat);
 
         // Friends and presence (issue 4). The tracker is a session observer and the background
         // consumer of presence work, so the same instance is registered under all three roles.

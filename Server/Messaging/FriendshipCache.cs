@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Chat.Server.Assistant;
 using Chat.Server.Storage;
 using Microsoft.Extensions.Options;
 
@@ -14,21 +15,32 @@ namespace Chat.Server.Messaging;
 public sealed class FriendshipCache : IFriendshipCache
 {
     private readonly IFriendStore _friends;
+    private readonly IAssistantIdentity _assistant;
     private readonly long _lifetimeMs;
     private readonly int _maxEntries;
     private readonly ConcurrentDictionary<(long Low, long High), Entry> _pairs = new();
     private long _invalidations;
 
-    public FriendshipCache(IChatStore store, IOptions<MessagingOptions> options)
+    public FriendshipCache(IChatStore store, IAssistantIdentity assistant, IOptions<MessagingOptions> options)
     {
         _friends = store.Friends;
+        _assistant = assistant;
         _lifetimeMs = (long)options.Value.CacheLifetime.TotalMilliseconds;
         _maxEntries = options.Value.MaxCacheEntries;
     }
 
-    /// <summary>Whether sender and recipient are friends and whether the recipient has blocked the sender.</summary>
+    /// <summary>
+    /// Whether sender and recipient are friends and whether the recipient has blocked the sender. The built-in
+    /// assistant is everyone's friend without a request, and it blocks nobody.
+    /// </summary>
     public ValueTask<DirectRelation> GetAsync(long senderId, long recipientId, CancellationToken cancellationToken)
     {
+        var assistantId = _assistant.UserId;
+        if (assistantId != 0 && (senderId == assistantId || recipientId == assistantId))
+        {
+            return ValueTask.FromResult(new DirectRelation(AreFriends: true, RecipientBlockedSender: false));
+        }
+
         var key = Key(senderId, recipientId);
         if (_pairs.TryGetValue(key, out var entry) && entry.ExpiresAtMs > Environment.TickCount64)
         {

@@ -29,6 +29,7 @@ public sealed partial class MessagingFeature : IChatFeature
     private readonly ServerCounters _counters;
     private readonly TimeProvider _time;
     private readonly MessagingOptions _options;
+    private readonly IMessageSentObserver[] _sentObservers;
 
     public MessagingFeature(
         IChatStore store,
@@ -38,7 +39,8 @@ public sealed partial class MessagingFeature : IChatFeature
         TypingThrottle typing,
         ServerCounters counters,
         TimeProvider time,
-        IOptions<MessagingOptions> options)
+        IOptions<MessagingOptions> options,
+        IEnumerable<IMessageSentObserver> sentObservers)
     {
         _messages = store.Messages;
         _accounts = store.Accounts;
@@ -50,6 +52,7 @@ public sealed partial class MessagingFeature : IChatFeature
         _counters = counters;
         _time = time;
         _options = options.Value;
+        _sentObservers = [.. sentObservers];
     }
 
     public void Map(RequestRouter router)
@@ -107,6 +110,10 @@ public sealed partial class MessagingFeature : IChatFeature
         {
             _counters.MessageStored();
             _fanOut.Publish(conversation.Members, new MessagePush(conversation.ToWire(message)), exceptSession: session);
+            foreach (var observer in _sentObservers)
+            {
+                observer.OnMessageSent(session, conversation, message);
+            }
         }
     }
 

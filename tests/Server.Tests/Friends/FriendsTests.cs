@@ -72,8 +72,8 @@ public abstract class FriendsTests : IAsyncLifetime
         var synced = await NextAsync<FriendEventPush>(b2, p => p.Kind == 2);
         Assert.Equal(a.UserId, synced.User.UserId);
 
-        Assert.Equal(b.UserId, Assert.Single((await a.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends).UserId);
-        Assert.Equal(a.UserId, Assert.Single((await b2.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends).UserId);
+        Assert.Equal(b.UserId, Assert.Single((await a.Client.GetPeopleAsync())).UserId);
+        Assert.Equal(a.UserId, Assert.Single((await b2.GetPeopleAsync())).UserId);
         Assert.Empty((await b.Client.RequestAsync<GetFriendRequests, FriendRequestList>(new GetFriendRequests())).Requests);
     }
 
@@ -92,7 +92,7 @@ public abstract class FriendsTests : IAsyncLifetime
 
         await later.RequestOkAsync(new FriendRespond(a.UserId, true));
         Assert.Equal(2, (await NextAsync<FriendEventPush>(a.Client)).Kind);
-        Assert.Single((await later.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends);
+        Assert.Single((await later.GetPeopleAsync()));
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public abstract class FriendsTests : IAsyncLifetime
         var declined = await NextAsync<FriendEventPush>(a.Client);
         Assert.Equal((4, b.UserId), (declined.Kind, declined.User.UserId));
         Assert.Empty((await b.Client.RequestAsync<GetFriendRequests, FriendRequestList>(new GetFriendRequests())).Requests);
-        Assert.Empty((await a.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends);
+        Assert.Empty((await a.Client.GetPeopleAsync()));
         Assert.Equal(ErrorCode.NoPendingRequest, await ErrorAsync(() => b.Client.RequestOkAsync(new FriendRespond(a.UserId, true))));
 
         await a.Client.RequestOkAsync(new FriendRequest(b.UserId, "again"));
@@ -122,8 +122,8 @@ public abstract class FriendsTests : IAsyncLifetime
         await b.Client.RequestOkAsync(new FriendRequest(a.UserId, "b asks too"));
 
         Assert.Equal((2, b.UserId), await KindAndUserAsync(a));
-        Assert.Single((await a.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends);
-        Assert.Single((await b.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends);
+        Assert.Single((await a.Client.GetPeopleAsync()));
+        Assert.Single((await b.Client.GetPeopleAsync()));
         Assert.Empty((await a.Client.RequestAsync<GetFriendRequests, FriendRequestList>(new GetFriendRequests())).Requests);
         Assert.Empty((await b.Client.RequestAsync<GetFriendRequests, FriendRequestList>(new GetFriendRequests())).Requests);
     }
@@ -138,13 +138,13 @@ public abstract class FriendsTests : IAsyncLifetime
         await a.Client.RequestOkAsync(new FriendRemove(b.UserId));
         var removed = await NextAsync<FriendEventPush>(b.Client, p => p.Kind == 3);
         Assert.Equal(a.UserId, removed.User.UserId);
-        Assert.Empty((await a.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends);
-        Assert.Empty((await b.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends);
+        Assert.Empty((await a.Client.GetPeopleAsync()));
+        Assert.Empty((await b.Client.GetPeopleAsync()));
         Assert.Equal(ErrorCode.NotFriends, await ErrorAsync(() => b.Client.RequestOkAsync(new FriendRemove(a.UserId))));
 
         // Friends again through a fresh request.
         await ChatTestServer.MakeFriendsAsync(b, a);
-        Assert.Single((await a.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends);
+        Assert.Single((await a.Client.GetPeopleAsync()));
     }
 
     [Fact]
@@ -155,8 +155,8 @@ public abstract class FriendsTests : IAsyncLifetime
         await ChatTestServer.MakeFriendsAsync(a, b);
 
         await a.Client.RequestOkAsync(new FriendRemark(b.UserId, "老同学"));
-        Assert.Equal("老同学", Assert.Single((await a.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends).Remark);
-        Assert.Equal(string.Empty, Assert.Single((await b.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends).Remark);
+        Assert.Equal("老同学", Assert.Single((await a.Client.GetPeopleAsync())).Remark);
+        Assert.Equal(string.Empty, Assert.Single((await b.Client.GetPeopleAsync())).Remark);
     }
 
     [Fact]

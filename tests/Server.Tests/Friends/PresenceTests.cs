@@ -60,8 +60,7 @@ public abstract class PresenceTests : IAsyncLifetime
         // proves nothing about b is queued for it.
         Assert.DoesNotContain(await DrainAfterPingAsync(stranger.Client), p => p is PresencePush);
 
-        var list = await a.Client.RequestAsync<GetFriends, FriendList>(new GetFriends());
-        Assert.Equal(Busy, Assert.Single(list.Friends).Status);
+        Assert.Equal(Busy, Assert.Single(await a.Client.GetPeopleAsync()).Status);
 
         await b.Client.RequestOkAsync(new SetStatus(Away));
         await PresenceUntilAsync(a.Client, b.UserId, Away);
@@ -76,12 +75,12 @@ public abstract class PresenceTests : IAsyncLifetime
         var b = await Server.SignUpAsync();
         await ChatTestServer.MakeFriendsAsync(a, b);
         await PresenceUntilAsync(a.Client, b.UserId, Online);
-        Assert.Equal(Online, Assert.Single((await a.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends).Status);
+        Assert.Equal(Online, Assert.Single((await a.Client.GetPeopleAsync())).Status);
 
         await b.Client.RequestOkAsync(new SignOut());
         var (offline, _) = await PresenceUntilAsync(a.Client, b.UserId, Offline);
         Assert.True(offline.LastSeenMs > 0);
-        var entry = Assert.Single((await a.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends);
+        var entry = Assert.Single((await a.Client.GetPeopleAsync()));
         Assert.Equal((Offline, offline.LastSeenMs), (entry.Status, entry.LastSeenMs));
 
         // The signed-out connection stays open; signing in on it again brings b back.
@@ -177,7 +176,7 @@ public abstract class PresenceTests : IAsyncLifetime
         var (_, seen) = await PresenceUntilAsync(a.Client, b.UserId, Busy);
         Assert.All(seen, s => Assert.Contains(s, new[] { Online, Busy }));
         Assert.Equal(Busy, seen[^1]);
-        Assert.Equal(Busy, Assert.Single((await a.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends).Status);
+        Assert.Equal(Busy, Assert.Single((await a.Client.GetPeopleAsync())).Status);
     }
 
     [Fact]
@@ -200,8 +199,8 @@ public abstract class PresenceTests : IAsyncLifetime
         await b.Client.RequestOkAsync(new SetStatus(Busy));
         await PresenceUntilAsync(c.Client, b.UserId, Busy);
         Assert.DoesNotContain(await DrainAfterPingAsync(a.Client), p => p is PresencePush { Status: not Offline });
-        Assert.Equal(Offline, Assert.Single((await a.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends).Status);
-        var bSeesA = (await b.Client.RequestAsync<GetFriends, FriendList>(new GetFriends())).Friends.Single(f => f.UserId == a.UserId);
+        Assert.Equal(Offline, Assert.Single((await a.Client.GetPeopleAsync())).Status);
+        var bSeesA = (await b.Client.GetPeopleAsync()).Single(f => f.UserId == a.UserId);
         Assert.Equal((Offline, 0L), (bSeesA.Status, bSeesA.LastSeenMs));
 
         await b.Client.RequestOkAsync(new Unblock(a.UserId));

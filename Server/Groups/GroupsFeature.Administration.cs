@@ -45,9 +45,9 @@ public sealed partial class GroupsFeature
             throw Fail(ErrorCode.NotGroupMember); // left meanwhile through another node
         }
 
-        session.SendOk(requestId);
         var roles = new Dictionary<long, MemberRole>(group.Roles) { [request.UserId] = role };
         PushEvent(GroupEventKind.Changed, group.Group, roles);
+        session.SendOk(requestId);
     }
 
     /// <summary>
@@ -74,9 +74,9 @@ public sealed partial class GroupsFeature
             throw Fail(ErrorCode.NotGroupMember);
         }
 
-        session.SendOk(requestId);
         var roles = new Dictionary<long, MemberRole>(group.Roles) { [request.UserId] = MemberRole.Owner, [me] = MemberRole.Admin };
         PushEvent(GroupEventKind.Changed, group.Group with { OwnerId = request.UserId }, roles);
+        session.SendOk(requestId);
     }
 
     /// <summary>
@@ -105,10 +105,10 @@ public sealed partial class GroupsFeature
             throw Fail(ErrorCode.GroupNotFound); // dismissed meanwhile through another node
         }
 
-        session.SendOk(requestId);
         var state = group.Group with { Name = name };
         await NoticeAsync(state.Id, me, GroupNotice.Renamed(me, name), group.MemberIds(), cancellationToken);
         PushEvent(GroupEventKind.Changed, state, group.Roles);
+        session.SendOk(requestId);
     }
 
     /// <summary>
@@ -131,7 +131,7 @@ public sealed partial class GroupsFeature
         }
 
         _membership.InvalidateMembers(group.Group.Id);
-        session.SendOk(requestId);
         PushEvent(GroupEventKind.Dismissed, group.Group with { MemberCount = 0 }, group.Roles);
+        session.SendOk(requestId);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Dispatch;
@@ -26,19 +27,19 @@ public sealed partial class GroupsFeature
         await RequireFriendsAsync(me, members, cancellationToken);
         var group = await _groups.CreateAsync(name, me, members, _time.GetUtcNow(), cancellationToken);
         _membership.InvalidateMembers(group.Id);
-        session.Send(requestId, new GroupInfo(Entry(group, MemberRole.Owner)));
 
         long[] everyone = [me, .. members];
         await NoticeAsync(group.Id, me, GroupNotice.Created(me, name, members), everyone, cancellationToken);
-        _fanOut.Publish(members.ToArray(), new GroupEventPush((byte)GroupEventKind.Added, Entry(group, MemberRole.Member)));
+        _fanOut.Publish(CollectionsMarshal.AsSpan(members), new GroupEventPush((byte)GroupEventKind.Added, Entry(group, MemberRole.Member)));
         _fanOut.Publish([me], new GroupEventPush((byte)GroupEventKind.Added, Entry(group, MemberRole.Owner)), exceptSession: session);
+        session.Send(requestId, new GroupInfo(Entry(group, MemberRole.Owner)));
     }
 
     /// <summary>
     /// Adds the caller's friends (any member may, or only the owner and admins with
     /// <see cref="GroupOptions.InviteAdminsOnly"/>). All or nothing: one invitee who is already a member
     /// (AlreadyMember), not a friend (NotFriends) or one too many (GroupFull) refuses the whole request.
-    /// Answered Ok; the new members get kind 1, the others kind 3, and everyone a "join" notice.
+    /// Answered Ok after the pushes; the new members get kind 1, the others kind 3, and everyone a "join" notice.
     /// </summary>
     private async ValueTask InviteAsync(ChatSession session, uint requestId, GroupInvite request, CancellationToken cancellationToken)
     {
@@ -70,21 +71,20 @@ public sealed partial class GroupsFeature
         await RequireFriendsAsync(me, invitees, cancellationToken);
         var added = await _groups.AddMembersAsync(group.Group.Id, invitees, cancellationToken);
         _membership.InvalidateMembers(group.Group.Id);
-        session.SendOk(requestId);
-        if (added.Count == 0)
+        if (added.Count > 0) // none: dismissed meanwhile through another node
         {
-            return; // dismissed meanwhile by another node
+            var state = group.Group with { MemberCount = group.Roles.Count + added.Count };
+            long[] everyone = [.. group.MemberIds(), .. added];
+            await NoticeAsync(state.Id, me, GroupNotice.Joined(me, added), everyone, cancellationToken);
+            _fanOut.Publish([.. added], new GroupEventPush((byte)GroupEventKind.Added, Entry(state, MemberRole.Member)));
+            PushEvent(GroupEventKind.Changed, state, group.Roles);
         }
 
-        var state = group.Group with { MemberCount = group.Roles.Count + added.Count };
-        long[] everyone = [.. group.MemberIds(), .. added];
-        await NoticeAsync(state.Id, me, GroupNotice.Joined(me, added), everyone, cancellationToken);
-        _fanOut.Publish(added.ToArray(), new GroupEventPush((byte)GroupEventKind.Added, Entry(state, MemberRole.Member)));
-        PushEvent(GroupEventKind.Changed, state, group.Roles);
+        session.SendOk(requestId);
     }
 
     /// <summary>
-    /// Leaves a group (the owner must transfer or dismiss first: OwnerCannotLeave). Answered Ok; the caller's
+    /// Leaves a group (the owner must transfer or dismiss first: OwnerCannotLeave). Answered Ok after the pushes; the caller's
     /// devices get kind 2, the remaining members kind 3 and a "leave" notice.
     /// </summary>
     private async ValueTask LeaveAsync(ChatSession session, uint requestId, GroupLeave request, CancellationToken cancellationToken)
@@ -102,7 +102,7 @@ public sealed partial class GroupsFeature
 
     /// <summary>
     /// Removes a member: the owner may remove anyone else, an admin plain members only (PermissionDenied
-    /// otherwise, and for kicking oneself: that is GroupLeave). Answered Ok; the removed user's devices get
+    /// otherwise, and for kicking oneself: that is GroupLeave). Answered Ok after the pushes; the removed user's devices get
     /// kind 2, the remaining members kind 3 and a "kick" notice.
     /// </summary>
     private async ValueTask KickAsync(ChatSession session, uint requestId, GroupKick request, CancellationToken cancellationToken)
@@ -135,12 +135,11 @@ public sealed partial class GroupsFeature
 
         // Before the answer: once the caller hears Ok, messaging no longer fans out to the removed user.
         _membership.InvalidateMembers(group.Group.Id);
-        session.SendOk(requestId);
-
         var state = group.Group with { MemberCount = group.Roles.Count - 1 };
         var remaining = group.MemberIds(exceptUserId: userId);
         await NoticeAsync(state.Id, actorId, notice, remaining, cancellationToken);
         _fanOut.Publish([userId], new GroupEventPush((byte)GroupEventKind.Removed, Entry(state, MemberRole.Member)));
         PushEvent(GroupEventKind.Changed, state, group.Roles.Where(r => r.Key != userId));
+        session.SendOk(requestId);
     }
 }

@@ -24,8 +24,9 @@ namespace Chat.Server.Groups;
 /// exist or was dismissed) is answered GroupNotFound, the same for both, so a non-member learns nothing;
 /// then the caller's rights (PermissionDenied); then the request's own values (GroupNameInvalid,
 /// RoleInvalid); then the target user (NotGroupMember, AlreadyMember, NotFriends, GroupFull).
-/// Every change is stored, then messaging's cache is invalidated, then the caller is answered, then the
-/// notice and the pushes follow: after the answer to a kick, the kicked user gets no further group message.
+/// Every change is stored, then messaging's member cache is invalidated, then the notice is appended and
+/// every push queued, and only then is the caller answered. So when the caller hears the answer, the pushes
+/// to every online device are already on their way, and a kicked user gets no group message sent after it.
 /// </remarks>
 public sealed partial class GroupsFeature : IChatFeature
 {

@@ -11,7 +11,7 @@ namespace Chat.Server.Tests.Groups;
 /// rename, dismiss, the member list, system notices, event pushes, every role rule, and what non-members,
 /// kicked members and mentioned members see.
 /// </summary>
-public abstract class GroupsTests : IAsyncLifetime
+public abstract class GroupsTests : IAsyncLifetime, IDisposable
 {
     private const byte Added = 1;
     private const byte Removed = 2;
@@ -21,6 +21,7 @@ public abstract class GroupsTests : IAsyncLifetime
     private const byte AdminRole = 1;
     private const byte OwnerRole = 2;
     private readonly StoreKind _store;
+    private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromMinutes(2));
     private ChatTestServer _server = null!;
 
     protected GroupsTests(StoreKind store)
@@ -28,9 +29,17 @@ public abstract class GroupsTests : IAsyncLifetime
         _store = store;
     }
 
+    private CancellationToken Guard => _hangGuard.Token;
+
     public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(_store);
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    public void Dispose()
+    {
+        _hangGuard.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public async Task Creating_and_inviting_announce_members_with_notices_and_events()
@@ -45,7 +54,7 @@ public abstract class GroupsTests : IAsyncLifetime
         }
 
         // Duplicates and the creator in the list are dropped; the name is trimmed.
-        var group = (await ownerTablet.RequestAsync<GroupCreate, GroupInfo>(new GroupCreate("  Team  ", [a.UserId, b.UserId, a.UserId, owner.UserId]))).Group;
+        var group = (await ownerTablet.RequestAsync<GroupCreate, GroupInfo>(new GroupCreate("  Team  ", [a.UserId, b.UserId, a.UserId, owner.UserId]), Guard)).Group;
         Assert.Equal(("Team", owner.UserId, 3u, OwnerRole), (group.Name, group.OwnerId, group.MemberCount, group.MyRole));
         var id = group.GroupId;
 
@@ -59,7 +68,7 @@ public abstract class GroupsTests : IAsyncLifetime
         }
 
         Assert.Empty(await GroupPushesAsync(c.Client, id));
-        var notice = (await ownerTablet.RequestAsync<Sync, MessageBatch>(new Sync(id, 0, 10))).Messages.Single();
+        var notice = (await ownerTablet.RequestAsync<Sync, MessageBatch>(new Sync(id, 0, 10), Guard)).Messages.Single();
         Assert.Equal((1L, owner.UserId, GroupKind, id, SystemFlag, 0L), (notice.Seq, notice.SenderId, notice.Kind, notice.TargetId, notice.Flags, notice.ClientMessageId));
         Assert.Equal([group with { MyRole = MemberRole }], await GroupsOfAsync(a.Client));
         Assert.Equal([group], await GroupsOfAsync(owner.Client));
@@ -77,7 +86,7 @@ public abstract class GroupsTests : IAsyncLifetime
         Assert.Equal([joined, Event(Changed, "Team", owner.UserId, 4, MemberRole)], await GroupPushesAsync(b.Client, id));
 
         // The newcomer's timeline starts at its own join notice.
-        var history = await c.Client.RequestAsync<History, MessageBatch>(new History(id, 0, 100));
+        var history = await c.Client.RequestAsync<History, MessageBatch>(new History(id, 0, 100), Guard);
         Assert.Equal([2L], history.Messages.Select(m => m.Seq));
 
         // Members: the owner first, then by role and id.
@@ -120,7 +129,7 @@ public abstract class GroupsTests : IAsyncLifetime
         }
 
         Assert.Equal(ErrorCode.NotFriends, await ErrorOf(() => CreateAsync(owner.Client, "g", friend, stranger)));
-        Assert.Equal(ErrorCode.UserNotFound, await ErrorOf(() => owner.Client.RequestAsync<GroupCreate, GroupInfo>(new GroupCreate("g", [friend.UserId, 987_654_321]))));
+        Assert.Equal(ErrorCode.UserNotFound, await ErrorOf(() => owner.Client.RequestAsync<GroupCreate, GroupInfo>(new GroupCreate("g", [friend.UserId, 987_654_321]), Guard)));
         Assert.Empty(await GroupsOfAsync(friend.Client)); // refused requests create nothing
 
         // 30 characters is the limit, counted as characters: CJK and emoji (two UTF-16 units) count one each.
@@ -258,8 +267,8 @@ public abstract class GroupsTests : IAsyncLifetime
             Assert.Equal(ErrorCode.GroupNotFound, await RefusedAsync(outsider.Client, new GroupRename(groupId, "\n"))); // before the name check
             Assert.Equal(ErrorCode.GroupNotFound, await RefusedAsync(outsider.Client, new GroupDismiss(groupId)));
             Assert.Equal(ErrorCode.NotAMember, await ErrorOf(() => SendAsync(outsider.Client, groupId, "let me in")));
-            Assert.Equal(ErrorCode.NotAMember, await ErrorOf(() => outsider.Client.RequestAsync<History, MessageBatch>(new History(groupId, 0, 50))));
-            Assert.Equal(ErrorCode.NotAMember, await ErrorOf(() => outsider.Client.RequestAsync<Sync, MessageBatch>(new Sync(groupId, 0, 50))));
+            Assert.Equal(ErrorCode.NotAMember, await ErrorOf(() => outsider.Client.RequestAsync<History, MessageBatch>(new History(groupId, 0, 50), Guard)));
+            Assert.Equal(ErrorCode.NotAMember, await ErrorOf(() => outsider.Client.RequestAsync<Sync, MessageBatch>(new Sync(groupId, 0, 50), Guard)));
         }
 
         Assert.Empty(await GroupsOfAsync(outsider.Client));
@@ -289,8 +298,8 @@ public abstract class GroupsTests : IAsyncLifetime
         Assert.Equal([Event(Removed, "kick", owner.UserId, 2, MemberRole)], await GroupPushesAsync(kicked.Client, id));
 
         Assert.Equal(ErrorCode.NotAMember, await ErrorOf(() => SendAsync(kicked.Client, id, "still here?")));
-        Assert.Equal(ErrorCode.NotAMember, await ErrorOf(() => kicked.Client.RequestAsync<History, MessageBatch>(new History(id, 0, 50))));
-        Assert.Equal(ErrorCode.NotAMember, await ErrorOf(() => kicked.Client.RequestAsync<Sync, MessageBatch>(new Sync(id, after.Seq - 1, 50))));
+        Assert.Equal(ErrorCode.NotAMember, await ErrorOf(() => kicked.Client.RequestAsync<History, MessageBatch>(new History(id, 0, 50), Guard)));
+        Assert.Equal(ErrorCode.NotAMember, await ErrorOf(() => kicked.Client.RequestAsync<Sync, MessageBatch>(new Sync(id, after.Seq - 1, 50), Guard)));
         Assert.Equal(ErrorCode.GroupNotFound, await ErrorOf(() => MembersAsync(kicked.Client, id)));
         Assert.Empty(await GroupsOfAsync(kicked.Client));
         Assert.DoesNotContain(await ConversationsAsync(kicked.Client), c => c.ConversationId == id);
@@ -346,7 +355,7 @@ public abstract class GroupsTests : IAsyncLifetime
         Assert.Equal([Event(Changed, "新名字", heir.UserId, 2, AdminRole)], await GroupPushesAsync(owner.Client, id));
 
         // The timeline holds the create, leave and rename notices, in order.
-        var history = await heir.Client.RequestAsync<History, MessageBatch>(new History(id, 0, 100));
+        var history = await heir.Client.RequestAsync<History, MessageBatch>(new History(id, 0, 100), Guard);
         Assert.Equal(["create", "leave", "rename"], history.Messages.Select(m => JsonDocument.Parse(m.Text).RootElement.GetProperty("event").GetString()));
         Assert.All(history.Messages, m => Assert.Equal(SystemFlag, m.Flags));
 

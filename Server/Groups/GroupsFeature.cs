@@ -3,11 +3,13 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
+using Chat.Server.Accounts;
 using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
 using Chat.Server.Messaging;
 using Chat.Server.Presence;
 using Chat.Server.Storage;
+using Chat.Server.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -33,6 +35,16 @@ public sealed partial class GroupsFeature : IChatFeature
     /// <summary>Longest group name, in characters (Unicode scalar values), after trimming.</summary>
     public const int MaxNameLength = 30;
 
+    /// <summary>
+    /// Largest GroupMemberEntry on the wire: user id 8, username 2 + 10 CJK characters × 3 UTF-8 bytes,
+    /// nickname 2 + 20 UTF-16 units × at most 3 bytes each, role 1, status 1. The whole member list goes in
+    /// one GroupMemberList frame, so the member limit must keep the worst case under the frame size.
+    /// </summary>
+    private const int MaxMemberEntryBytes = 8 + 2 + 30 + 2 + (AccountRules.MaxNicknameLength * 3) + 1 + 1;
+
+    /// <summary>Frame header (length 4, type 2, request id 4), group id 8, list count, with room to spare.</summary>
+    private const int MemberListOverheadBytes = 32;
+
     private readonly IGroupStore _groups;
     private readonly IMessageStore _messages;
     private readonly IFriendStore _friends;
@@ -55,6 +67,7 @@ public sealed partial class GroupsFeature : IChatFeature
         ServerCounters counters,
         TimeProvider time,
         IOptions<GroupOptions> options,
+        IOptions<TransportOptions> transport,
         ILogger<GroupsFeature> logger)
     {
         _groups = store.Groups;
@@ -69,9 +82,11 @@ public sealed partial class GroupsFeature : IChatFeature
         _time = time;
         _options = options.Value;
         _logger = logger;
-        if (_options.MaxMembers < 2)
+        var fits = (transport.Value.MaxFrameSize - MemberListOverheadBytes) / MaxMemberEntryBytes;
+        if (_options.MaxMembers < 2 || _options.MaxMembers > fits)
         {
-            throw new InvalidOperationException("Chat:Groups:MaxMembers must be at least 2.");
+            throw new InvalidOperationException(
+                $"Chat:Groups:MaxMembers must be from 2 to {fits}: the member list of a full group must fit in one frame of Chat:Transport:MaxFrameSize ({transport.Value.MaxFrameSize} bytes).");
         }
     }
 

@@ -106,7 +106,7 @@ public sealed partial class GroupsFeature
         }
 
         var state = group.Group with { Name = name };
-        await NoticeAsync(state.Id, me, GroupNotice.Renamed(me, name), group.MemberIds(), cancellationToken);
+        await NoticeAsync(state.Id, me, GroupNotice.Renamed(me, name), group.MemberIds());
         PushEvent(GroupEventKind.Changed, state, group.Roles);
         session.SendOk(requestId);
     }

@@ -29,7 +29,7 @@ public sealed partial class GroupsFeature
         _membership.InvalidateMembers(group.Id);
 
         long[] everyone = [me, .. members];
-        await NoticeAsync(group.Id, me, GroupNotice.Created(me, name, members), everyone, cancellationToken);
+        await NoticeAsync(group.Id, me, GroupNotice.Created(me, name, members), everyone);
         _fanOut.Publish(CollectionsMarshal.AsSpan(members), new GroupEventPush((byte)GroupEventKind.Added, Entry(group, MemberRole.Member)));
         _fanOut.Publish([me], new GroupEventPush((byte)GroupEventKind.Added, Entry(group, MemberRole.Owner)), exceptSession: session);
         session.Send(requestId, new GroupInfo(Entry(group, MemberRole.Owner)));
@@ -75,7 +75,7 @@ public sealed partial class GroupsFeature
         {
             var state = group.Group with { MemberCount = group.Roles.Count + added.Count };
             long[] everyone = [.. group.MemberIds(), .. added];
-            await NoticeAsync(state.Id, me, GroupNotice.Joined(me, added), everyone, cancellationToken);
+            await NoticeAsync(state.Id, me, GroupNotice.Joined(me, added), everyone);
             _fanOut.Publish([.. added], new GroupEventPush((byte)GroupEventKind.Added, Entry(state, MemberRole.Member)));
             PushEvent(GroupEventKind.Changed, state, group.Roles);
         }
@@ -137,7 +137,7 @@ public sealed partial class GroupsFeature
         _membership.InvalidateMembers(group.Group.Id);
         var state = group.Group with { MemberCount = group.Roles.Count - 1 };
         var remaining = group.MemberIds(exceptUserId: userId);
-        await NoticeAsync(state.Id, actorId, notice, remaining, cancellationToken);
+        await NoticeAsync(state.Id, actorId, notice, remaining);
         _fanOut.Publish([userId], new GroupEventPush((byte)GroupEventKind.Removed, Entry(state, MemberRole.Member)));
         PushEvent(GroupEventKind.Changed, state, group.Roles.Where(r => r.Key != userId));
         session.SendOk(requestId);

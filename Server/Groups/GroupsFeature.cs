@@ -214,14 +214,15 @@ public sealed partial class GroupsFeature : IChatFeature
     /// Appends a system notice (flags System, sender = the actor, client message id 0: no dedup key) and pushes
     /// it to every device of <paramref name="recipients"/>, the acting one included (it has no ack telling it
     /// the notice's seq). The change it describes is already stored and answered, so a store failure here is
-    /// logged rather than reported: the caller must not retry a change that happened.
+    /// logged rather than reported: the caller must not retry a change that happened. Not cancellable: the
+    /// change is stored, so its notice must not be lost because the acting device disconnected meanwhile.
     /// </summary>
-    private async ValueTask NoticeAsync(long groupId, long actorId, string text, long[] recipients, CancellationToken cancellationToken)
+    private async ValueTask NoticeAsync(long groupId, long actorId, string text, long[] recipients)
     {
         try
         {
             var draft = new MessageDraft(groupId, actorId, 0, text, MessageFlags.System, [], _time.GetUtcNow());
-            var (stored, _) = await _messages.AppendAsync(draft, cancellationToken);
+            var (stored, _) = await _messages.AppendAsync(draft, CancellationToken.None);
             _counters.MessageStored();
             _fanOut.Publish(recipients, new MessagePush(ConversationInfo.ToWire(stored, ConversationKind.Group, groupId)));
         }

@@ -2,6 +2,7 @@ using Chat.Server.Accounts;
 using Chat.Server.Assistant;
 using Chat.Server.Dispatch;
 using Chat.Server.Friends;
+using Chat.Server.Groups;
 using Chat.Server.Presence;
 using Chat.Server.Messaging;
 using Chat.Server.Sessions;
@@ -61,6 +62,9 @@ public static class ChatServerServiceCollectionExtensions
         services.AddSingleton<IChatFeature, FriendsFeature>();
         // Messaging (issue 5): direct and group messages, sync, history, markers, typing, recall.
         services.AddMessaging(chat);
+
+        // Groups (issue 6): administration, member list, system notices; group messages are messaging's.
+        services.AddGroups(chat);
 
         services.AddSingleton(sp =>
         {

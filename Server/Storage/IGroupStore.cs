@@ -11,6 +11,9 @@ public interface IGroupStore
 
     Task<IReadOnlyList<GroupRecord>> GetForUserAsync(long userId, CancellationToken cancellationToken);
 
+    /// <summary>The user's live groups with the user's role in each, by group id (one query for the group list).</summary>
+    Task<IReadOnlyList<GroupMembership>> GetMembershipsAsync(long userId, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<GroupMemberRecord>> GetMembersAsync(long groupId, CancellationToken cancellationToken);
 
     /// <summary>Adds members (already-active members are skipped); they join at the conversation's current last seq. Returns the ids actually added.</summary>
@@ -31,5 +34,8 @@ public interface IGroupStore
 }
 
 public sealed record GroupRecord(long Id, string Name, long OwnerId, int MemberCount, DateTimeOffset CreatedAt);
+
+/// <summary>One of a user's groups and the user's role in it.</summary>
+public sealed record GroupMembership(GroupRecord Group, MemberRole Role);
 
 public sealed record GroupMemberRecord(long UserId, string Username, string Nickname, MemberRole Role);

@@ -64,6 +64,29 @@ internal sealed class SqlGroupStore(SqlDatabase db) : IGroupStore
             },
             cancellationToken);
 
+    public Task<IReadOnlyList<GroupMembership>> GetMembershipsAsync(long userId, CancellationToken cancellationToken) =>
+        db.ReadAsync(
+            async s =>
+            {
+                // Same columns as GroupSelect, plus my role as column 5.
+                await using var cmd = s.Command(
+                    "SELECT g.id, g.name, g.owner_id, g.created_at, " +
+                    "(SELECT COUNT(*) FROM conversation_members cm WHERE cm.conversation_id = g.id AND cm.active = 1), me.role FROM chat_groups g " +
+                    "JOIN conversation_members me ON me.conversation_id = g.id AND me.user_id = @u AND me.active = 1 " +
+                    "WHERE g.dismissed = 0 ORDER BY g.id")
+                    .With("@u", userId);
+                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+                var list = new List<GroupMembership>();
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var group = new GroupRecord(reader.Int64(0), reader.GetString(1), reader.Int64(2), reader.Int32(4), reader.Time(3));
+                    list.Add(new GroupMembership(group, (MemberRole)reader.Int32(5)));
+                }
+
+                return (IReadOnlyList<GroupMembership>)list;
+            },
+            cancellationToken);
+
     public Task<IReadOnlyList<GroupMemberRecord>> GetMembersAsync(long groupId, CancellationToken cancellationToken) =>
         db.ReadAsync(
             async s =>

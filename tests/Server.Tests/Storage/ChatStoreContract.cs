@@ -691,6 +691,32 @@ public abstract class ChatStoreContract(IChatStore store)
     }
 
     [Fact]
+    public async Task Memberships_list_my_live_groups_with_my_role_in_each()
+    {
+        var owner = await NewUserAsync();
+        var m1 = await NewUserAsync();
+        var m2 = await NewUserAsync();
+        var first = await Groups.CreateAsync("first", owner.Id, [m1.Id, m2.Id], T0, Ct);
+        var second = await Groups.CreateAsync("second", m1.Id, [owner.Id], T0, Ct);
+        var third = await Groups.CreateAsync("third", m2.Id, [m1.Id], T0, Ct);
+        Assert.True(await Groups.SetRoleAsync(first.Id, m1.Id, MemberRole.Admin, Ct));
+        Assert.True(await Groups.RemoveMemberAsync(third.Id, m1.Id, Ct));
+
+        Assert.Equal(
+            [new GroupMembership(first, MemberRole.Admin), new GroupMembership(second, MemberRole.Owner)],
+            await Groups.GetMembershipsAsync(m1.Id, Ct));
+        Assert.Equal(
+            [new GroupMembership(first, MemberRole.Owner), new GroupMembership(second, MemberRole.Member)],
+            await Groups.GetMembershipsAsync(owner.Id, Ct));
+
+        Assert.True(await Groups.DismissAsync(first.Id, Ct));
+        Assert.Equal([new GroupMembership(second, MemberRole.Owner)], await Groups.GetMembershipsAsync(m1.Id, Ct));
+        Assert.Equal(
+            [new GroupMembership(third with { MemberCount = 1 }, MemberRole.Owner)],
+            await Groups.GetMembershipsAsync(m2.Id, Ct));
+    }
+
+    [Fact]
     public async Task Rename_and_dismiss()
     {
         var owner = await NewUserAsync();

@@ -287,7 +287,9 @@ public sealed class LoadRun : IAsyncDisposable
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    user.Attach(await _connector.SignInAsync(user, cancellationToken), Metrics);
+                    user.Attach(
+                        _options.StormSignIn ? await _connector.SignInAsync(user, cancellationToken) : await _connector.ConnectAsync(cancellationToken),
+                        Metrics);
                     Metrics.OnReconnected(started);
                 }
                 catch (Exception ex) when (ex is ChatErrorException or IOException or ProtocolException or System.Net.Sockets.SocketException)

@@ -22,6 +22,8 @@ public sealed class LoadOptions
           --reconnectors N        mixed: users reconnecting (5% of users)
           --reconnects K          reconnect/mixed: total token sign-ins in the storm (users)
           --concurrency C         connects / reconnects in flight (64)
+          --storm-sign-in token|none  reconnect/mixed: each reconnect signs in with the token (token), or
+                                  only connects, says Hello and closes again (none: the baseline cost)
           --duration S            seconds to hold the connections (connect 30, mixed 60, others 0)
           --timeout S             hard bound of the measured phase, and of setup (300)
           --heartbeat S           client Ping interval, 0 = none (30; the server cuts idle clients at 90)
@@ -47,6 +49,9 @@ public sealed class LoadOptions
     public string? TokensFile { get; set; }
 
     public int Messages { get; set; } = 200;
+
+    /// <summary>False: a storm reconnect stops after Hello (measures connect + handshake + close without the sign-in).</summary>
+    public bool StormSignIn { get; set; } = true;
 
     public int? Window { get; set; }
 
@@ -132,6 +137,7 @@ public sealed class LoadOptions
                     case "--reconnectors": o.Reconnectors = Int(value, 0); break;
                     case "--reconnects": o.Reconnects = Int(value, 0); break;
                     case "--concurrency": o.Concurrency = Int(value, 1); break;
+                    case "--storm-sign-in": o.StormSignIn = value switch { "token" => true, "none" => false, _ => throw new FormatException("--storm-sign-in is token or none") }; break;
                     case "--duration": o.DurationSeconds = Int(value, 0); break;
                     case "--timeout": o.TimeoutSeconds = Int(value, 1); break;
                     case "--heartbeat": o.HeartbeatSeconds = Int(value, 0); break;

@@ -16,6 +16,12 @@ public sealed class LoadRun : IAsyncDisposable
 {
     private const byte DirectKind = 1;
     private const byte GroupKind = 2;
+    /// <summary>
+    /// High bits of every client message id, random per process: ids repeat the (user, message) numbering in
+    /// every run, and the server answers a repeated id as a duplicate without storing or pushing anything.
+    /// </summary>
+    private static readonly long RunNonce = Random.Shared.NextInt64(1, 1 << 19) << 44;
+
     private readonly LoadOptions _options;
     private readonly LoadPlan _plan;
     private readonly int _start;
@@ -236,7 +242,7 @@ public sealed class LoadRun : IAsyncDisposable
         {
             await window.WaitAsync(cancellationToken);
             var now = Stopwatch.GetTimestamp();
-            var send = new Send(kind, targetId, ((long)user.Index << 24) | (uint)(m + 1), MessageStamp.Create(now, m), []);
+            var send = new Send(kind, targetId, RunNonce | ((long)user.Index << 24) | (uint)(m + 1), MessageStamp.Create(now, m), []);
             inFlight.Add(SendOneAsync(client, send, now, window, cancellationToken));
         }
 
@@ -281,7 +287,9 @@ public sealed class LoadRun : IAsyncDisposable
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    user.Attach(await _connector.SignInAsync(user, cancellationToken), Metrics);
+                    user.Attach(
+                        _options.StormSignIn ? await _connector.SignInAsync(user, cancellationToken) : await _connector.ConnectAsync(cancellationToken),
+                        Metrics);
                     Metrics.OnReconnected(started);
                 }
                 catch (Exception ex) when (ex is ChatErrorException or IOException or ProtocolException or System.Net.Sockets.SocketException)

@@ -27,6 +27,14 @@ public sealed class ChatSession
 
     public bool IsSignedIn => UserId != 0;
 
+    /// <summary>
+    /// This connection's request rate bucket (<see cref="RequestLimits"/>). A field, not a property, so it is
+    /// updated in place; only the connection's own request loop touches it.
+    /// </summary>
+#pragma warning disable SA1401, CA1051 // A mutable struct updated in place, kept inline to spend no allocation per connection.
+    internal TokenBucket RequestBucket;
+#pragma warning restore SA1401, CA1051
+
     public void SignIn(long userId, string username, string device, string tokenHash)
     {
         UserId = userId;

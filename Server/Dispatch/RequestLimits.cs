@@ -1,4 +1,5 @@
-using System.Threading.RateLimiting;
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Dispatch;
@@ -18,51 +19,62 @@ public sealed class RequestLimitOptions
 }
 
 /// <summary>
-/// Per-connection and per-user request rate limits (System.Threading.RateLimiting token buckets). The
-/// limiters are partitioned by connection id and user id, so memory is spent only on clients that are
-/// actually making requests; idle partitions are dropped by the library.
+/// Per-connection and per-user request rate limits as token buckets refilled from the elapsed time. A
+/// connection's bucket lives in its <see cref="ChatSession"/> (only its own request loop touches it, so it
+/// needs no lock); a user's bucket is shared by their devices and kept while it is not full, then dropped by
+/// a sweep every few seconds. No timer per bucket and no lock shared by all connections: the library's
+/// partitioned limiter took a global lock per request and walked every partition ten times a second.
 /// </summary>
 public sealed class RequestLimits : IDisposable
 {
-    private readonly PartitionedRateLimiter<ChatSession> _perConnection;
-    private readonly PartitionedRateLimiter<ChatSession> _perUser;
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
+    private readonly TokenBucketRate _connectionRate;
+    private readonly TokenBucketRate _userRate;
+    private readonly ConcurrentDictionary<long, SharedTokenBucket> _users = new();
+    private readonly Timer _sweep;
 
     public RequestLimits(IOptions<RequestLimitOptions> options)
     {
         var o = options.Value;
-        _perConnection = PartitionedRateLimiter.Create<ChatSession, long>(session =>
-            RateLimitPartition.GetTokenBucketLimiter(session.Connection.Id, _ => Bucket(o.ConnectionRequestsPerSecond, o.ConnectionBurst)));
-        _perUser = PartitionedRateLimiter.Create<ChatSession, long>(session =>
-            session.IsSignedIn
-                ? RateLimitPartition.GetTokenBucketLimiter(session.UserId, _ => Bucket(o.UserRequestsPerSecond, o.UserBurst))
-                : RateLimitPartition.GetNoLimiter(0L));
+        _connectionRate = new TokenBucketRate(o.ConnectionRequestsPerSecond, o.ConnectionBurst);
+        _userRate = new TokenBucketRate(o.UserRequestsPerSecond, o.UserBurst);
+        _sweep = new Timer(static s => ((RequestLimits)s!).Sweep(), this, SweepInterval, SweepInterval);
     }
 
-    /// <summary>Takes one request's permit from both buckets; false when either is empty.</summary>
+    /// <summary>Users whose bucket is not full (for tests and metrics).</summary>
+    public int TrackedUsers => _users.Count;
+
+    /// <summary>Takes one request's permit from both buckets; false when either is empty. Called by the session's own request loop only.</summary>
     public bool TryAcquire(ChatSession session)
     {
-        using var connection = _perConnection.AttemptAcquire(session);
-        if (!connection.IsAcquired)
+        var now = Stopwatch.GetTimestamp();
+        if (!session.RequestBucket.TryTake(_connectionRate, now))
         {
             return false;
         }
 
-        using var user = _perUser.AttemptAcquire(session);
-        return user.IsAcquired;
+        if (!session.IsSignedIn)
+        {
+            return true;
+        }
+
+        var user = _users.GetOrAdd(session.UserId, static _ => new SharedTokenBucket());
+        return user.TryTake(_userRate, now);
     }
 
-    public void Dispose()
-    {
-        _perConnection.Dispose();
-        _perUser.Dispose();
-    }
+    public void Dispose() => _sweep.Dispose();
 
-    private static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst) => new()
+    private void Sweep()
     {
-        TokenLimit = Math.Max(1, burst),
-        TokensPerPeriod = Math.Max(1, perSecond / 10),
-        ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    };
+        var now = Stopwatch.GetTimestamp();
+        foreach (var (userId, bucket) in _users)
+        {
+            // A full bucket is the same as no bucket. A request racing with the removal takes from the
+            // dropped bucket once; the next one starts a fresh (full) bucket, which is what it would have found.
+            if (bucket.IsFull(_userRate, now))
+            {
+                _users.TryRemove(new KeyValuePair<long, SharedTokenBucket>(userId, bucket));
+            }
+        }
+    }
 }

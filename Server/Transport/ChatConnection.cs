@@ -32,27 +32,31 @@ public sealed class ChatConnection
     private int _closed;
     private long _lastReceiveTicks;
 
-    internal ChatConnection(long id, Socket socket, SocketSenderPool senders, TransportOptions options)
+    internal ChatConnection(long id, Socket socket, SocketSenderPool senders, PipeOptions outputOptions)
     {
         Id = id;
         _socket = socket;
         _senders = senders;
         RemoteAddress = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
         _input = new Pipe(InputOptions);
-
-        // The send loop runs on the thread pool so that frames written in a burst (a fan-out, a page of
-        // history) coalesce into one gather send instead of one syscall each.
-        _output = new Pipe(new PipeOptions(
-            pauseWriterThreshold: options.MaxPendingOutputBytes,
-            resumeWriterThreshold: options.MaxPendingOutputBytes / 2,
-            readerScheduler: PipeScheduler.ThreadPool,
-            writerScheduler: PipeScheduler.Inline,
-            useSynchronizationContext: false));
+        _output = new Pipe(outputOptions);
         _lastReceiveTicks = Environment.TickCount64;
         ConnectedAtTicks = _lastReceiveTicks;
     }
 
     public long Id { get; }
+
+    /// <summary>
+    /// Options of the output pipe, made once per listener and shared by its connections (one object less per
+    /// connection). The send loop runs on the thread pool so that frames written in a burst (a fan-out, a page
+    /// of history) coalesce into one gather send instead of one syscall each.
+    /// </summary>
+    internal static PipeOptions OutputOptions(TransportOptions options) => new(
+        pauseWriterThreshold: options.MaxPendingOutputBytes,
+        resumeWriterThreshold: options.MaxPendingOutputBytes / 2,
+        readerScheduler: PipeScheduler.ThreadPool,
+        writerScheduler: PipeScheduler.Inline,
+        useSynchronizationContext: false);
 
     public IPAddress RemoteAddress { get; }
 

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -22,6 +23,7 @@ public sealed partial class ChatListener : BackgroundService
     private readonly ConnectionRegistry _registry;
     private readonly IConnectionHandler _handler;
     private readonly SocketSenderPool _senders = new();
+    private readonly PipeOptions _outputOptions;
     private readonly ILogger<ChatListener> _logger;
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Socket? _listenSocket;
@@ -30,6 +32,7 @@ public sealed partial class ChatListener : BackgroundService
     public ChatListener(IOptions<TransportOptions> options, ConnectionRegistry registry, IConnectionHandler handler, ILogger<ChatListener> logger)
     {
         _options = options.Value;
+        _outputOptions = ChatConnection.OutputOptions(_options);
         _registry = registry;
         _handler = handler;
         _logger = logger;
@@ -126,7 +129,7 @@ public sealed partial class ChatListener : BackgroundService
             return;
         }
 
-        var connection = new ChatConnection(_registry.NextId(), socket, _senders, _options);
+        var connection = new ChatConnection(_registry.NextId(), socket, _senders, _outputOptions);
         _registry.Add(connection);
         _ = RunConnectionAsync(connection);
     }

@@ -21,6 +21,12 @@ internal abstract class SqlDatabase : IAsyncDisposable
     /// <summary>Row lock suffix for a SELECT inside a write transaction; empty where the engine has one writer.</summary>
     public abstract string ForUpdate { get; }
 
+    /// <summary>
+    /// True where a statement costs no round-trip (SQLite runs in-process): repeating one prepared statement
+    /// per row is then cheaper than one command holding many statements.
+    /// </summary>
+    public virtual bool PrefersRepeatedStatements => false;
+
     /// <summary>Runs an INSERT into a table with an auto-increment key and returns the new key.</summary>
     public abstract Task<long> ExecuteInsertAsync(DbCommand command, CancellationToken cancellationToken);
 

@@ -124,11 +124,25 @@ internal sealed class SqlMessageStore(SqlDatabase db, MessageAppender appender) 
 
     /// <summary>Messages already stored under these (sender, client message id) keys, with their mentions.</summary>
     internal static async Task<Dictionary<(long Sender, long ClientId), StoredMessage>> FindByClientIdsAsync(
-        SqlSession s, IReadOnlyCollection<(long Sender, long ClientId)> keys, CancellationToken cancellationToken)
+        SqlSession s, IReadOnlyCollection<(long Sender, long ClientId)> keys, bool repeatStatement, CancellationToken cancellationToken)
     {
         List<StoredMessage> found;
-        await using (var cmd = s.Command(""))
+        if (repeatStatement)
         {
+            // One indexed probe per key with one prepared statement: SQLite looks named parameters up by a
+            // linear scan, so a statement with thousands of them costs more than the probes themselves.
+            found = [];
+            await using var probe = s.Command($"SELECT {MessageColumns} FROM messages WHERE sender_id = @s AND client_msg_id = @k").With("@s", 0L).With("@k", 0L);
+            foreach (var (sender, clientId) in keys)
+            {
+                probe.Parameters[0].Value = sender;
+                probe.Parameters[1].Value = clientId;
+                found.AddRange(await ReadMessagesAsync(probe, cancellationToken));
+            }
+        }
+        else
+        {
+            await using var cmd = s.Command("");
             var sql = new StringBuilder($"SELECT {MessageColumns} FROM messages WHERE ");
             var n = 0;
             foreach (var (sender, clientId) in keys)

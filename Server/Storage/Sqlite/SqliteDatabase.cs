@@ -55,6 +55,8 @@ internal sealed class SqliteDatabase : SqlDatabase
 
     public override string ForUpdate => "";
 
+    public override bool PrefersRepeatedStatements => true;
+
     public override async Task<long> ExecuteInsertAsync(DbCommand command, CancellationToken cancellationToken)
     {
         await command.ExecuteNonQueryAsync(cancellationToken);

@@ -9,7 +9,11 @@ public sealed class ConcurrencyTests : IAsyncLifetime
 {
     private ChatTestServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(StoreKind.Sqlite);
+    public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(StoreKind.Sqlite, new Dictionary<string, string?>
+    {
+        // A thousand handshakes at once on a loaded two-core machine may take longer than the 10 s default.
+        ["Chat:Transport:HandshakeTimeout"] = "00:05:00",
+    });
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 

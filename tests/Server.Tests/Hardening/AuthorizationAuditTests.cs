@@ -68,7 +68,7 @@ public abstract class AuthorizationAuditTests : IAsyncLifetime, IDisposable
         var requests = RequestTypesFromSchema();
         Assert.Subset(requests.ToHashSet(), Public);
         var client = await _server.ConnectAsync("en", heartbeat: null);
-        var answeredOtherwise = new Dictionary<MessageType, string>();
+        var answeredOtherwise = new Dictionary<MessageType, object?>();
         var unrouted = new List<MessageType>();
         foreach (var type in requests)
         {
@@ -79,12 +79,15 @@ public abstract class AuthorizationAuditTests : IAsyncLifetime, IDisposable
             }
             else if (answer is not Error { Code: (ushort)ErrorCode.NotSignedIn })
             {
-                answeredOtherwise[type] = answer?.ToString() ?? "nothing";
+                answeredOtherwise[type] = answer;
             }
         }
 
         // Exactly the public requests get past the sign-in check: a new request type that forgets it fails here.
         Assert.Equal(Public.Order(), answeredOtherwise.Keys.Order());
+
+        // A second Hello is answered UnexpectedMessage (docs/protocol.md 3.1), and the connection stays usable.
+        Assert.Equal((ushort)ErrorCode.UnexpectedMessage, Assert.IsType<Error>(answeredOtherwise[MessageType.Hello]).Code);
 
         // Still unrouted in this tree (see GroupRequestsPendingMerge); once routed, they must be in the NotSignedIn set above.
         Assert.Subset(GroupRequestsPendingMerge, unrouted.ToHashSet());

@@ -28,6 +28,7 @@ public sealed class ChatClient : IAsyncDisposable
     private Task _readLoop = Task.CompletedTask;
     private Task _heartbeat = Task.CompletedTask;
     private int _nextRequestId;
+    private volatile bool _readLoopEnded;
     private long _lastSendTicks;
     private int _disposed;
 
@@ -112,6 +113,13 @@ public sealed class ChatClient : IAsyncDisposable
         _pending[requestId] = pending;
         try
         {
+            // The read loop fails every pending request when it ends; one registered after that would wait
+            // forever (a write to a socket the server already closed can still succeed locally).
+            if (_readLoopEnded)
+            {
+                throw new IOException("the connection closed");
+            }
+
             await WriteAsync(requestId, request, cancellationToken);
             using (cancellationToken.Register(static p => ((PendingRequest)p!).Cancel(), pending))
             {
@@ -201,9 +209,11 @@ public sealed class ChatClient : IAsyncDisposable
             return;
         }
 
+        // Close the socket first, so a read in progress ends, and complete the pipes only after the loops have
+        // stopped: completing the reader under a running read loop returned the buffer it was decoding to the
+        // pool (ArgumentOutOfRangeException), and completing the writer flushed into a socket the server may
+        // have closed (IOException from Dispose). Both were found by the server fuzz test.
         await _closing.CancelAsync();
-        await _input.CompleteAsync();
-        await _output.CompleteAsync();
         await _stream.DisposeAsync();
         try
         {
@@ -211,6 +221,16 @@ public sealed class ChatClient : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+
+        await _input.CompleteAsync();
+        try
+        {
+            await _output.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // Nothing is left unflushed (every write flushes); the socket is gone either way.
         }
 
         _closing.Dispose();
@@ -271,6 +291,7 @@ public sealed class ChatClient : IAsyncDisposable
         }
         finally
         {
+            _readLoopEnded = true;
             var closed = new IOException("the connection closed", failure);
             foreach (var pending in _pending.Values)
             {

@@ -48,8 +48,10 @@ public sealed class PasswordHasher : IDisposable
         Format(_options.Argon2MemoryKiB, _options.Argon2Iterations, _options.Argon2Parallelism, RandomNumberGenerator.GetBytes(SaltBytes), RandomNumberGenerator.GetBytes(HashBytes));
 
     /// <summary>Checks a password; <paramref name="storedHash"/> null verifies against a dummy hash and fails (same cost).</summary>
+    /// <remarks>An empty password never matches (no account can have one) and Argon2 refuses it, so it fails
+    /// without hashing; that is as fast for a known login as for an unknown one, so it reveals nothing.</remarks>
     public Task<VerifyResult> VerifyAsync(string password, string? storedHash, CancellationToken cancellationToken) =>
-        RunBoundedAsync(() =>
+        password.Length == 0 ? Task.FromResult(VerifyResult.Failed) : RunBoundedAsync(() =>
         {
             if (!TryParse(storedHash ?? _dummyHash, out var m, out var t, out var p, out var salt, out var expected))
             {

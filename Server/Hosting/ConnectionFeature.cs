@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Dispatch;
 using Chat.Server.Sessions;
@@ -28,6 +29,13 @@ public sealed class ConnectionFeature : IChatFeature
             return ValueTask.CompletedTask;
         }, requiresSignIn: false);
         router.Map<StatsRequest>(HandleStats, requiresSignIn: false);
+
+        // A second Hello (docs/protocol.md 3.1): the handshake is done; answered, and the connection stays open.
+        router.Map<Hello>(static (session, id, _, _) =>
+        {
+            session.SendError(id, ErrorCode.UnexpectedMessage);
+            return ValueTask.CompletedTask;
+        }, requiresSignIn: false);
     }
 
     private ValueTask HandleStats(ChatSession session, uint requestId, StatsRequest request, CancellationToken cancellationToken)

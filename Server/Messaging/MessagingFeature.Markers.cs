@@ -18,7 +18,7 @@ public sealed partial class MessagingFeature
         var seq = await _messages.MarkReadAsync(conversation.Id, userId, request.Seq, cancellationToken);
         session.SendOk(requestId);
         var push = new ReadPush(conversation.Id, userId, seq);
-        if (conversation.Kind == ConversationKind.Direct)
+        if (conversation.Kind == ConversationKind.Direct && !await PeerBlockedAsync(conversation, userId, cancellationToken))
         {
             _fanOut.Publish(conversation.Members, push, exceptSession: session);
         }
@@ -36,7 +36,7 @@ public sealed partial class MessagingFeature
         var conversation = await RequireMemberAsync(userId, request.ConversationId, kind: null, cancellationToken);
         var seq = await _messages.MarkDeliveredAsync(conversation.Id, userId, request.Seq, cancellationToken);
         session.SendOk(requestId);
-        if (conversation.Kind == ConversationKind.Direct)
+        if (conversation.Kind == ConversationKind.Direct && !await PeerBlockedAsync(conversation, userId, cancellationToken))
         {
             _fanOut.Publish([conversation.PeerOf(userId)], new DeliveredPush(conversation.Id, userId, seq));
         }
@@ -47,7 +47,7 @@ public sealed partial class MessagingFeature
     {
         var userId = session.UserId;
         var conversation = await RequireMemberAsync(userId, request.ConversationId, kind: null, cancellationToken);
-        if (_typing.TryEnter(session))
+        if (_typing.TryEnter(session) && !await PeerBlockedAsync(conversation, userId, cancellationToken))
         {
             _fanOut.Publish(conversation.Members, new TypingPush(conversation.Id, userId), exceptUserId: userId);
         }
@@ -58,4 +58,13 @@ public sealed partial class MessagingFeature
             session.SendOk(requestId);
         }
     }
+
+    /// <summary>
+    /// In a direct chat whose peer blocked the user, nothing the user does reaches the peer (found by the
+    /// authorization audit: typing and receipts still did). The user is answered as usual, so the block stays
+    /// silent. The friendship cache answers this without a query once warm.
+    /// </summary>
+    private async ValueTask<bool> PeerBlockedAsync(ConversationInfo conversation, long userId, CancellationToken cancellationToken) =>
+        conversation.Kind == ConversationKind.Direct
+        && (await _friendships.GetAsync(userId, conversation.PeerOf(userId), cancellationToken)).RecipientBlockedSender;
 }

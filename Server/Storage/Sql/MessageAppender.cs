@@ -132,7 +132,17 @@ internal sealed class MessageAppender : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _logger.LogError(ex, "A batch of {Count} messages could not be stored", batch.Count);
+            // The database being down is an outage, not a fault of the server: a warning, like the request
+            // handler's StorageUnavailable (an Error per batch would flood the log for as long as it lasts).
+            if (ex is StorageUnavailableException || _db.IsUnavailable(ex))
+            {
+                _logger.LogWarning(ex, "A batch of {Count} messages could not be stored: the database is unavailable", batch.Count);
+            }
+            else
+            {
+                _logger.LogError(ex, "A batch of {Count} messages could not be stored", batch.Count);
+            }
+
             var error = ex as StorageUnavailableException ?? new StorageUnavailableException("The message could not be stored.", ex);
             foreach (var pending in batch)
             {

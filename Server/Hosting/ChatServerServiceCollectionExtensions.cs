@@ -1,5 +1,6 @@
 using Chat.Server.Accounts;
 using Chat.Server.Assistant;
+using Chat.Server.Cluster;
 using Chat.Server.Dispatch;
 using Chat.Server.Friends;
 using Chat.Server.Presence;
@@ -66,6 +67,10 @@ public static class ChatServerServiceCollectionExtensions
         services.AddSingleton<IChatFeature, FriendsFeature>();
         // Messaging (issue 5): direct and group messages, sync, history, markers, typing, recall.
         services.AddMessaging(chat);
+
+        // Scale-out (issue 11): push routing to other nodes over Redis when Chat:Cluster:Redis is set,
+        // single node otherwise. After messaging (it wraps the cache invalidations), before the listener.
+        services.AddCluster(chat);
 
         services.AddSingleton(sp =>
         {

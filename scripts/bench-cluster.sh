@@ -42,6 +42,10 @@ if [[ ! -f "$DATA/seeded" ]]; then
   touch "$DATA/seeded"
 fi
 
+# The tool's client message ids are deterministic (user index, message number): a rerun would resend ids the
+# store already holds, get "duplicate" acks and deliver nothing. Every run starts without stored messages.
+mariadb --protocol=tcp -h127.0.0.1 -uchat -pchat "$MYSQL_DB" -e "DELETE FROM message_mentions; DELETE FROM messages;"
+
 cpu_ticks() { awk '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 

@@ -8,7 +8,8 @@
 #   scripts/bench-cluster.sh <nodes> <connect|pairs|group|reconnect|mixed> [Chat.LoadTests options...]
 #
 # Environment: PORT=7600 (first node; node k listens on PORT+k-1), DATA=/tmp/lt-cluster, SEED_USERS=24000,
-# MYSQL=..., MYSQL_DB=chat_test_cluster, REDIS=127.0.0.1:6379, NO_BUILD=1, NODES_CORE=1, TOOL_CORE=0.
+# MYSQL=..., MYSQL_DB=chat_test_cluster, POOL=16 (MySQL connections per node), REDIS=127.0.0.1:6379, NO_BUILD=1,
+# NODES_CORE=1, TOOL_CORE=0.
 set -euo pipefail
 
 nodes=${1:?usage: scripts/bench-cluster.sh <nodes> <scenario> [options...]}
@@ -20,13 +21,15 @@ DATA=${DATA:-/tmp/lt-cluster}
 SEED_USERS=${SEED_USERS:-24000}
 MYSQL=${MYSQL:-"Server=127.0.0.1;Port=3306;User ID=chat;Password=chat;"}
 MYSQL_DB=${MYSQL_DB:-chat_test_cluster}
+# Per node: MariaDB allows 151 connections here and other work shares it; group commit needs few.
+POOL=${POOL:-16}
 REDIS=${REDIS:-127.0.0.1:6379}
 NODES_CORE=${NODES_CORE:-1}
 TOOL_CORE=${TOOL_CORE:-0}
 mkdir -p "$DATA"
 
 mariadb --protocol=tcp -h127.0.0.1 -uchat -pchat -e "CREATE DATABASE IF NOT EXISTS $MYSQL_DB CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-storage=(--Chat:Storage:Provider=MySql "--Chat:Storage:ConnectionString=${MYSQL}Database=$MYSQL_DB;Maximum Pool Size=64")
+storage=(--Chat:Storage:Provider=MySql "--Chat:Storage:ConnectionString=${MYSQL}Database=$MYSQL_DB;Maximum Pool Size=$POOL")
 
 if [[ -z "${NO_BUILD:-}" ]]; then
   dotnet build "$root/Server" -c Release -v q -nologo >/dev/null

@@ -45,9 +45,10 @@ public sealed class ClusterDirectory
                 _nodesByUser[userId] = [.. nodes, nodeId];
             }
 
+            // A second node of the user's joining says "online"; a status announced by the first (busy) stays.
             if (status != PresenceStatus.Offline)
             {
-                _statusByUser[userId] = status;
+                _statusByUser.TryAdd(userId, status);
             }
         }
     }

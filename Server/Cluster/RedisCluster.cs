@@ -109,9 +109,11 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
         (await Bus.SubscribeAsync(_directoryChannel)).OnMessage(OnDirectoryEvent);
         (await Bus.SubscribeAsync(_invalidateChannel)).OnMessage(OnInvalidation);
 
-        await ReapPreviousLifeAsync();
         await BeatAsync();
         await LoadDirectoryAsync();
+
+        // After the load: a stale user who already reconnected to another node is then known to be online there.
+        await ReapPreviousLifeAsync();
         LogJoined(_nodeId, _directory.UserCount);
         await base.StartAsync(cancellationToken);
     }

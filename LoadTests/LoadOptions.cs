@@ -9,6 +9,8 @@ public sealed class LoadOptions
     public const string Usage = """
         usage: Chat.LoadTests <connect|pairs|group|reconnect|mixed> [options]
           --server HOST:PORT      server address (127.0.0.1:7400)
+          --servers IP:PORT,...   several server nodes (a cluster): user i connects to node i mod N, so the two
+                                  users of a pair sit on different nodes; Stats come from the first
           --users N               users {prefix}0..{prefix}N-1 taking part (1000)
           --prefix P              username prefix used by `Chat.Server seed` (lt)
           --password P            their password, for the one-time password sign-in (abc12345x)
@@ -39,6 +41,9 @@ public sealed class LoadOptions
     public EndPoint Server { get; set; } = new IPEndPoint(IPAddress.Loopback, 7400);
 
     public string ServerText { get; set; } = "127.0.0.1:7400";
+
+    /// <summary>The nodes users connect to (just <see cref="Server"/> unless --servers names several).</summary>
+    public IReadOnlyList<EndPoint> Servers { get; set; } = [];
 
     public int Users { get; set; } = 1000;
 
@@ -124,6 +129,11 @@ public sealed class LoadOptions
                 switch (name)
                 {
                     case "--server": o.Server = ParseEndPoint(value); o.ServerText = value; break;
+                    case "--servers":
+                        o.Servers = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseEndPoint)];
+                        o.Server = o.Servers.Count > 0 ? o.Servers[0] : throw new FormatException("--servers needs at least one IP:PORT");
+                        o.ServerText = value;
+                        break;
                     case "--users": o.Users = Int(value, 1); break;
                     case "--prefix": o.Prefix = value; break;
                     case "--password": o.Password = value; break;
@@ -175,6 +185,11 @@ public sealed class LoadOptions
         if (o.Sources > 250)
         {
             error = "--sources at most 250 (127.0.0.2..127.0.0.251)";
+        }
+
+        if (o.Servers.Count == 0)
+        {
+            o.Servers = [o.Server];
         }
 
         return error is null ? o : null;

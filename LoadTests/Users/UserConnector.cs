@@ -26,10 +26,13 @@ public sealed class UserConnector
             : [.. Enumerable.Range(2, options.Sources).Select(i => new IPAddress(new byte[] { 127, 0, 0, (byte)i }))];
     }
 
-    public async Task<ChatClient> ConnectAsync(CancellationToken cancellationToken)
+    /// <summary>A connection to the user's node (user index mod node count), or to the first node when no user is given.</summary>
+    public async Task<ChatClient> ConnectAsync(CancellationToken cancellationToken, LoadUser? user = null)
     {
         var source = _sources[(int)((uint)Interlocked.Increment(ref _next) % (uint)_sources.Length)];
-        return await ChatClient.ConnectAsync(_options.Server, new ChatClientOptions
+        var servers = _options.Servers;
+        var server = user is null || servers.Count <= 1 ? _options.Server : servers[user.Index % servers.Count];
+        return await ChatClient.ConnectAsync(server, new ChatClientOptions
         {
             ClientName = "loadtest",
             Language = "en",
@@ -41,7 +44,7 @@ public sealed class UserConnector
     /// <summary>Connects and signs in with the user's token; on failure the connection is closed and the error thrown.</summary>
     public async Task<ChatClient> SignInAsync(LoadUser user, CancellationToken cancellationToken)
     {
-        var client = await ConnectAsync(cancellationToken);
+        var client = await ConnectAsync(cancellationToken, user);
         try
         {
             var signedIn = await client.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(user.Token, Device), cancellationToken);

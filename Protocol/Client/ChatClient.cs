@@ -56,7 +56,10 @@ public sealed class ChatClient : IAsyncDisposable
     public static async Task<ChatClient> ConnectAsync(EndPoint endpoint, ChatClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new ChatClientOptions();
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // A DnsEndPoint has no family yet: a dual-mode socket connects to whichever address the name resolves to.
+        var socket = endpoint.AddressFamily == AddressFamily.Unspecified
+            ? new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
+            : new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         Stream? stream = null;
         try
         {

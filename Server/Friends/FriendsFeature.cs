@@ -2,11 +2,11 @@ using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Accounts;
 using Chat.Server.Assistant;
+using Chat.Server.Cluster;
 using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
 using Chat.Server.Messaging;
 using Chat.Server.Presence;
-using Chat.Server.Sessions;
 using Chat.Server.Storage;
 
 namespace Chat.Server.Friends;
@@ -22,18 +22,18 @@ public sealed class FriendsFeature : IChatFeature
 
     private readonly IFriendStore _friends;
     private readonly IAccountStore _accounts;
-    private readonly OnlineUsers _online;
+    private readonly PushRouter _push;
     private readonly PresenceTracker _presence;
     private readonly TimeProvider _time;
     private readonly IFriendshipCache _friendships;
     private readonly IAssistantIdentity _assistant;
 
-    public FriendsFeature(IChatStore store, OnlineUsers online, PresenceTracker presence, TimeProvider time, IFriendshipCache friendships, IAssistantIdentity assistant)
+    public FriendsFeature(IChatStore store, PushRouter push, PresenceTracker presence, TimeProvider time, IFriendshipCache friendships, IAssistantIdentity assistant)
     {
         _assistant = assistant;
         _friends = store.Friends;
         _accounts = store.Accounts;
-        _online = online;
+        _push = push;
         _presence = presence;
         _time = time;
         _friendships = friendships;
@@ -290,11 +290,11 @@ public sealed class FriendsFeature : IChatFeature
     private void AnnounceFriendship(FriendEventKind kind, UserRecord actor, UserRecord other, ChatSession actingSession, string note)
     {
         Push(other.Id, kind, actor, note);
-        _online.SendToUser(actor.Id, FrameCodec.Serialize(0, new FriendEventPush((byte)kind, Summary(other), note)), except: actingSession);
+        _push.SendToUser(actor.Id, FrameCodec.Serialize(0, new FriendEventPush((byte)kind, Summary(other), note)), except: actingSession);
         PairChanged(actor.Id, other.Id);
     }
 
     /// <summary>Serialized once, written to every device of the user.</summary>
     private void Push(long userId, FriendEventKind kind, UserRecord about, string note) =>
-        _online.SendToUser(userId, FrameCodec.Serialize(0, new FriendEventPush((byte)kind, Summary(about), note)));
+        _push.SendToUser(userId, FrameCodec.Serialize(0, new FriendEventPush((byte)kind, Summary(about), note)));
 }

@@ -1,4 +1,5 @@
 using Chat.Protocol;
+using Chat.Server.Cluster;
 using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
 using Chat.Server.Sessions;
@@ -8,17 +9,19 @@ namespace Chat.Server.Messaging;
 /// <summary>
 /// Delivers one push to every online device of a set of users. The frame is serialized once, and only
 /// when the first recipient device is found (nobody online, no work), then the same bytes are written to
-/// every connection. This is the seam where cross-node routing will plug in.
+/// every connection. Recipients with devices on other nodes get the same bytes through <see cref="IRemoteDelivery"/>.
 /// </summary>
 public sealed class ConversationFanOut
 {
     private readonly OnlineUsers _online;
     private readonly ServerCounters _counters;
+    private readonly IRemoteDelivery _remote;
 
-    public ConversationFanOut(OnlineUsers online, ServerCounters counters)
+    public ConversationFanOut(OnlineUsers online, ServerCounters counters, IRemoteDelivery remote)
     {
         _online = online;
         _counters = counters;
+        _remote = remote;
     }
 
     /// <summary>
@@ -56,6 +59,14 @@ public sealed class ConversationFanOut
         if (sent > 0)
         {
             _counters.Delivered(sent);
+        }
+
+        // Other nodes count their own deliveries; the sender's other devices elsewhere get it too (the
+        // excepted session is local by definition).
+        if (_remote.IsClustered && _remote.HasRemoteRecipient(userIds, exceptUserId))
+        {
+            frame ??= FrameCodec.Serialize(0, message);
+            _remote.Forward(userIds, frame, exceptUserId);
         }
 
         return sent;

@@ -13,4 +13,7 @@ internal enum PresenceEventKind
 
     /// <summary>Friendship or a block between the two users changed: reload both audiences.</summary>
     PairChanged,
+
+    /// <summary>The node that held the user's devices died (cluster): announce offline unless they are online elsewhere.</summary>
+    LostElsewhere,
 }

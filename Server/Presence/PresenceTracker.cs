@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
+using Chat.Server.Cluster;
 using Chat.Server.Dispatch;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
@@ -26,6 +28,8 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
 {
     private readonly Channel<PresenceEvent> _events = Channel.CreateUnbounded<PresenceEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly OnlineUsers _online;
+    private readonly PushRouter _push;
+    private readonly IRemoteDelivery _remote;
     private readonly IFriendStore _friends;
     private readonly IAccountStore _accounts;
     private readonly TimeProvider _time;
@@ -44,9 +48,11 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
     private readonly Dictionary<long, long> _lastSeenMs = [];
     private CancellationToken _stopping;
 
-    public PresenceTracker(OnlineUsers online, IChatStore store, TimeProvider time, IOptions<PresenceOptions> options, ILogger<PresenceTracker> logger)
+    public PresenceTracker(OnlineUsers online, PushRouter push, IRemoteDelivery remote, IChatStore store, TimeProvider time, IOptions<PresenceOptions> options, ILogger<PresenceTracker> logger)
     {
         _online = online;
+        _push = push;
+        _remote = remote;
         _friends = store.Friends;
         _accounts = store.Accounts;
         _time = time;
@@ -55,7 +61,8 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
     }
 
     /// <summary>The status friends currently see for the user (0 offline, 1 online, 2 away, 3 busy).</summary>
-    public byte StatusOf(long userId) => _announced.TryGetValue(userId, out var status) ? status : PresenceStatus.Offline;
+    /// <remarks>A user whose devices are on another node has their status from that node's announcements.</remarks>
+    public byte StatusOf(long userId) => _announced.TryGetValue(userId, out var status) ? status : _remote.StatusElsewhere(userId);
 
     /// <summary>The user chose a status (already validated); friends hear about it after the window.</summary>
     public void SetStatus(long userId, byte status)
@@ -66,6 +73,12 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
 
     /// <summary>Friendship or a block between the two changed: cached friend ids are stale, and each may now see or no longer see the other.</summary>
     public void OnPairChanged(long userId, long otherUserId) => Post(new PresenceEvent(PresenceEventKind.PairChanged, userId, otherUserId, default));
+
+    /// <summary>Cluster: the node holding the user's devices died at <paramref name="at"/>; this node tells the user's friends.</summary>
+    public void OnLostElsewhere(long userId, DateTimeOffset at) => Post(new PresenceEvent(PresenceEventKind.LostElsewhere, userId, 0, at));
+
+    /// <summary>Cluster: another node now tells the user's friends; what this node told them is no longer its to correct.</summary>
+    public void ForgetAnnounced(long userId) => _announced.TryRemove(userId, out _);
 
     public void OnSignedIn(ChatSession session, bool firstDevice)
     {
@@ -138,6 +151,11 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
             case PresenceEventKind.PairChanged:
                 await RevealAsync(userId, presenceEvent.OtherUserId, cancellationToken);
                 break;
+            case PresenceEventKind.LostElsewhere:
+                _lastSeenMs[userId] = presenceEvent.At.ToUnixTimeMilliseconds();
+                await _accounts.SetLastSeenAsync(userId, presenceEvent.At, cancellationToken);
+                await FlushAsync(userId, cancellationToken, lostElsewhere: true);
+                break;
         }
     }
 
@@ -164,10 +182,23 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
     }
 
     /// <summary>The window closed: tell friends the final state, once, if it is not what they already know.</summary>
-    private async Task FlushAsync(long userId, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Cluster: a user online on another node (and not here) is that node's to announce; a user lost with a dead
+    /// node is announced offline by its reaper (<paramref name="lostElsewhere"/>) even though this node never
+    /// announced them online.
+    /// </remarks>
+    private async Task FlushAsync(long userId, CancellationToken cancellationToken, bool lostElsewhere = false)
     {
+        var local = _online.IsOnline(userId);
+        if (!local && _remote.IsOnlineElsewhere(userId))
+        {
+            _announced.TryRemove(userId, out _);
+            Forget(userId);
+            return;
+        }
+
         var current = CurrentStatus(userId);
-        if (current != StatusOf(userId))
+        if (current != StatusOf(userId) || (lostElsewhere && current == PresenceStatus.Offline))
         {
             var audience = await GetAudienceAsync(userId, cancellationToken);
             if (current == PresenceStatus.Offline)
@@ -181,13 +212,22 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
 
             var lastSeenMs = current == PresenceStatus.Offline ? _lastSeenMs.GetValueOrDefault(userId) : 0;
             var frame = FrameCodec.Serialize(0, new PresencePush(userId, current, lastSeenMs));
+            var visible = new List<long>(audience.Friends.Count);
             foreach (var friendId in audience.Friends)
             {
                 if (!audience.IsHidden(friendId))
                 {
-                    _online.SendToUser(friendId, frame);
+                    visible.Add(friendId);
                 }
             }
+
+            _push.SendToUsers(CollectionsMarshal.AsSpan(visible), frame);
+            _remote.Announced(userId, current);
+        }
+        else if (local)
+        {
+            // Friends already see this status (announced by another node of the user's): this node owns it now.
+            _announced[userId] = current;
         }
 
         if (current == PresenceStatus.Offline)

@@ -76,6 +76,9 @@ public sealed class OnlineUsers
 
     public bool IsOnline(long userId) => _byUser.ContainsKey(userId);
 
+    /// <summary>The users with a device here now (a moving snapshot).</summary>
+    public IEnumerable<long> UserIds() => _byUser.Keys;
+
     /// <summary>Writes the same encoded frame to every device of the user, except <paramref name="except"/>.</summary>
     public int SendToUser(long userId, ReadOnlySpan<byte> frame, ChatSession? except = null)
     {

@@ -25,10 +25,13 @@ public sealed class ChatTestServer : IAsyncDisposable
     private readonly string? _sqliteDirectory;
     private readonly string? _mysqlDatabase;
     private readonly List<ChatClient> _clients = [];
+    private readonly Dictionary<string, string?> _storageSettings;
+    private bool _killed;
 
-    private ChatTestServer(IHost host, IPEndPoint endPoint, string? sqliteDirectory, string? mysqlDatabase)
+    private ChatTestServer(IHost host, IPEndPoint endPoint, string? sqliteDirectory, string? mysqlDatabase, Dictionary<string, string?> storageSettings)
     {
         _host = host;
+        _storageSettings = storageSettings;
         EndPoint = endPoint;
         _sqliteDirectory = sqliteDirectory;
         _mysqlDatabase = mysqlDatabase;
@@ -79,6 +82,30 @@ public sealed class ChatTestServer : IAsyncDisposable
             config["Chat:Storage:ConnectionString"] = new MySqlConnectionStringBuilder(server) { Database = mysqlDatabase }.ConnectionString;
         }
 
+        var storageSettings = config.Where(c => c.Key.StartsWith("Chat:Storage:", StringComparison.Ordinal)).ToDictionary();
+        var (host, endPoint) = await StartHostAsync(config, settings, services);
+        return new ChatTestServer(host, endPoint, sqliteDirectory, mysqlDatabase, storageSettings);
+    }
+
+    /// <summary>
+    /// Another server node on the SAME database as <paramref name="sameDatabaseAs"/> (scale-out tests). The first
+    /// server owns the database: this one never drops it.
+    /// </summary>
+    public static async Task<ChatTestServer> StartNodeAsync(ChatTestServer sameDatabaseAs, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var config = new Dictionary<string, string?>(sameDatabaseAs._storageSettings)
+        {
+            ["Chat:Transport:Address"] = "127.0.0.1",
+            ["Chat:Transport:Port"] = "0",
+            ["Chat:Accounts:Argon2MemoryKiB"] = "1024",
+            ["Chat:Accounts:Argon2Iterations"] = "1",
+        };
+        var (host, endPoint) = await StartHostAsync(config, settings, services);
+        return new ChatTestServer(host, endPoint, null, null, sameDatabaseAs._storageSettings);
+    }
+
+    private static async Task<(IHost Host, IPEndPoint EndPoint)> StartHostAsync(Dictionary<string, string?> config, IDictionary<string, string?>? settings, Action<IServiceCollection>? services)
+    {
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             config[key] = value;
@@ -96,7 +123,7 @@ public sealed class ChatTestServer : IAsyncDisposable
         var host = builder.Build();
         await host.StartAsync();
         var endPoint = await host.Services.GetRequiredService<ChatListener>().BoundEndPoint;
-        return new ChatTestServer(host, endPoint, sqliteDirectory, mysqlDatabase);
+        return (host, endPoint);
     }
 
     /// <summary>A fresh, unique mainland mobile number.</summary>
@@ -148,6 +175,22 @@ public sealed class ChatTestServer : IAsyncDisposable
     /// <summary>Stops the server as SIGTERM would (graceful shutdown), leaving cleanup to DisposeAsync.</summary>
     public Task StopAsync() => _host.StopAsync();
 
+    /// <summary>
+    /// Stops the server as a crash would: every connection is cut (no GoAway), then the host stops with its
+    /// deadline already passed. The database (if this server owns it) stays until DisposeAsync.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        _killed = true;
+        foreach (var connection in Get<ConnectionRegistry>().Connections)
+        {
+            connection.Abort(Protocol.ErrorCode.ShuttingDown);
+        }
+
+        await _host.StopAsync(new CancellationToken(canceled: true));
+        _host.Dispose();
+    }
+
     public async ValueTask DisposeAsync()
     {
         List<ChatClient> clients;
@@ -161,8 +204,12 @@ public sealed class ChatTestServer : IAsyncDisposable
             await client.DisposeAsync();
         }
 
-        await _host.StopAsync();
-        _host.Dispose();
+        if (!_killed)
+        {
+            await _host.StopAsync();
+            _host.Dispose();
+        }
+
         if (_sqliteDirectory is not null && Directory.Exists(_sqliteDirectory))
         {
             Directory.Delete(_sqliteDirectory, recursive: true);

@@ -1,0 +1,13 @@
+using Chat.Server.Messaging;
+
+namespace Chat.Server.Cluster;
+
+/// <summary>Invalidates this node's friendship cache and tells the other nodes to do the same (and refresh presence audiences).</summary>
+public sealed class BroadcastingFriendshipCache(FriendshipCache local, RedisCluster cluster) : IFriendshipCache
+{
+    public void Invalidate(long userA, long userB)
+    {
+        local.Invalidate(userA, userB);
+        cluster.PairChanged(userA, userB);
+    }
+}

@@ -11,7 +11,8 @@
 #     non-zero if the build or any test failed, or if no test ran.
 #
 # Services are left running (they are reused by the next run). Service logs: $CHAT_SERVICES_DIR
-# (default /tmp/chat-services); test results and tool logs: $CHAT_RESULTS_DIR (default TestResults/).
+# (default /tmp/chat-services); test results and tool logs: $CHAT_RESULTS_DIR (default TestResults/);
+# screenshots of the chat page from the browser tests: artifacts/screenshots/ (replaced on each run).
 # Options (env): CHAT_SKIP_SERVICES=1 skips steps 1-2 (use services you configured yourself).
 set -uo pipefail
 
@@ -32,6 +33,9 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS" "$SERVICES"
+# The browser tests save screenshots of the chat page here (CI keeps artifacts/); start without stale ones.
+SCREENSHOTS="$ROOT/artifacts/screenshots"
+rm -rf "$SCREENSHOTS"
 
 log() { printf '[test.sh] %s\n' "$*"; }
 
@@ -279,6 +283,9 @@ status=0
 [ "$node_rc" -eq 0 ] || status=1
 [ "$failed" -eq 0 ] || status=1
 [ $((passed + failed)) -gt 0 ] || { log "no test ran"; status=1; }
+shots=0
+[ -d "$SCREENSHOTS" ] && shots=$(find "$SCREENSHOTS" -type f -name '*.png' | wc -l)
+log "screenshots: $SCREENSHOTS ($shots file(s))"
 log "results: $RESULTS ($trx_files TRX file(s)); service logs: $SERVICES; exit $status"
 
 echo "$passed passed, $failed failed, $skipped skipped"

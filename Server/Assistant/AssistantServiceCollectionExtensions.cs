@@ -14,10 +14,11 @@ public static class AssistantServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddAssistant(this IServiceCollection services, IConfiguration chat)
     {
-        var weather = chat.GetSection("Assistant:Weather").Get<WeatherOptions>() ?? new WeatherOptions();
-        services.AddSingleton(weather);
+        // Bound when first resolved, not now: a host may add configuration after this call (the web gateway's
+        // tests point the weather at a local stub that way), like every IOptions section below.
+        services.AddSingleton(_ => chat.GetSection("Assistant:Weather").Get<WeatherOptions>() ?? new WeatherOptions());
         services.AddHttpClient<IWeatherProvider, OpenMeteoWeatherClient>()
-            .AddTypedClient<IWeatherProvider>((http, sp) => new OpenMeteoWeatherClient(http, weather, sp.GetRequiredService<TimeProvider>()));
+            .AddTypedClient<IWeatherProvider>((http, sp) => new OpenMeteoWeatherClient(http, sp.GetRequiredService<WeatherOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(_ => new JokePicker(JokeCorpus.LoadEmbedded(), new Random()));
         services.AddSingleton<IChatFeature, AssistantFeature>();
 

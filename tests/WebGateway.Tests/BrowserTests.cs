@@ -40,6 +40,10 @@ public sealed class BrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         // Each rule's message appears next to its field while typing, before anything is posted.
         await page.FillAsync("#f-username", "1bad");
         await Expect(ErrorOf(page, "username")).ToHaveTextAsync(ErrorText.For(ErrorCode.UsernameInvalid, "zh-CN"));
+        await page.FillAsync("#f-username", "");
+        await Expect(ErrorOf(page, "username")).ToHaveTextAsync(PageText.Get("zh-CN", "error.required"));
+        await page.FillAsync("#f-nickname", new string('长', 21));
+        await Expect(ErrorOf(page, "nickname")).ToHaveTextAsync(ErrorText.For(ErrorCode.NicknameInvalid, "zh-CN"));
         await page.FillAsync("#f-email", "nope");
         await Expect(ErrorOf(page, "email")).ToHaveTextAsync(ErrorText.For(ErrorCode.EmailInvalid, "zh-CN"));
         await page.FillAsync("#f-phone", "123");
@@ -50,6 +54,9 @@ public sealed class BrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await Expect(ErrorOf(page, "password")).ToHaveTextAsync("");
         await page.FillAsync("#f-password2", "abc12345y");
         await Expect(ErrorOf(page, "password2")).ToHaveTextAsync(PageText.Get("zh-CN", "error.password_mismatch"));
+
+        await page.FillAsync("#f-veri_code", "12ab");
+        await Expect(ErrorOf(page, "veri_code")).ToHaveTextAsync(ErrorText.For(ErrorCode.CodeInvalid, "zh-CN"));
 
         // Submitting with errors stays on the page.
         await page.ClickAsync("button[type=submit]");

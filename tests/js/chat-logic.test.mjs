@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tickFor, canRecall, newClientMessageId, mentionQuery, insertMention, mentionIds, FLAGS } from '../../WebGateway/wwwroot/js/chat-logic.js';
+import { tickFor, canRecall, newClientMessageId, mentionQuery, insertMention, mentionIds, describeNotice, FLAGS } from '../../WebGateway/wwwroot/js/chat-logic.js';
+import { texts } from '../../WebGateway/wwwroot/js/i18n.js';
 
 test('ticks: read beats delivered beats sent', () => {
   assert.equal(tickFor(5, 4, 3), 'sent');
@@ -44,4 +45,21 @@ test('mention ids: whole-word @names only, @all is 0', () => {
   assert.deepEqual(mentionIds(' hi @bobx', candidates), []);
   assert.deepEqual(mentionIds(' @所有人 开会', candidates), [0]);
   assert.deepEqual(mentionIds(' mail bob@bob.com', candidates), []);
+});
+
+test('group notices: the server\'s JSON becomes words with names; anything else is shown as it came', () => {
+  const names = new Map([[2, '爱丽丝'], [3, '鲍勃'], [4, '卡罗尔']]);
+  const nameOf = (id) => names.get(id) ?? `#${id}`;
+  const zh = texts('zh-CN').notice;
+  const en = texts('en').notice;
+  const created = '{"event":"create","actor":2,"users":[3,4],"name":"\\u5468\\u672B\\u722C\\u5C71"}';
+  assert.equal(describeNotice(created, nameOf, zh), '爱丽丝 创建了群聊「周末爬山」，成员：鲍勃、卡罗尔');
+  assert.equal(describeNotice(created, nameOf, en), '爱丽丝 created the group "周末爬山" with 鲍勃, 卡罗尔');
+  assert.equal(describeNotice('{"event":"join","actor":2,"users":[9]}', nameOf, zh), '爱丽丝 邀请 #9 加入了群聊');
+  assert.equal(describeNotice('{"event":"leave","actor":3,"users":[3]}', nameOf, en), '鲍勃 left the group');
+  assert.equal(describeNotice('{"event":"kick","actor":2,"users":[4]}', nameOf, zh), '爱丽丝 将 卡罗尔 移出了群聊');
+  assert.equal(describeNotice('{"event":"rename","actor":2,"name":"$& {users}"}', nameOf, en), '爱丽丝 renamed the group to "$& {users}"');
+  assert.equal(describeNotice('{"event":"party","actor":2}', nameOf, zh), '{"event":"party","actor":2}');
+  assert.equal(describeNotice('not json <b>', nameOf, zh), 'not json <b>');
+  assert.equal(describeNotice('null', nameOf, zh), 'null');
 });

@@ -3,7 +3,7 @@
 import { Connection } from './connection.js';
 import { texts } from './i18n.js';
 import {
-  FLAGS, KIND, canRecall, tickFor, newClientMessageId, mentionQuery, insertMention, mentionIds,
+  FLAGS, KIND, canRecall, tickFor, newClientMessageId, mentionQuery, insertMention, mentionIds, describeNotice,
 } from './chat-logic.js';
 
 const root = document.getElementById('app');
@@ -384,7 +384,7 @@ function renderMessage(m) {
     return null;
   }
   if (m.flags & FLAGS.system) {
-    const node = el('div', { class: 'system', 'data-seq': m.seq, text: m.text });
+    const node = el('div', { class: 'system', 'data-seq': m.seq, text: describeNotice(m.text, nameOf, t.notice) });
     current.bySeq.set(m.seq, node);
     return node;
   }

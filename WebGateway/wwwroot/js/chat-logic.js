@@ -71,3 +71,23 @@ export function mentionIds(text, candidates) {
   }
   return ids;
 }
+
+/**
+ * A group's system notice (flags 2) in words. The server stores it as JSON, {"event","actor","users","name"}
+ * (Server/Groups/GroupNotice.cs); `templates` maps each event to a text with {actor}, {users} and {name}.
+ * Anything unexpected is shown as it came.
+ */
+export function describeNotice(text, nameOf, templates) {
+  let notice;
+  try {
+    notice = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  const template = notice && typeof notice === 'object' ? templates[notice.event] : undefined;
+  if (typeof template !== 'string') return text;
+  const users = Array.isArray(notice.users) ? notice.users.map(nameOf).join(templates.separator ?? ', ') : '';
+  // One pass with a function: names are user text, so "$&" or "{users}" inside them stay as typed.
+  const values = { actor: nameOf(notice.actor), users, name: String(notice.name ?? '') };
+  return template.replace(/\{(actor|users|name)\}/g, (_, key) => values[key]);
+}

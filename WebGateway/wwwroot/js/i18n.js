@@ -8,6 +8,10 @@ const TEXT = {
     typing: '正在输入…', sent: '已发送', delivered: '已送达', read: '已读', recall: '撤回', recalled: '此消息已撤回',
     connecting: '正在连接…', offline: '连接已断开，正在重连…', loadMore: '加载更早的消息', all: '所有人',
     you: '我', note: '你好，我是', noFriends: '还没有好友', noGroups: '还没有群聊', members: '人',
+    notice: {
+      create: '{actor} 创建了群聊「{name}」，成员：{users}', join: '{actor} 邀请 {users} 加入了群聊', leave: '{users} 退出了群聊',
+      kick: '{actor} 将 {users} 移出了群聊', rename: '{actor} 将群名改为「{name}」', separator: '、',
+    },
   },
   en: {
     friends: 'Friends', groups: 'Groups', requests: 'Friend requests', find: 'Add a friend', findPlaceholder: 'Username or phone',
@@ -17,6 +21,10 @@ const TEXT = {
     typing: 'typing…', sent: 'Sent', delivered: 'Delivered', read: 'Read', recall: 'Recall', recalled: 'This message was recalled',
     connecting: 'Connecting…', offline: 'Disconnected, reconnecting…', loadMore: 'Load earlier messages', all: 'everyone',
     you: 'me', note: 'Hi, I am', noFriends: 'No friends yet', noGroups: 'No groups yet', members: 'members',
+    notice: {
+      create: '{actor} created the group "{name}" with {users}', join: '{actor} added {users}', leave: '{users} left the group',
+      kick: '{actor} removed {users}', rename: '{actor} renamed the group to "{name}"', separator: ', ',
+    },
   },
 };
 

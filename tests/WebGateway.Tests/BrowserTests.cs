@@ -27,7 +27,7 @@ public sealed class BrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 
     private async Task<IPage> NewPageAsync()
     {
-        var context = await _browser.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 800 } });
+        var context = await _browser.NewContextAsync();
         return await context.NewPageAsync();
     }
 

@@ -41,7 +41,7 @@ public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLife
     private string Url(string path) => new Uri(_host.BaseAddress, path).ToString();
 
     private Task<IBrowserContext> NewContextAsync() =>
-        _browser.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 800 } });
+        _browser.NewContextAsync();
 
     /// <summary>Signs a new user up through the sign-up page, reading the code the "phone" got; lands signed in on the chat page.</summary>
     private async Task<(WebUser User, IPage Page)> SignUpAsync(IBrowserContext context, string prefix, string nickname)

@@ -13,8 +13,24 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>
+    /// Generous hang guards for every wait (Playwright waits for a condition, it does not time anything): a busy
+    /// two-core CI machine can take far longer than Playwright's 30 s default to build and serve a page.
+    /// </summary>
+    public const float WaitTimeoutMs = 120_000;
+
+    /// <summary>A fresh browser context (its own cookies) with the test viewport and the long waits.</summary>
+    public async Task<IBrowserContext> NewContextAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 800 } });
+        context.SetDefaultTimeout(WaitTimeoutMs);
+        context.SetDefaultNavigationTimeout(WaitTimeoutMs);
+        return context;
+    }
+
     public async Task InitializeAsync()
     {
+        Assertions.SetDefaultExpectTimeout(WaitTimeoutMs);
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         var chromium = Environment.GetEnvironmentVariable("CHAT_TEST_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
         _playwright = await Playwright.CreateAsync();

@@ -24,6 +24,11 @@ public sealed class ServerProcess : IDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>The exit code, once the process has ended.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     /// <summary>Everything the process wrote so far (stdout and stderr, interleaved as received).</summary>
     public string Output
     {

@@ -25,9 +25,9 @@ public sealed class ClusterDirectory
 
     public bool Contains(long userId) => _nodesByUser.ContainsKey(userId);
 
-    /// <summary>The announced status of a user online elsewhere; online until its node announces otherwise.</summary>
+    /// <summary>The status announced for a user online elsewhere; offline until their node has announced one.</summary>
     public byte StatusOf(long userId) =>
-        !_nodesByUser.ContainsKey(userId) ? PresenceStatus.Offline : _statusByUser.GetValueOrDefault(userId, PresenceStatus.Online);
+        !_nodesByUser.ContainsKey(userId) ? PresenceStatus.Offline : _statusByUser.GetValueOrDefault(userId, PresenceStatus.Offline);
 
     public void Join(int nodeId, long userId, byte status)
     {
@@ -45,7 +45,8 @@ public sealed class ClusterDirectory
                 _nodesByUser[userId] = [.. nodes, nodeId];
             }
 
-            // A second node of the user's joining says "online"; a status announced by the first (busy) stays.
+            // A join carries no status (offline = not announced yet) except when loaded from Redis; a status
+            // announced by the user's first node (busy) stays when a second node joins.
             if (status != PresenceStatus.Offline)
             {
                 _statusByUser.TryAdd(userId, status);

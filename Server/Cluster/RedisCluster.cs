@@ -294,10 +294,15 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
         }
     }
 
+    /// <summary>
+    /// The user has a device here. Status 0 = not announced yet: until this node's presence tracker tells the
+    /// user's friends, other nodes must not show the user online either (a friend told "online" by another node's
+    /// friend list would never hear the matching "offline" if the user left within the coalescing window).
+    /// </summary>
     private void Register(long userId)
     {
-        Fire(db => db.HashSet(_ownUsersKey, userId, (int)PresenceStatus.Online, When.Always, CommandFlags.FireAndForget));
-        Publish(_directoryChannel, new ClusterEvent(ClusterEventKind.Joined, _nodeId, userId, Value: PresenceStatus.Online).Encode());
+        Fire(db => db.HashSet(_ownUsersKey, userId, (int)PresenceStatus.Offline, When.NotExists, CommandFlags.FireAndForget));
+        Publish(_directoryChannel, new ClusterEvent(ClusterEventKind.Joined, _nodeId, userId, Value: PresenceStatus.Offline).Encode());
     }
 
     // ---------------------------------------------------------------- receiving

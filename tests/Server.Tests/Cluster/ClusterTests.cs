@@ -123,6 +123,8 @@ public sealed class ClusterTests : IAsyncLifetime, IDisposable
         var b = await _node2.SignUpAsync();
         await ChatTestServer.MakeFriendsAsync(a, b);
 
+        // Told by node 1's announcement or by node 2's reveal on accept, whichever came later: never neither.
+        await PresenceUntilAsync(b.Client, a.UserId, PresenceStatus.Online);
         await a.Client.DisposeAsync();
         var offline = await PresenceUntilAsync(b.Client, a.UserId, PresenceStatus.Offline);
         Assert.True(offline.LastSeenMs > 0);

@@ -138,6 +138,17 @@ public abstract class LoadScenarioTests
         Assert.Equal(Users * messages, _server.MessagesStored - storedBefore);
     }
 
+    [Fact]
+    public async Task A_group_size_that_does_not_match_the_seeded_group_stops_with_the_size_to_pass()
+    {
+        // 400 users: mixed would plan a group of 40 by default, but users 0..199 are all members of the seeded
+        // group and would receive every group message; the receipts could not add up.
+        var run = await RunAsync("mixed", "--users", "400", "--duration", "0");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"pass --group-size {GroupMembers}", run.Errors, StringComparison.Ordinal);
+    }
+
     private static string Arg(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private async Task<LoadToolRun> RunAsync(string scenario, params string[] options)

@@ -160,9 +160,19 @@ public sealed class LoadRun : IAsyncDisposable
         {
             await Task.WhenAll([.. work, Task.Delay(_plan.Hold, ct), delivered]);
 
+            var allDelivered = await delivered;
+
+            // More receipts than planned means pushes the plan does not explain (a message pushed twice, or to
+            // someone outside the conversation): the figures would be wrong, so the run does not count as complete.
+            var surplus = Metrics.Delivered - expected;
+            if (surplus > 0)
+            {
+                Metrics.OnError("UnexpectedReceipts", surplus);
+            }
+
             // Complete means all of the planned work: every user connected (a user that never connected sends,
             // receives and reconnects nothing, which a connect run would not show otherwise), every receipt, every reconnect.
-            _completed = await delivered && _connected == _users.Length && Metrics.Reconnects >= _plan.ReconnectsFor(_start, _end);
+            _completed = allDelivered && surplus <= 0 && _connected == _users.Length && Metrics.Reconnects >= _plan.ReconnectsFor(_start, _end);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -26,8 +26,8 @@ public sealed class ProcessResult
     public double RunSeconds { get; set; }
 
     /// <summary>
-    /// False when not every user connected, or when the run ended (at --timeout, or after 5 s without a receipt)
-    /// before every send, receipt and reconnect was done.
+    /// False when not every user connected, when the run ended (at --timeout, or after 5 s without a receipt)
+    /// before every send, receipt and reconnect was done, or when more receipts came than the plan explains.
     /// </summary>
     public bool Completed { get; set; }
 

@@ -103,15 +103,22 @@ public abstract class SeededLoadServer : IAsyncLifetime
 
     private static async Task<long> CountAsync(IMessageStore messages, long conversationId)
     {
+        const int pageSize = 500;
         long count = 0;
         var after = 0L;
-        while (await messages.ReadAfterAsync(conversationId, after, 500, CancellationToken.None) is { Count: > 0 } page)
+        while (true)
         {
+            var page = await messages.ReadAfterAsync(conversationId, after, pageSize, CancellationToken.None);
             count += page.Count;
+
+            // A short page is the last one: one query per conversation instead of two (1,000 fewer round trips to MariaDB).
+            if (page.Count < pageSize)
+            {
+                return count;
+            }
+
             after = page[^1].Seq;
         }
-
-        return count;
     }
 
     /// <summary>The real seed command, pointed at the store the server is about to open.</summary>

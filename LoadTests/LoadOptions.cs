@@ -34,6 +34,9 @@ public sealed class LoadOptions
           --server-pid PID        read the server's CPU and memory from /proc/PID instead of the Stats request
           --json FILE             write the summary as JSON
           --csv FILE              write per-second throughput and p99 as CSV
+        exit code: 0 the run completed; 1 it could not run (reason on stderr); 2 bad arguments; 3 it ran but did
+          not complete (a user never connected, a receipt or reconnect missing, receipts beyond the plan: see
+          errors); 130 cancelled
         """;
 
     public string Scenario { get; set; } = "";

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Chat.Protocol;
 using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
 
@@ -34,22 +35,38 @@ public sealed class ServerProbe : IAsyncDisposable
         ChatClient? client = null;
         try
         {
+            // The connect (Hello included) has the client's own timeout; the Stats answer gets the same bound here.
             client = await ChatClient.ConnectAsync(options.Server, new ChatClientOptions { ClientName = "loadtest-probe", Language = "en" }, cancellationToken);
-            await client.RequestAsync<StatsRequest, Stats>(new StatsRequest(), cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ChatErrorException)
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ProtocolException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             if (options.ServerPid is null)
             {
-                throw new InvalidOperationException($"the server at {options.ServerText} answers no Stats request ({ex.Message}); pass --server-pid", ex);
+                throw new InvalidOperationException($"cannot reach the server at {options.ServerText}: {Reason(ex)}", ex);
             }
+        }
 
+        try
+        {
+            if (client is not null)
+            {
+                await StatsAsync(client, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ChatErrorException or ProtocolException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
             if (client is not null)
             {
                 await client.DisposeAsync();
             }
 
             client = null;
+            if (options.ServerPid is null)
+            {
+                throw new InvalidOperationException($"the server at {options.ServerText} answers no Stats request ({Reason(ex)}); pass --server-pid to read its CPU and memory from /proc", ex);
+            }
         }
 
         return new ServerProbe(client, options.ServerPid);
@@ -63,9 +80,9 @@ public sealed class ServerProbe : IAsyncDisposable
         {
             try
             {
-                stats = await _client.RequestAsync<StatsRequest, Stats>(new StatsRequest(), cancellationToken);
+                stats = await StatsAsync(_client, cancellationToken);
             }
-            catch (Exception ex) when (ex is IOException or ChatErrorException or OperationCanceledException)
+            catch (Exception ex) when (ex is IOException or ChatErrorException or ProtocolException or OperationCanceledException)
             {
                 // The server may be going away; /proc (when known) still answers.
             }
@@ -81,6 +98,16 @@ public sealed class ServerProbe : IAsyncDisposable
 
         return new ServerSample(at, cpu, memory, stats?.GcHeapBytes ?? -1, (long?)stats?.Connections ?? -1, (long?)stats?.SignedIn ?? -1, stats?.MessagesStored ?? -1, stats?.FramesDelivered ?? -1);
     }
+
+    /// <summary>A Stats request that waits at most 10 s: a server too busy to answer must not stall the run's phases.</summary>
+    private static async Task<Stats> StatsAsync(ChatClient client, CancellationToken cancellationToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(TimeSpan.FromSeconds(10));
+        return await client.RequestAsync<StatsRequest, Stats>(new StatsRequest(), bound.Token);
+    }
+
+    private static string Reason(Exception exception) => exception is OperationCanceledException ? "no answer in time" : exception.Message;
 
     /// <summary>utime + stime (fields 14 and 15 of /proc/PID/stat) in µs and VmRSS in bytes; null when the process is gone.</summary>
     public static (long CpuMicros, long RssBytes)? ReadProc(int pid)

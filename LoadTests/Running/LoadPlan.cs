@@ -34,6 +34,9 @@ public sealed class LoadPlan
 
     public int GroupSenders => Roles.Count(r => r == UserRole.GroupSender);
 
+    /// <summary>Users in the group, senders included; the group must have exactly these members.</summary>
+    public int GroupMembers => Roles.Count(r => r is UserRole.GroupMember or UserRole.GroupSender);
+
     public bool HasGroup => Roles.Any(r => r is UserRole.GroupMember or UserRole.GroupSender);
 
     public static LoadPlan For(LoadOptions options)

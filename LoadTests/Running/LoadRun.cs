@@ -29,6 +29,7 @@ public sealed class LoadRun : IAsyncDisposable
     private readonly LoadUser[] _users;
     private readonly UserConnector _connector;
     private double _connectSeconds;
+    private int _connected;
     private double _runSeconds;
     private bool _completed;
     private long? _groupId;
@@ -46,13 +47,24 @@ public sealed class LoadRun : IAsyncDisposable
 
     public LoadMetrics Metrics { get; } = new();
 
-    /// <summary>Loads cached tokens and signs in by password the users that have none (then saves the cache when <paramref name="save"/>).</summary>
+    /// <summary>
+    /// Loads cached tokens and signs in by password the users that have none (then saves the cache when
+    /// <paramref name="save"/>); bounded by --timeout like every other phase.
+    /// </summary>
     public async Task SetupAsync(bool save, CancellationToken cancellationToken)
     {
         var cache = TokenCache.Load(_options.TokensFile);
         var before = cache.Count;
         var clock = Stopwatch.StartNew();
-        var missing = await _connector.AcquireTokensAsync(_users, cache, Metrics, cancellationToken);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(_options.Timeout);
+        var missing = await _connector.AcquireTokensAsync(_users, cache, Metrics, bound.Token);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (bound.IsCancellationRequested)
+        {
+            Metrics.OnError("SignIn:Timeout", missing);
+        }
+
         if (cache.Count > before)
         {
             Console.Error.WriteLine($"setup: {cache.Count - before} password sign-ins in {clock.Elapsed.TotalSeconds:F1} s");
@@ -64,7 +76,7 @@ public sealed class LoadRun : IAsyncDisposable
 
         if (missing > 0)
         {
-            throw new InvalidOperationException($"{missing} users could not sign in ({string.Join(", ", Metrics.Errors.Select(e => $"{e.Key}={e.Value}"))}); did `Chat.Server seed` create them?");
+            throw new InvalidOperationException($"{missing} users could not sign in at {_options.ServerText} ({ErrorList()}); is the server up, and did `Chat.Server seed` create them?");
         }
     }
 
@@ -94,6 +106,13 @@ public sealed class LoadRun : IAsyncDisposable
         }
 
         _connectSeconds = clock.Elapsed.TotalSeconds;
+        _connected = _users.Count(u => u.Client is not null);
+        if (_connected == 0 && _users.Length > 0)
+        {
+            // Nothing to measure: say so now rather than run (and hold) a phase without a single connection.
+            throw new InvalidOperationException($"none of the {_users.Length} users could connect to {_options.ServerText} ({ErrorList()})");
+        }
+
         if (_plan.HasGroup && _groupId is null && _users.FirstOrDefault(u => _plan.Roles[u.Index] == UserRole.GroupSender && u.Client is not null) is { } sender)
         {
             _groupId = await FindGroupAsync(sender.Client!, cancellationToken);
@@ -140,7 +159,20 @@ public sealed class LoadRun : IAsyncDisposable
         try
         {
             await Task.WhenAll([.. work, Task.Delay(_plan.Hold, ct), delivered]);
-            _completed = await delivered;
+
+            var allDelivered = await delivered;
+
+            // More receipts than planned means pushes the plan does not explain (a message pushed twice, or to
+            // someone outside the conversation): the figures would be wrong, so the run does not count as complete.
+            var surplus = Metrics.Delivered - expected;
+            if (surplus > 0)
+            {
+                Metrics.OnError("UnexpectedReceipts", surplus);
+            }
+
+            // Complete means all of the planned work: every user connected (a user that never connected sends,
+            // receives and reconnects nothing, which a connect run would not show otherwise), every receipt, every reconnect.
+            _completed = allDelivered && surplus <= 0 && _connected == _users.Length && Metrics.Reconnects >= _plan.ReconnectsFor(_start, _end);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -177,6 +209,8 @@ public sealed class LoadRun : IAsyncDisposable
         await Task.WhenAny(closing, Task.Delay(TimeSpan.FromSeconds(30)));
     }
 
+    private string ErrorList() => string.Join(", ", Metrics.Errors.Select(e => $"{e.Key}={e.Value}"));
+
     private async Task<long?> FindGroupAsync(ChatClient client, CancellationToken cancellationToken)
     {
         var name = _options.Prefix + "-group";
@@ -187,6 +221,14 @@ public sealed class LoadRun : IAsyncDisposable
             if (found is null)
             {
                 Metrics.OnError("GroupNotFound");
+            }
+            else if (Math.Min((long)found.MemberCount, _plan.Users) is var online && online != _plan.GroupMembers)
+            {
+                // The seed's group is users 0..G-1, so users 0..min(G, --users)-1 of this run are members and receive
+                // every group message, whether the plan counts them or not: the receipts would not add up (and the
+                // wait for them could end early on the surplus). Members beyond --users stay offline, which is fine.
+                throw new InvalidOperationException(
+                    $"group {name} has {found.MemberCount} members, {online} of them among the {_plan.Users} users of this run, but the run plans {_plan.GroupMembers}: pass --group-size {online}");
             }
 
             return found?.GroupId;

@@ -25,7 +25,10 @@ public sealed class ProcessResult
 
     public double RunSeconds { get; set; }
 
-    /// <summary>False when the run hit --timeout before every send, receipt and reconnect was done.</summary>
+    /// <summary>
+    /// False when not every user connected, when the run ended (at --timeout, or after 5 s without a receipt)
+    /// before every send, receipt and reconnect was done, or when more receipts came than the plan explains.
+    /// </summary>
     public bool Completed { get; set; }
 
     public Dictionary<string, long> Errors { get; set; } = [];

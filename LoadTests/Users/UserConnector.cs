@@ -61,34 +61,48 @@ public sealed class UserConnector
     /// <summary>
     /// Gives every user a token: from the cache, or by one password sign-in (an Argon2id verify on the
     /// server, so a few at a time). A cached token is trusted: after the database was reset, delete the
-    /// file. Returns how many users got none (their errors are counted).
+    /// file. Returns how many users got none (their errors are counted); when <paramref name="cancellationToken"/>
+    /// ends the sign-ins early, the users not reached count as missing too.
     /// </summary>
     public async Task<int> AcquireTokensAsync(IReadOnlyList<LoadUser> users, TokenCache cache, LoadMetrics metrics, CancellationToken cancellationToken)
     {
-        var missing = 0;
-        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (user, ct) =>
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(metrics);
+        try
         {
-            if (cache.TryGet(user.Username, out var cached))
-            {
-                user.UserId = cached.UserId;
-                user.Token = cached.Token;
-                return;
-            }
+            await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, (user, ct) => AcquireTokenAsync(user, cache, metrics, ct));
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller's bound ran out: the users without a token are counted below; the caller says why.
+        }
 
-            try
-            {
-                await using var client = await ConnectAsync(ct);
-                var signedIn = await client.RequestAsync<SignIn, SignedIn>(new SignIn(user.Username, _options.Password, Device), ct);
-                user.UserId = signedIn.UserId;
-                user.Token = signedIn.Token;
-                cache.Set(user.Username, new CachedToken(signedIn.UserId, signedIn.Token));
-            }
-            catch (Exception ex) when (ex is ChatErrorException or IOException or System.Net.Sockets.SocketException or ProtocolException)
-            {
-                metrics.OnError("SignIn:" + LoadMetrics.Classify(ex));
-                Interlocked.Increment(ref missing);
-            }
-        });
-        return missing;
+        return users.Count(u => u.Token.Length == 0);
+    }
+
+    private async ValueTask AcquireTokenAsync(LoadUser user, TokenCache cache, LoadMetrics metrics, CancellationToken cancellationToken)
+    {
+        if (cache.TryGet(user.Username, out var cached))
+        {
+            user.UserId = cached.UserId;
+            user.Token = cached.Token;
+            return;
+        }
+
+        try
+        {
+            await using var client = await ConnectAsync(cancellationToken);
+            var signedIn = await client.RequestAsync<SignIn, SignedIn>(new SignIn(user.Username, _options.Password, Device), cancellationToken);
+            user.UserId = signedIn.UserId;
+            user.Token = signedIn.Token;
+            cache.Set(user.Username, new CachedToken(signedIn.UserId, signedIn.Token));
+        }
+        catch (Exception ex) when (ex is ChatErrorException or IOException or System.Net.Sockets.SocketException or ProtocolException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // A cancellation that is not ours is the client's connect timeout (a server that accepts but never answers).
+            metrics.OnError("SignIn:" + LoadMetrics.Classify(ex));
+        }
     }
 }

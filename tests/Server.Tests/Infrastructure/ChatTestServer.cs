@@ -46,7 +46,16 @@ public sealed class ChatTestServer : IAsyncDisposable
 
     public CapturingSmsSender Sms => (CapturingSmsSender)_host.Services.GetRequiredService<ISmsSender>();
 
-    public static async Task<ChatTestServer> StartAsync(StoreKind store, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    /// <param name="store">SQLite file or MariaDB database; fresh either way.</param>
+    /// <param name="settings">Configuration overrides.</param>
+    /// <param name="services">Service overrides.</param>
+    /// <param name="beforeStart">
+    /// Runs once the fresh store exists (the MariaDB database is created; the SQLite file does not exist yet)
+    /// and before the server starts, with the store's configuration ("Chat:Storage:..."): a test that fills the
+    /// store out of band, such as the load tests through the server's seed command, does it here so that the
+    /// server's caches never saw the store empty.
+    /// </param>
+    public static async Task<ChatTestServer> StartAsync(StoreKind store, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, Func<IReadOnlyDictionary<string, string?>, Task>? beforeStart = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -83,6 +92,20 @@ public sealed class ChatTestServer : IAsyncDisposable
         }
 
         var storageSettings = config.Where(c => c.Key.StartsWith("Chat:Storage:", StringComparison.Ordinal)).ToDictionary();
+        if (beforeStart is not null)
+        {
+            try
+            {
+                await beforeStart(storageSettings);
+            }
+            catch
+            {
+                // No server owns the store yet: remove it here, or every failed run leaves a database behind.
+                await DeleteStoreAsync(sqliteDirectory, mysqlDatabase);
+                throw;
+            }
+        }
+
         var (host, endPoint) = await StartHostAsync(config, settings, services);
         return new ChatTestServer(host, endPoint, sqliteDirectory, mysqlDatabase, storageSettings);
     }
@@ -210,16 +233,21 @@ public sealed class ChatTestServer : IAsyncDisposable
             _host.Dispose();
         }
 
-        if (_sqliteDirectory is not null && Directory.Exists(_sqliteDirectory))
+        await DeleteStoreAsync(_sqliteDirectory, _mysqlDatabase);
+    }
+
+    private static async Task DeleteStoreAsync(string? sqliteDirectory, string? mysqlDatabase)
+    {
+        if (sqliteDirectory is not null && Directory.Exists(sqliteDirectory))
         {
-            Directory.Delete(_sqliteDirectory, recursive: true);
+            Directory.Delete(sqliteDirectory, recursive: true);
         }
 
-        if (_mysqlDatabase is not null)
+        if (mysqlDatabase is not null)
         {
             await using var connection = new MySqlConnection(Environment.GetEnvironmentVariable("CHAT_TEST_MYSQL"));
             await connection.OpenAsync();
-            await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS `{_mysqlDatabase}`", connection);
+            await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS `{mysqlDatabase}`", connection);
             await drop.ExecuteNonQueryAsync();
         }
     }

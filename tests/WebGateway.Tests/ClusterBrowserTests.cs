@@ -3,7 +3,6 @@ using Chat.Protocol.Messages;
 using Chat.Server.Sessions;
 using Chat.Server.Tests.Infrastructure;
 using Chat.WebGateway.Tests.Infrastructure;
-using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Chat.WebGateway.Tests;

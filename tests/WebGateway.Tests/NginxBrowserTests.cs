@@ -5,7 +5,6 @@ using Chat.Server.Tests.Deploy;
 using Chat.Server.Transport;
 using Chat.WebGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Chat.WebGateway.Tests;

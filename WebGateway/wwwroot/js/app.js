@@ -93,8 +93,13 @@ const connection = new Connection(`${location.protocol === 'https:' ? 'wss' : 'w
 let attempts = 0;
 let everOpened = false;
 let reconnects = 0;
+// Signing out ends the session, which closes the bridge while the sign-out post is still on its way back: the
+// page must then leave it to the form's navigation, not reconnect or redirect on its own.
+let signingOut = false;
+document.querySelector('form.signout')?.addEventListener('submit', () => { signingOut = true; });
 
 connection.onState((s, detail) => {
+  if (signingOut) return;
   if (s === 'open') everOpened = true;
   const reconnecting = everOpened && s !== 'open';
   ui.conn.textContent = s === 'open' ? '' : reconnecting ? t.offline : t.connecting;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   tickFor, canRecall, newClientMessageId, mentionQuery, insertMention, mentionIds, describeNotice, FLAGS,
-  reconnectDelayMs, insertionIndex, NODE_LOST_CLOSE, RECONNECT_BASE_MS, RECONNECT_MAX_MS,
+  reconnectDelayMs, insertionIndex, catchUpAfterSeq, NODE_LOST_CLOSE, RECONNECT_BASE_MS, RECONNECT_MAX_MS,
 } from '../../WebGateway/wwwroot/js/chat-logic.js';
 import { texts } from '../../WebGateway/wwwroot/js/i18n.js';
 
@@ -83,4 +83,14 @@ test('messages are placed by seq: a push that overtook the catch-up does not pus
   assert.equal(insertionIndex([1, 2, 7], 4), 2);
   assert.equal(insertionIndex([5, 6, 7], 4), 0);
   assert.equal(insertionIndex([1, 4, 7], 4), 2);
+});
+
+test('catch-up starts below the first gap, not at the highest seq held', () => {
+  assert.equal(catchUpAfterSeq([]), 0);
+  assert.equal(catchUpAfterSeq([1, 2, 3]), 3);
+  // m04 and m05 were missed while the node was down; m06 arrived live before the catch-up ran.
+  assert.equal(catchUpAfterSeq([1, 2, 3, 6]), 3);
+  assert.equal(catchUpAfterSeq([6, 3, 2, 1]), 3);
+  // History paged in from seq 71: the run starts there.
+  assert.equal(catchUpAfterSeq([71, 72, 73, 100]), 73);
 });

@@ -4,7 +4,7 @@ import { Connection } from './connection.js';
 import { texts } from './i18n.js';
 import {
   FLAGS, KIND, canRecall, tickFor, newClientMessageId, mentionQuery, insertMention, mentionIds, describeNotice,
-  NODE_LOST_CLOSE, reconnectDelayMs, insertionIndex,
+  NODE_LOST_CLOSE, reconnectDelayMs, insertionIndex, catchUpAfterSeq,
 } from './chat-logic.js';
 
 const root = document.getElementById('app');
@@ -386,16 +386,19 @@ ui.messages.addEventListener('scroll', () => {
 
 async function catchUp() {
   const current = state.current;
-  const lastSeq = Math.max(0, ...current.bySeq.keys());
+  // From below the first gap: a push on the new connection may already have landed above it.
+  let afterSeq = catchUpAfterSeq([...current.bySeq.keys()]);
   for (;;) {
     let batch;
     try {
-      batch = await req('Sync', { conversationId: current.conv.conversationId, afterSeq: lastSeq, limit: 100 });
+      batch = await req('Sync', { conversationId: current.conv.conversationId, afterSeq, limit: 100 });
     } catch {
       return;
     }
+    if (state.current !== current) return;
     for (const m of batch.messages) onMessage(m);
     if (!batch.more || batch.messages.length === 0) return;
+    afterSeq = batch.messages.at(-1).seq;
   }
 }
 

@@ -123,3 +123,17 @@ export function insertionIndex(seqs, seq) {
   while (index > 0 && seqs[index - 1] > seq) index -= 1;
   return index;
 }
+
+/**
+ * The seq a conversation's catch-up Syncs after: the end of the unbroken run of held seqs that starts at the
+ * lowest one held (0 when none is held). Not simply the highest held: after a reconnect a live push can arrive
+ * before the catch-up starts, and pushes relayed between nodes can overtake each other, so the highest seq held
+ * may sit above a gap. Syncing from below a gap only fetches again what is held, which the page ignores.
+ */
+export function catchUpAfterSeq(seqs) {
+  const held = new Set(seqs);
+  if (held.size === 0) return 0;
+  let seq = Math.min(...held);
+  while (held.has(seq + 1)) seq += 1;
+  return seq;
+}

@@ -16,18 +16,18 @@ public sealed class AccountsFeature : IChatFeature
     private readonly SmsCodes _sms;
     private readonly SignInThrottle _throttle;
     private readonly SessionLifecycle _lifecycle;
-    private readonly OnlineUsers _online;
+    private readonly SessionRevocation _revocation;
     private readonly AccountOptions _options;
     private readonly TimeProvider _time;
 
-    public AccountsFeature(IChatStore store, PasswordHasher hasher, SmsCodes sms, SignInThrottle throttle, SessionLifecycle lifecycle, OnlineUsers online, IOptions<AccountOptions> options, TimeProvider time)
+    public AccountsFeature(IChatStore store, PasswordHasher hasher, SmsCodes sms, SignInThrottle throttle, SessionLifecycle lifecycle, SessionRevocation revocation, IOptions<AccountOptions> options, TimeProvider time)
     {
         _store = store.Accounts;
         _hasher = hasher;
         _sms = sms;
         _throttle = throttle;
         _lifecycle = lifecycle;
-        _online = online;
+        _revocation = revocation;
         _options = options.Value;
         _time = time;
     }
@@ -180,12 +180,8 @@ public sealed class AccountsFeature : IChatFeature
         await _store.UpdatePasswordHashAsync(user.Id, await _hasher.HashAsync(request.NewPassword, cancellationToken), cancellationToken);
         await _store.RevokeAllTokensAsync(user.Id, cancellationToken);
 
-        // Devices signed in with the old password must sign in again.
-        var goAway = FrameCodec.Serialize(0, new GoAway((ushort)ErrorCode.TokenInvalid, ErrorText.For(ErrorCode.TokenInvalid, session.Language)));
-        foreach (var device in _online.Get(user.Id))
-        {
-            device.Connection.Close(ErrorCode.TokenInvalid, goAway);
-        }
+        // Devices signed in with the old password must sign in again, on whichever node they are.
+        await _revocation.RevokeAsync(user.Id, cancellationToken);
 
         session.SendOk(requestId);
     }

@@ -20,4 +20,7 @@ public enum ClusterEventKind : byte
 
     /// <summary>The members of group conversation Subject changed.</summary>
     MembersChanged = 11,
+
+    /// <summary>The tokens of user Subject were revoked (password reset): close the devices whose token is gone.</summary>
+    SessionsRevoked = 12,
 }

@@ -28,4 +28,7 @@ public interface IRemoteDelivery
 
     /// <summary>This node told the user's friends <paramref name="status"/>: other nodes answer friend lists with it.</summary>
     void Announced(long userId, byte status);
+
+    /// <summary>The user's tokens were revoked here: every other node closes its devices of the user whose token is gone.</summary>
+    void RevokeSessions(long userId);
 }

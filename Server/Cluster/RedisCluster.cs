@@ -1,9 +1,11 @@
 using System.Globalization;
+using Chat.Server.Accounts;
 using Chat.Server.Dispatch;
 using ServerCounters = Chat.Server.Hosting.ServerCounters;
 using Chat.Server.Messaging;
 using Chat.Server.Presence;
 using Chat.Server.Sessions;
+using Chat.Server.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -273,6 +275,9 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
     public void MembersChanged(long conversationId) =>
         Publish(_invalidateChannel, new ClusterEvent(ClusterEventKind.MembersChanged, _nodeId, conversationId).Encode());
 
+    public void RevokeSessions(long userId) =>
+        Publish(_invalidateChannel, new ClusterEvent(ClusterEventKind.SessionsRevoked, _nodeId, userId).Encode());
+
     // ---------------------------------------------------------------- sessions (ISessionObserver)
 
     public void OnSignedIn(ChatSession session, bool firstDevice)
@@ -378,6 +383,26 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
             case ClusterEventKind.MembersChanged:
                 _services.GetRequiredService<ConversationDirectory>().InvalidateMembers(e.Subject);
                 break;
+            case ClusterEventKind.SessionsRevoked:
+                _ = CloseRevokedAsync(e.Subject);
+                break;
+        }
+    }
+
+    /// <summary>Another node revoked the user's tokens: close this node's devices of the user whose token is gone.</summary>
+    private async Task CloseRevokedAsync(long userId)
+    {
+        try
+        {
+            await _services.GetRequiredService<SessionRevocation>().CloseRevokedAsync(userId, _lifetime.ApplicationStopping);
+        }
+        catch (OperationCanceledException) when (_lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+        }
+        catch (StorageUnavailableException ex)
+        {
+            // The devices stay until their next request or reconnect, which checks the token anyway.
+            LogRevocationFailed(userId, ex);
         }
     }
 
@@ -561,4 +586,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Malformed envelope on {Channel}")]
     private partial void LogMalformed(string channel);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Closing the revoked sessions of user {UserId} failed")]
+    private partial void LogRevocationFailed(long userId, Exception exception);
 }

@@ -20,4 +20,8 @@ public sealed class SingleNodeDelivery : IRemoteDelivery
     public void Announced(long userId, byte status)
     {
     }
+
+    public void RevokeSessions(long userId)
+    {
+    }
 }

@@ -214,8 +214,7 @@ public sealed class FriendsFeature : IChatFeature
     {
         var me = session.UserId;
         var friends = await _friends.GetFriendsAsync(me, cancellationToken);
-        var hidden = new HashSet<long>(await _friends.GetBlockedAsync(me, cancellationToken));
-        hidden.UnionWith(await _friends.GetBlockedByAsync(me, cancellationToken));
+        var hidden = (await _friends.GetFriendCircleAsync(me, cancellationToken)).Hidden;
         var entries = new List<FriendEntry>(friends.Count + 1);
 
         // The built-in assistant is everyone's friend, always there, always online.

@@ -168,8 +168,7 @@ public sealed partial class GroupsFeature : IChatFeature
     {
         var me = session.UserId;
         var group = await ReadAsMemberAsync(me, request.GroupId, cancellationToken);
-        var hidden = new HashSet<long>(await _friends.GetBlockedAsync(me, cancellationToken));
-        hidden.UnionWith(await _friends.GetBlockedByAsync(me, cancellationToken));
+        var hidden = (await _friends.GetFriendCircleAsync(me, cancellationToken)).Hidden;
         var entries = new GroupMemberEntry[group.Members.Count];
         for (var i = 0; i < entries.Length; i++)
         {

@@ -39,6 +39,7 @@ public static class ChatServerServiceCollectionExtensions
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SmsCodes>();
+        services.AddSingleton<SessionRevocation>();
         if (string.Equals(chat["Accounts:Sms:Sender"], "Http", StringComparison.OrdinalIgnoreCase))
         {
             services.AddHttpClient<ISmsSender, HttpSmsSender>(http => http.Timeout = TimeSpan.FromSeconds(5));

@@ -4,7 +4,7 @@ namespace Chat.Server.Presence;
 /// One user's friends and the users presence is hidden from (blocked by them or blocking them), as
 /// loaded from the store. Cached by <see cref="PresenceTracker"/> while the user is online.
 /// </summary>
-internal sealed class PresenceAudience(IReadOnlyList<long> friends, HashSet<long> hidden)
+internal sealed class PresenceAudience(IReadOnlyList<long> friends, IReadOnlySet<long> hidden)
 {
     public IReadOnlyList<long> Friends { get; } = friends;
 

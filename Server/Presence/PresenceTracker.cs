@@ -36,6 +36,13 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
     private readonly TimeSpan _window;
     private readonly ILogger<PresenceTracker> _logger;
 
+    /// <summary>
+    /// Audience loads run beside the consumer, at most this many at once: a sign-in storm's store round trips then
+    /// overlap (each load starts when the user's window opens and is done when it closes) instead of queueing one
+    /// by one behind the single consumer, and the store's connection pool is left room for requests.
+    /// </summary>
+    private readonly SemaphoreSlim _loadSlots = new(8, 8);
+
     /// <summary>The status a signed-in user chose with SetStatus (absent: online). Cleared when the last device leaves.</summary>
     private readonly ConcurrentDictionary<long, byte> _chosen = new();
 
@@ -44,7 +51,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
 
     // Worker state.
     private readonly HashSet<long> _openWindows = [];
-    private readonly Dictionary<long, PresenceAudience> _audiences = [];
+    private readonly Dictionary<long, Task<PresenceAudience>> _audiences = [];
     private readonly Dictionary<long, long> _lastSeenMs = [];
     private CancellationToken _stopping;
 
@@ -138,6 +145,12 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
         {
             case PresenceEventKind.Changed:
                 OpenWindow(userId);
+                if (!_audiences.ContainsKey(userId))
+                {
+                    // The flush at the end of the window needs it; load it while the window is open.
+                    _audiences[userId] = LoadAudienceAsync(userId);
+                }
+
                 break;
             case PresenceEventKind.LastDeviceLeft:
                 OpenWindow(userId);
@@ -200,7 +213,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
         var current = CurrentStatus(userId);
         if (current != StatusOf(userId) || (lostElsewhere && current == PresenceStatus.Offline))
         {
-            var audience = await GetAudienceAsync(userId, cancellationToken);
+            var audience = await GetAudienceAsync(userId).WaitAsync(cancellationToken);
             if (current == PresenceStatus.Offline)
             {
                 _announced.TryRemove(userId, out _);
@@ -262,7 +275,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
             return;
         }
 
-        var audience = await GetAudienceAsync(subjectId, cancellationToken);
+        var audience = await GetAudienceAsync(subjectId).WaitAsync(cancellationToken);
         if (!audience.IsFriend(viewerId))
         {
             return;
@@ -276,19 +289,36 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
         }
     }
 
-    private async ValueTask<PresenceAudience> GetAudienceAsync(long userId, CancellationToken cancellationToken)
+    /// <summary>The cached (or in-flight) audience; a load that failed (store down) is retried, not cached.</summary>
+    private Task<PresenceAudience> GetAudienceAsync(long userId)
     {
-        if (_audiences.TryGetValue(userId, out var cached))
+        if (_audiences.TryGetValue(userId, out var load))
         {
-            return cached;
+            if (!load.IsFaulted && !load.IsCanceled)
+            {
+                return load;
+            }
+
+            _ = load.Exception; // observed: the failure was (or will be) logged by the event that awaited it
         }
 
-        var friends = await _friends.GetFriendIdsAsync(userId, cancellationToken);
-        var hidden = new HashSet<long>(await _friends.GetBlockedAsync(userId, cancellationToken));
-        hidden.UnionWith(await _friends.GetBlockedByAsync(userId, cancellationToken));
-        var audience = new PresenceAudience(friends, hidden);
-        _audiences[userId] = audience;
-        return audience;
+        load = LoadAudienceAsync(userId);
+        _audiences[userId] = load;
+        return load;
+    }
+
+    private async Task<PresenceAudience> LoadAudienceAsync(long userId)
+    {
+        await _loadSlots.WaitAsync(_stopping);
+        try
+        {
+            var circle = await _friends.GetFriendCircleAsync(userId, _stopping);
+            return new PresenceAudience(circle.FriendIds, circle.Hidden);
+        }
+        finally
+        {
+            _loadSlots.Release();
+        }
     }
 
     /// <summary>Offline users hold no worker state: memory follows the online population.</summary>

@@ -41,6 +41,12 @@ public interface IFriendStore
 
     /// <summary>Users who have blocked <paramref name="userId"/> (presence is hidden from them both ways).</summary>
     Task<IReadOnlyList<long>> GetBlockedByAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The user's friend ids and everyone presence is hidden from (blocked by the user or blocking them), in one
+    /// round trip: presence loads this for every sign-in, so three reads would triple a sign-in storm's store time.
+    /// </summary>
+    Task<FriendCircle> GetFriendCircleAsync(long userId, CancellationToken cancellationToken);
 }
 
 public enum FriendRequestOutcome
@@ -53,3 +59,7 @@ public enum FriendRequestOutcome
 public sealed record FriendRequestRecord(long FromUserId, string Username, string Nickname, string Note, DateTimeOffset CreatedAt);
 
 public sealed record FriendRecord(long UserId, string Username, string Nickname, string Remark, DateTimeOffset? LastSeen);
+
+/// <param name="FriendIds">Ascending.</param>
+/// <param name="Hidden">Users the user blocked and users who blocked the user.</param>
+public sealed record FriendCircle(IReadOnlyList<long> FriendIds, IReadOnlySet<long> Hidden);

@@ -182,6 +182,35 @@ internal sealed class SqlFriendStore(SqlDatabase db) : IFriendStore
     public Task<IReadOnlyList<long>> GetBlockedByAsync(long userId, CancellationToken cancellationToken) =>
         db.ReadAsync(s => ReadIdsAsync(s, "SELECT user_id FROM blocks WHERE blocked_id = @u ORDER BY user_id", userId, cancellationToken), cancellationToken);
 
+    public Task<FriendCircle> GetFriendCircleAsync(long userId, CancellationToken cancellationToken) =>
+        db.ReadAsync(
+            async s =>
+            {
+                // Kind 0: a friend; kind 1: hidden (blocked either way). One statement, so one round trip.
+                await using var cmd = s.Command(
+                    "SELECT 0, friend_id FROM friendships WHERE user_id = @u " +
+                    "UNION ALL SELECT 1, blocked_id FROM blocks WHERE user_id = @u " +
+                    "UNION ALL SELECT 1, user_id FROM blocks WHERE blocked_id = @u ORDER BY 1, 2")
+                    .With("@u", userId);
+                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+                var friends = new List<long>();
+                var hidden = new HashSet<long>();
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    if (reader.Int64(0) == 0)
+                    {
+                        friends.Add(reader.Int64(1));
+                    }
+                    else
+                    {
+                        hidden.Add(reader.Int64(1));
+                    }
+                }
+
+                return new FriendCircle(friends, hidden);
+            },
+            cancellationToken);
+
     private static async Task<bool> AreFriendsAsync(SqlSession s, long userId, long otherUserId, CancellationToken cancellationToken)
     {
         await using var cmd = s.Command("SELECT 1 FROM friendships WHERE user_id = @a AND friend_id = @b").With("@a", userId).With("@b", otherUserId);

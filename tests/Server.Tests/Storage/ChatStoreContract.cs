@@ -284,6 +284,32 @@ public abstract class ChatStoreContract(IChatStore store)
         Assert.Empty(await Friends.GetBlockedAsync(b.Id, Ct));
     }
 
+    [Fact]
+    public async Task Friend_circle_holds_friends_and_both_directions_of_blocks_in_one_read()
+    {
+        var (a, b) = await NewFriendsAsync();
+        var c = await NewUserAsync();
+        var d = await NewUserAsync();
+        var e = await NewUserAsync();
+        await Friends.AddRequestAsync(a.Id, c.Id, "", T0, Ct);
+        Assert.True(await Friends.ResolveRequestAsync(a.Id, c.Id, accept: true, T0, Ct));
+        await Friends.BlockAsync(a.Id, b.Id, T0, Ct);   // a hides from a friend
+        await Friends.BlockAsync(d.Id, a.Id, T0, Ct);   // a stranger hides from a
+        await Friends.BlockAsync(b.Id, e.Id, T0, Ct);   // not a's business
+
+        var circle = await Friends.GetFriendCircleAsync(a.Id, Ct);
+        Assert.Equal(new[] { b.Id, c.Id }.Order(), circle.FriendIds);
+        Assert.Equal(new[] { b.Id, d.Id }.Order(), circle.Hidden.Order());
+
+        var ofB = await Friends.GetFriendCircleAsync(b.Id, Ct);
+        Assert.Equal([a.Id], ofB.FriendIds);
+        Assert.Equal(new[] { a.Id, e.Id }.Order(), ofB.Hidden.Order());
+
+        var ofE = await Friends.GetFriendCircleAsync(e.Id, Ct);
+        Assert.Empty(ofE.FriendIds);
+        Assert.Equal([b.Id], ofE.Hidden);
+    }
+
     // ---------------------------------------------------------------- conversations and messages
 
     [Fact]

@@ -11,7 +11,8 @@ namespace Chat.WebGateway;
 
 /// <summary>
 /// Builds the gateway: pages, static files, the WebSocket bridge and, unless "Gateway:ServerEndPoint"
-/// names a separate server, the chat server itself in the same process (the one-command run).
+/// names separate server nodes (one or a comma-separated list), the chat server itself in the same process
+/// (the one-command run).
 /// </summary>
 public static class GatewayApp
 {
@@ -35,6 +36,8 @@ public static class GatewayApp
         }
         else
         {
+            // A malformed node list stops the gateway here, at start, rather than failing every browser later.
+            ChatServerLocator.ParseNodes(gateway);
             builder.Services.AddSingleton(TimeProvider.System);
         }
 

@@ -6,10 +6,23 @@ public sealed class GatewayOptions
     public const string SectionName = "Gateway";
 
     /// <summary>
-    /// "host:port" of a separate chat server. Empty (the default) hosts the chat server in this process,
-    /// configured from the "Chat" section, for the one-command run.
+    /// The chat server nodes, "host:port" or a comma-separated list "host:port,host:port" (docs/scale-out.md):
+    /// each browser session hashes to a home node and fails over to the next. Empty (the default) hosts the chat
+    /// server in this process, configured from the "Chat" section, for the one-command run.
     /// </summary>
     public string ServerEndPoint { get; set; } = "";
+
+    /// <summary>
+    /// How long a node that refused a connection or dropped one is tried only after the others: a dead node then
+    /// costs one failed connect per cooldown, not one per browser.
+    /// </summary>
+    public TimeSpan NodeCooldown { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long one node may take to accept and finish the handshake before the next is tried. A node that is
+    /// down refuses at once; this bounds the case of a host that is gone and drops packets.
+    /// </summary>
+    public TimeSpan UpstreamConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>A signed-in browser session ends after this long without a request.</summary>
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(12);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text.Json;
@@ -12,18 +13,31 @@ using Microsoft.Extensions.Options;
 namespace Chat.WebGateway.Bridge;
 
 /// <summary>
-/// /ws: one TCP connection to the chat server per browser WebSocket. The gateway performs Hello and
-/// TokenSignIn itself with the session's token (the browser never holds a credential), tells the browser
-/// who it is in one text message (<see cref="BridgeHello"/>), then relays bytes both ways unchanged:
-/// browser → server as received; server → browser one protocol frame per WebSocket message (frame
-/// boundaries found with <see cref="FrameCodec.TryReadFrame"/>). Each direction awaits its send before
-/// reading more, so a slow reader slows the writer instead of growing a buffer; closing either side
-/// closes the other, and ending the session (sign-out) closes the bridge.
+/// /ws: one TCP connection to a chat server node per browser WebSocket. The node is the session's home in the
+/// gateway's <see cref="Chat.Protocol.Client.NodeList"/> (the session id hashes to it), or the next live one when
+/// it is down. The gateway performs Hello and TokenSignIn itself with the session's token (the browser never holds
+/// a credential), tells the browser who it is in one text message (<see cref="BridgeHello"/>), then relays bytes
+/// both ways unchanged: browser → server as received; server → browser one protocol frame per WebSocket message
+/// (frame boundaries found with <see cref="FrameCodec.TryReadFrame"/>). Each direction awaits its send before
+/// reading more, so a slow reader slows the writer instead of growing a buffer; closing either side closes the
+/// other, and ending the session (sign-out) closes the bridge. A node that drops the connection closes the
+/// WebSocket with <see cref="UpstreamLostCloseStatus"/>, so the page reconnects (docs/scale-out.md).
 /// </summary>
 public sealed partial class WebSocketBridge
 {
     /// <summary>How long a closing side may take to finish its close handshake before it is cut.</summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The close code when the chat server node under a bridge closes or dies: 1012 "Service Restart" (RFC 6455
+    /// registry), which says "reconnect". The page reconnects at once, signs in again through the gateway (which
+    /// picks a live node) and syncs what it missed. 1000 stays for ends the page should not fight: sign-out,
+    /// session expiry.
+    /// </summary>
+    public const WebSocketCloseStatus UpstreamLostCloseStatus = (WebSocketCloseStatus)1012;
+
+    /// <summary>The close reason sent with <see cref="UpstreamLostCloseStatus"/> (at most 123 bytes).</summary>
+    public const string UpstreamLostReason = "chat server node lost, reconnect";
 
     private const int BrowserReadBufferSize = 16 * 1024;
     private readonly ChatServerLocator _locator;
@@ -57,25 +71,24 @@ public sealed partial class WebSocketBridge
             return;
         }
 
-        var endPoint = await _locator.GetEndPointAsync(context.RequestAborted);
-        using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var nodes = await _locator.GetNodesAsync(context.RequestAborted);
+        UpstreamLink link;
         try
         {
-            await socket.ConnectAsync(endPoint, context.RequestAborted);
+            // The session id keys the home node: a browser that reconnects goes home while its node lives.
+            link = await nodes.ConnectAsync(session.Id, (node, ct) => ConnectUpstreamAsync(node, token, session.Username, context, ct), context.RequestAborted);
         }
-        catch (SocketException ex)
+        catch (IOException ex)
         {
             LogUpstreamFailed(ex);
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
 
-        await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        await using var _ = link;
         try
         {
-            var hello = await SignInUpstreamAsync(stream, reader, token, session.Username, context);
-            if (hello is null)
+            if (link.Hello is not { } hello)
             {
                 // The token no longer works (revoked by a reset or sign-out elsewhere): the session is over.
                 sessions.End(context);
@@ -85,7 +98,12 @@ public sealed partial class WebSocketBridge
 
             using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
             await webSocket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(hello, JsonSerializerOptions.Web), WebSocketMessageType.Text, true, context.RequestAborted);
-            await RelayAsync(webSocket, socket, stream, reader, session, context.RequestAborted);
+            if (await RelayAsync(webSocket, link, session, context.RequestAborted))
+            {
+                // The node dropped a live session: whatever the cause, the next browsers should try the others first.
+                nodes.MarkDown(link.Node);
+                LogUpstreamLost(link.Node.ToString() ?? "?", session.Username);
+            }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or WebSocketException or OperationCanceledException)
         {
@@ -95,23 +113,61 @@ public sealed partial class WebSocketBridge
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             }
         }
-        finally
+    }
+
+    /// <summary>
+    /// Connects to one node and signs in there. A node that cannot be reached, times out or refuses the handshake
+    /// throws (IOException, SocketException, or a cancellation of the attempt's own timeout), which makes the node
+    /// list try the next node; a refused token is the session's problem, not the node's, so it returns normally.
+    /// </summary>
+    private async Task<UpstreamLink> ConnectUpstreamAsync(EndPoint node, string token, string username, HttpContext context, CancellationToken cancellationToken)
+    {
+        // A DnsEndPoint has no family yet: a dual-mode socket connects to whichever address the name resolves to.
+        var socket = node.AddressFamily == AddressFamily.Unspecified
+            ? new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
+            : new Socket(node.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        UpstreamLink? link = null;
+        try
         {
-            await reader.CompleteAsync();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.UpstreamConnectTimeout);
+            await socket.ConnectAsync(node, timeout.Token);
+            var stream = new NetworkStream(socket, ownsSocket: false);
+            link = new UpstreamLink(node, socket, stream, PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true)));
+            link.Hello = await SignInUpstreamAsync(link, token, username, context, timeout.Token);
+            return link;
+        }
+        catch (Exception ex)
+        {
+            if (link is not null)
+            {
+                await link.DisposeAsync();
+            }
+            else
+            {
+                socket.Dispose();
+            }
+
+            // A node that answers the handshake with an error (shutting down, busy) is as good as down for this session.
+            if (ex is ProtocolException)
+            {
+                throw new IOException(ex.Message, ex);
+            }
+
+            throw;
         }
     }
 
-    private async Task<BridgeHello?> SignInUpstreamAsync(NetworkStream stream, PipeReader reader, string token, string username, HttpContext context)
+    private async Task<BridgeHello?> SignInUpstreamAsync(UpstreamLink link, string token, string username, HttpContext context, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        var (stream, reader) = (link.Stream, link.Reader);
         var language = Pages.PageLanguage.Resolve(context);
-        await stream.WriteAsync(FrameCodec.Serialize(1, new Hello(FrameCodec.ProtocolVersion, _options.ClientName, language)), timeout.Token);
-        await stream.WriteAsync(FrameCodec.Serialize(2, new TokenSignIn(token, "web")), timeout.Token);
+        await stream.WriteAsync(FrameCodec.Serialize(1, new Hello(FrameCodec.ProtocolVersion, _options.ClientName, language)), cancellationToken);
+        await stream.WriteAsync(FrameCodec.Serialize(2, new TokenSignIn(token, "web")), cancellationToken);
         Welcome? welcome = null;
         while (true)
         {
-            var result = await reader.ReadAsync(timeout.Token);
+            var result = await reader.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
             while (FrameCodec.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var body))
             {
@@ -124,9 +180,10 @@ public sealed partial class WebSocketBridge
                         var signedIn = FrameCodec.Decode<SignedIn>(body);
                         reader.AdvanceTo(buffer.Start);
                         return new BridgeHello(signedIn.UserId, signedIn.Username, signedIn.Nickname, (int)(welcome?.MaxFrameBytes ?? (uint)_options.MaxFrameSize), (int)(welcome?.IdleTimeoutSeconds ?? 0));
-                    case MessageType.Error when header.RequestId == 2:
-                        var error = FrameCodec.Decode<Error>(body);
-                        LogTokenRefused(username, (ErrorCode)error.Code);
+                    case MessageType.Error when header.RequestId == 2 && (ErrorCode)FrameCodec.Decode<Error>(body).Code == ErrorCode.TokenInvalid:
+                        // Only a verdict on the token ends the session; a node's own trouble (storage down,
+                        // shutting down, busy) falls to the case below and the next node is tried.
+                        LogTokenRefused(username, ErrorCode.TokenInvalid);
                         reader.AdvanceTo(buffer.Start);
                         return null;
                     case MessageType.Error:
@@ -142,21 +199,29 @@ public sealed partial class WebSocketBridge
         }
     }
 
-    private async Task RelayAsync(WebSocket webSocket, Socket socket, NetworkStream stream, PipeReader reader, GatewaySession session, CancellationToken requestAborted)
+    /// <summary>Relays until either side ends; true when the node dropped the connection under a live session.</summary>
+    private async Task<bool> RelayAsync(WebSocket webSocket, UpstreamLink link, GatewaySession session, CancellationToken requestAborted)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, session.Ended);
-        var toBrowser = PumpToBrowserAsync(reader, webSocket, cancel.Token);
-        var toServer = PumpToServerAsync(webSocket, stream, cancel.Token);
+        var toBrowser = PumpToBrowserAsync(link.Reader, webSocket, cancel.Token);
+        var toServer = PumpToServerAsync(webSocket, link.Stream, cancel.Token);
         var first = await Task.WhenAny(toBrowser, toServer);
+        var upstreamLost = false;
         if (first == toServer)
         {
             // The browser closed (or broke): hang up on the server, which ends the other pump.
-            ShutdownQuietly(socket);
+            ShutdownQuietly(link.Socket);
+        }
+        else if (await toBrowser && !cancel.IsCancellationRequested)
+        {
+            // The node closed or died under a live session: tell the browser to reconnect (it lands on another node).
+            upstreamLost = true;
+            await CloseQuietlyAsync(webSocket, UpstreamLostCloseStatus, UpstreamLostReason);
         }
         else
         {
-            // The server closed: start the WebSocket close handshake; the browser's answer ends the other pump.
-            await CloseQuietlyAsync(webSocket, WebSocketCloseStatus.NormalClosure);
+            // The session ended (sign-out, expiry), the browser's request was aborted or its socket broke.
+            await CloseQuietlyAsync(webSocket, WebSocketCloseStatus.NormalClosure, null);
         }
 
         cancel.CancelAfter(CloseGrace);
@@ -168,14 +233,17 @@ public sealed partial class WebSocketBridge
 
         if (webSocket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            await CloseQuietlyAsync(webSocket, WebSocketCloseStatus.NormalClosure);
+            await CloseQuietlyAsync(webSocket, WebSocketCloseStatus.NormalClosure, null);
         }
 
-        ShutdownQuietly(socket);
+        ShutdownQuietly(link.Socket);
+        return upstreamLost;
     }
 
-    private async Task PumpToBrowserAsync(PipeReader reader, WebSocket webSocket, CancellationToken cancellationToken)
+    /// <summary>Server → browser. True when the server's side ended it (closed, reset), false when the browser's side or a cancellation did.</summary>
+    private async Task<bool> PumpToBrowserAsync(PipeReader reader, WebSocket webSocket, CancellationToken cancellationToken)
     {
+        var sending = false;
         try
         {
             while (true)
@@ -187,19 +255,22 @@ public sealed partial class WebSocketBridge
                 {
                     var frame = result.Buffer.Slice(start, buffer.Start);
                     start = buffer.Start;
+                    sending = true;
                     await SendFrameAsync(webSocket, frame, cancellationToken);
+                    sending = false;
                 }
 
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted || result.IsCanceled)
                 {
-                    return;
+                    return result.IsCompleted;
                 }
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             LogBridgeEnded(ex.Message);
+            return !sending && ex is IOException or SocketException;
         }
     }
 
@@ -257,12 +328,12 @@ public sealed partial class WebSocketBridge
         }
     }
 
-    private static async Task CloseQuietlyAsync(WebSocket webSocket, WebSocketCloseStatus status)
+    private static async Task CloseQuietlyAsync(WebSocket webSocket, WebSocketCloseStatus status, string? reason)
     {
         using var timeout = new CancellationTokenSource(CloseGrace);
         try
         {
-            await webSocket.CloseOutputAsync(status, null, timeout.Token);
+            await webSocket.CloseOutputAsync(status, reason, timeout.Token);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
@@ -282,7 +353,7 @@ public sealed partial class WebSocketBridge
         }
     }
 
-    [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "chat server unreachable for a WebSocket bridge")]
+    [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "no chat server node reachable for a WebSocket bridge")]
     private partial void LogUpstreamFailed(Exception exception);
 
     [LoggerMessage(EventId = 801, Level = LogLevel.Information, Message = "chat server refused the session token of {Username}: {Code}")]
@@ -290,4 +361,7 @@ public sealed partial class WebSocketBridge
 
     [LoggerMessage(EventId = 802, Level = LogLevel.Debug, Message = "bridge ended: {Reason}")]
     private partial void LogBridgeEnded(string reason);
+
+    [LoggerMessage(EventId = 803, Level = LogLevel.Warning, Message = "chat server node {Node} dropped the bridge of {Username}; the browser is told to reconnect")]
+    private partial void LogUpstreamLost(string node, string username);
 }

@@ -158,7 +158,7 @@ public static class VerifyEndpoints
         {
             var signedIn = await CallAsync(state, language, false, logs, async client => await client.RequestAsync<SignUp, SignedIn>(
                 new SignUp(state.Value("username").Trim(), state.Value("nickname").Trim(), state.Value("email").Trim(), state.Value("phone").Trim(),
-                    state.Value("password"), state.Value("veri_code").Trim(), Device), context.RequestAborted), upstream, context.RequestAborted);
+                    state.Value("password"), state.Value("veri_code").Trim(), Device), context.RequestAborted), upstream, context);
             if (signedIn is not null)
             {
                 StartSession(context, sessions, signedIn);
@@ -181,7 +181,7 @@ public static class VerifyEndpoints
         if (!state.HasErrors)
         {
             var signedIn = await CallAsync(state, language, true, logs, async client => await client.RequestAsync<SignIn, SignedIn>(
-                new SignIn(state.Value("username").Trim(), state.Value("password"), Device), context.RequestAborted), upstream, context.RequestAborted);
+                new SignIn(state.Value("username").Trim(), state.Value("password"), Device), context.RequestAborted), upstream, context);
             if (signedIn is not null)
             {
                 StartSession(context, sessions, signedIn);
@@ -205,7 +205,7 @@ public static class VerifyEndpoints
         {
             try
             {
-                await using var client = await upstream.ConnectAsync(language, context.RequestAborted);
+                await using var client = await upstream.ConnectAsync(ChatUpstream.SessionKeyOf(context), language, context.RequestAborted);
                 await client.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(token, Device), context.RequestAborted);
                 await client.RequestOkAsync(new SignOut(), context.RequestAborted);
             }
@@ -232,7 +232,7 @@ public static class VerifyEndpoints
         {
             var phone = AccountRules.NormalizePhone(state.Value("phone"))!;
             var sent = await CallAsync(state, language, false, logs, async client => await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(
-                new SmsCodeRequest(phone, (byte)SmsPurpose.PasswordReset), context.RequestAborted), upstream, context.RequestAborted);
+                new SmsCodeRequest(phone, (byte)SmsPurpose.PasswordReset), context.RequestAborted), upstream, context);
             if (sent is not null)
             {
                 sessions.GetOrCreate(context).ResetPhone = phone;
@@ -264,7 +264,7 @@ public static class VerifyEndpoints
             {
                 await client.RequestOkAsync(new PasswordReset(phone, state.Value("veri_code").Trim(), state.Value("password")), context.RequestAborted);
                 return new object();
-            }, upstream, context.RequestAborted);
+            }, upstream, context);
             if (done is not null)
             {
                 session.ResetPhone = null;
@@ -301,7 +301,7 @@ public static class VerifyEndpoints
 
         var state = new FormState();
         var sent = await CallAsync(state, language, false, logs, async client => await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(
-            new SmsCodeRequest(phone, (byte)body.Purpose), context.RequestAborted), upstream, context.RequestAborted);
+            new SmsCodeRequest(phone, (byte)body.Purpose), context.RequestAborted), upstream, context);
         if (sent is not null)
         {
             return Results.Json(new { ok = true, cooldownSeconds = (int)sent.CooldownSeconds });
@@ -330,12 +330,12 @@ public static class VerifyEndpoints
     /// Runs one exchange with the chat server on a fresh connection. An Error answer goes next to its
     /// field; an unreachable server is a message above the form. Returns null when the call failed.
     /// </summary>
-    private static async Task<T?> CallAsync<T>(FormState state, string language, bool signIn, ILoggerFactory logs, Func<ChatClient, Task<T>> call, ChatUpstream upstream, CancellationToken cancellationToken)
+    private static async Task<T?> CallAsync<T>(FormState state, string language, bool signIn, ILoggerFactory logs, Func<ChatClient, Task<T>> call, ChatUpstream upstream, HttpContext context)
         where T : class
     {
         try
         {
-            await using var client = await upstream.ConnectAsync(language, cancellationToken);
+            await using var client = await upstream.ConnectAsync(ChatUpstream.SessionKeyOf(context), language, context.RequestAborted);
             return await call(client);
         }
         catch (ChatErrorException ex)

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tickFor, canRecall, newClientMessageId, mentionQuery, insertMention, mentionIds, describeNotice, FLAGS } from '../../WebGateway/wwwroot/js/chat-logic.js';
+import {
+  tickFor, canRecall, newClientMessageId, mentionQuery, insertMention, mentionIds, describeNotice, FLAGS,
+  reconnectDelayMs, insertionIndex, catchUpAfterSeq, NODE_LOST_CLOSE, RECONNECT_BASE_MS, RECONNECT_MAX_MS,
+} from '../../WebGateway/wwwroot/js/chat-logic.js';
 import { texts } from '../../WebGateway/wwwroot/js/i18n.js';
 
 test('ticks: read beats delivered beats sent', () => {
@@ -62,4 +65,32 @@ test('group notices: the server\'s JSON becomes words with names; anything else 
   assert.equal(describeNotice('{"event":"party","actor":2}', nameOf, zh), '{"event":"party","actor":2}');
   assert.equal(describeNotice('not json <b>', nameOf, zh), 'not json <b>');
   assert.equal(describeNotice('null', nameOf, zh), 'null');
+});
+
+test('reconnect backoff doubles from 250 ms, is capped at 10 s and jittered within half of it', () => {
+  assert.equal(reconnectDelayMs(1, () => 1), RECONNECT_BASE_MS);
+  assert.equal(reconnectDelayMs(1, () => 0), RECONNECT_BASE_MS / 2);
+  assert.equal(reconnectDelayMs(3, () => 1), 1000);
+  assert.equal(reconnectDelayMs(10, () => 1), RECONNECT_MAX_MS);
+  assert.equal(reconnectDelayMs(1000, () => 1), RECONNECT_MAX_MS);
+  assert.equal(reconnectDelayMs(1000, () => 0), RECONNECT_MAX_MS / 2);
+  assert.equal(NODE_LOST_CLOSE, 1012);
+});
+
+test('messages are placed by seq: a push that overtook the catch-up does not push older messages below it', () => {
+  assert.equal(insertionIndex([], 5), 0);
+  assert.equal(insertionIndex([1, 2, 3], 4), 3);
+  assert.equal(insertionIndex([1, 2, 7], 4), 2);
+  assert.equal(insertionIndex([5, 6, 7], 4), 0);
+  assert.equal(insertionIndex([1, 4, 7], 4), 2);
+});
+
+test('catch-up starts below the first gap, not at the highest seq held', () => {
+  assert.equal(catchUpAfterSeq([]), 0);
+  assert.equal(catchUpAfterSeq([1, 2, 3]), 3);
+  // m04 and m05 were missed while the node was down; m06 arrived live before the catch-up ran.
+  assert.equal(catchUpAfterSeq([1, 2, 3, 6]), 3);
+  assert.equal(catchUpAfterSeq([6, 3, 2, 1]), 3);
+  // History paged in from seq 71: the run starts there.
+  assert.equal(catchUpAfterSeq([71, 72, 73, 100]), 73);
 });

@@ -4,6 +4,7 @@ import { Connection } from './connection.js';
 import { texts } from './i18n.js';
 import {
   FLAGS, KIND, canRecall, tickFor, newClientMessageId, mentionQuery, insertMention, mentionIds, describeNotice,
+  NODE_LOST_CLOSE, reconnectDelayMs, insertionIndex, catchUpAfterSeq,
 } from './chat-logic.js';
 
 const root = document.getElementById('app');
@@ -38,6 +39,7 @@ const state = {
   current: null, // {conv, members, oldestSeq, more, loading, bySeq: Map, byId: Map}
   typingTimers: new Map(),
   lastTypingSent: 0,
+  unacked: null, // {conversationId, text, clientMessageId}: a send whose connection was lost before its ack
 };
 
 // ------------------------------------------------------------------------------------------- layout
@@ -84,17 +86,43 @@ ui.messages.append(el('p', { class: 'empty', text: t.noConversation }));
 
 // ------------------------------------------------------------------------------------------- connection
 const connection = new Connection(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
-let failures = 0;
+// Reconnecting is the normal answer to any drop: a chat server node lost under the bridge (close 1012), the
+// gateway restarting, the network. Attempts back off (reconnectDelayMs: 250 ms doubling to at most 10 s) and
+// never stop while the session lives; every successful one signs in again (the gateway does, with the session's
+// token) and catches up in start(). body[data-connection] and [data-reconnects] let tests follow along.
+let attempts = 0;
+let everOpened = false;
+let reconnects = 0;
+// Signing out ends the session, which closes the bridge while the sign-out post is still on its way back: the
+// page must then leave it to the form's navigation, not reconnect or redirect on its own.
+let signingOut = false;
+document.querySelector('form.signout')?.addEventListener('submit', () => { signingOut = true; });
 
 connection.onState((s, detail) => {
-  ui.conn.textContent = s === 'open' ? '' : s === 'connecting' ? t.connecting : t.offline;
-  document.body.dataset.connection = s;
+  if (signingOut) return;
+  if (s === 'open') everOpened = true;
+  const reconnecting = everOpened && s !== 'open';
+  ui.conn.textContent = s === 'open' ? '' : reconnecting ? t.offline : t.connecting;
+  document.body.dataset.connection = reconnecting ? 'reconnecting' : s;
   if (s !== 'closed') return;
-  if (!detail.opened) failures += 1;
-  // Refused before the bridge said hello several times: the session is probably gone; "/" decides.
-  if (failures >= 3) { location.assign('/'); return; }
-  setTimeout(start, Math.min(10000, 500 * 2 ** failures));
+  document.body.dataset.lastClose = String(detail.code);
+  attempts += 1;
+  const retry = () => setTimeout(start, reconnectDelayMs(attempts));
+  // A lost node says so (1012): nothing is wrong with the session, the gateway picks another node.
+  if (detail.code === NODE_LOST_CLOSE) { retry(); return; }
+  // Anything else may mean the session is gone (signed out elsewhere, expired: the bridge then refuses the
+  // upgrade); "/" answers with a redirect to sign in exactly then. An unreachable gateway is retried.
+  sessionAlive().then((alive) => { if (alive) retry(); else location.assign('/'); });
 });
+
+async function sessionAlive() {
+  try {
+    const response = await fetch('/', { redirect: 'manual', credentials: 'same-origin', cache: 'no-store' });
+    return response.type !== 'opaqueredirect';
+  } catch {
+    return true;
+  }
+}
 
 connection.onPush((type, f) => {
   switch (type) {
@@ -117,14 +145,18 @@ connection.onPush((type, f) => {
 async function start() {
   try {
     const hello = await connection.connect();
-    failures = 0;
+    const again = document.body.dataset.ready === '1';
+    attempts = 0;
     state.me = { userId: hello.userId, username: hello.username, nickname: hello.nickname };
     state.names.set(hello.userId, hello.nickname || hello.username);
     document.body.dataset.userId = String(hello.userId);
+    // Lists and unread counts come fresh from the server (other conversations' missed messages show as unread).
     await Promise.all([loadFriends(), loadRequests(), loadGroups(), loadConversations()]);
-    // After a reconnect, catch up on the open conversation (offline messages arrive the same way).
+    // After a reconnect, catch up on the open conversation from the last seq shown: what was sent while this
+    // page was away (or while its node died) arrives here; pushes racing with it are merged by seq.
     if (state.current) await catchUp();
     document.body.dataset.ready = '1';
+    if (again) document.body.dataset.reconnects = String(++reconnects);
   } catch (error) {
     console.warn('connect failed', error);
   }
@@ -139,7 +171,8 @@ async function req(type, fields) {
   try {
     return (await connection.request(type, fields)).fields;
   } catch (error) {
-    showError(error);
+    // Code 0 is the connection, not the server's answer: say so in the page's language.
+    showError(error?.code === 0 ? t.offline : error);
     throw error;
   }
 }
@@ -353,16 +386,19 @@ ui.messages.addEventListener('scroll', () => {
 
 async function catchUp() {
   const current = state.current;
-  const lastSeq = Math.max(0, ...current.bySeq.keys());
+  // From below the first gap: a push on the new connection may already have landed above it.
+  let afterSeq = catchUpAfterSeq([...current.bySeq.keys()]);
   for (;;) {
     let batch;
     try {
-      batch = await req('Sync', { conversationId: current.conv.conversationId, afterSeq: lastSeq, limit: 100 });
+      batch = await req('Sync', { conversationId: current.conv.conversationId, afterSeq, limit: 100 });
     } catch {
       return;
     }
+    if (state.current !== current) return;
     for (const m of batch.messages) onMessage(m);
     if (!batch.more || batch.messages.length === 0) return;
+    afterSeq = batch.messages.at(-1).seq;
   }
 }
 
@@ -438,6 +474,13 @@ function applyRecall(messageId) {
   node.querySelector('.recall')?.remove();
 }
 
+/** Puts a message element in seq order among those shown (a live push can overtake the catch-up's Sync). */
+function insertBySeq(node, seq) {
+  const shown = [...ui.messages.children].filter((child) => child.dataset.seq !== undefined);
+  const index = insertionIndex(shown.map((child) => Number(child.dataset.seq)), seq);
+  ui.messages.insertBefore(node, shown[index] ?? null);
+}
+
 function scrollToBottom() {
   ui.messages.scrollTop = ui.messages.scrollHeight;
 }
@@ -468,7 +511,7 @@ function onMessage(m) {
   if (current && current.conv.conversationId === m.conversationId) {
     const nearBottom = ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 80;
     const node = renderMessage(m);
-    if (node) ui.messages.append(node);
+    if (node) insertBySeq(node, m.seq);
     if (m.flags & FLAGS.recallNotice) applyRecall(m.text);
     if (!mine) clearTyping(m.senderId);
     if (nearBottom || mine) scrollToBottom();
@@ -519,7 +562,12 @@ async function send() {
   const text = ui.input.value.trim();
   if (!current || !text) return;
   const mentions = current.conv.kind === KIND.group ? mentionIds(` ${text}`, mentionCandidates()) : [];
-  const clientMessageId = newClientMessageId();
+  // Sending again what a lost connection left unacknowledged reuses its id: the server may have stored it
+  // (the ack was what got lost), and the same clientMessageId is answered with the stored copy, not a second one.
+  const unacked = state.unacked;
+  const clientMessageId = unacked && unacked.conversationId === current.conv.conversationId && unacked.text === text
+    ? unacked.clientMessageId : newClientMessageId();
+  state.unacked = null;
   ui.input.value = '';
   hideMentionMenu();
   try {
@@ -529,9 +577,11 @@ async function send() {
       conversationId: ack.conversationId, kind: current.conv.kind, targetId: current.conv.targetId, messageId: ack.messageId,
       seq: ack.seq, senderId: state.me.userId, clientMessageId, sentAtMs: ack.sentAtMs, flags: 0, text, mentions,
     });
-  } catch {
-    // Keep what was typed so it can be sent again (the same text gets a new id; the failed one was not stored).
+  } catch (error) {
+    // Keep what was typed so it can be sent again. An Error answer means it was not stored (a new id next time);
+    // a lost connection leaves it unknown, so the id is kept for a resend of the same text.
     if (!ui.input.value) ui.input.value = text;
+    if (error?.code === 0) state.unacked = { conversationId: current.conv.conversationId, text, clientMessageId };
   }
 }
 

@@ -91,3 +91,49 @@ export function describeNotice(text, nameOf, templates) {
   const values = { actor: nameOf(notice.actor), users, name: String(notice.name ?? '') };
   return template.replace(/\{(actor|users|name)\}/g, (_, key) => values[key]);
 }
+
+/**
+ * The WebSocket close code the gateway's bridge sends when the chat server node under it closed or died
+ * (WebGateway/Bridge/WebSocketBridge.cs UpstreamLostCloseStatus, 1012 "Service Restart"): reconnect, the gateway
+ * picks a live node.
+ */
+export const NODE_LOST_CLOSE = 1012;
+
+/** Reconnect backoff bounds: the first retry comes quickly (a lost node is replaced at once), later ones at most every 10 s. */
+export const RECONNECT_BASE_MS = 250;
+export const RECONNECT_MAX_MS = 10_000;
+
+/**
+ * The wait before reconnect attempt `attempt` (1, 2, ...): doubling from RECONNECT_BASE_MS, capped at
+ * RECONNECT_MAX_MS, and jittered to between half and all of that, so the browsers of one lost node do not all
+ * come back in the same instant.
+ */
+export function reconnectDelayMs(attempt, random = Math.random) {
+  const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** Math.max(0, Math.min(attempt - 1, 16)));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random());
+}
+
+/**
+ * Where a message with `seq` goes among the shown messages' seqs (ascending): after every seq not above it.
+ * Pushes and catch-up batches can interleave after a reconnect (a live push may overtake the Sync that fills the
+ * gap before it), so messages are placed by seq, never simply appended.
+ */
+export function insertionIndex(seqs, seq) {
+  let index = seqs.length;
+  while (index > 0 && seqs[index - 1] > seq) index -= 1;
+  return index;
+}
+
+/**
+ * The seq a conversation's catch-up Syncs after: the end of the unbroken run of held seqs that starts at the
+ * lowest one held (0 when none is held). Not simply the highest held: after a reconnect a live push can arrive
+ * before the catch-up starts, and pushes relayed between nodes can overtake each other, so the highest seq held
+ * may sit above a gap. Syncing from below a gap only fetches again what is held, which the page ignores.
+ */
+export function catchUpAfterSeq(seqs) {
+  const held = new Set(seqs);
+  if (held.size === 0) return 0;
+  let seq = Math.min(...held);
+  while (held.has(seq + 1)) seq += 1;
+  return seq;
+}

@@ -6,7 +6,6 @@ using Chat.Server.Cluster;
 using Chat.Server.Presence;
 using Chat.Server.Storage;
 using Chat.Server.Tests.Infrastructure;
-using StackExchange.Redis;
 
 namespace Chat.Server.Tests.Cluster;
 
@@ -20,33 +19,20 @@ public sealed class ClusterTests : IAsyncLifetime, IDisposable
     private const byte Direct = 1;
     private const byte Group = 2;
     private static long _clientIds = DateTime.UtcNow.Ticks;
-    private readonly string _prefix = "chat-test-" + Guid.NewGuid().ToString("N")[..12] + ":";
     private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromSeconds(90));
+    private TestCluster _cluster = null!;
     private ChatTestServer _node1 = null!;
     private ChatTestServer _node2 = null!;
-
-    private static string Redis => Environment.GetEnvironmentVariable("CHAT_TEST_REDIS") is { Length: > 0 } value ? value : "127.0.0.1:6379";
 
     private CancellationToken Guard => _hangGuard.Token;
 
     public async Task InitializeAsync()
     {
-        _node1 = await ChatTestServer.StartAsync(StoreKind.MySql, NodeSettings(1));
-        _node2 = await ChatTestServer.StartNodeAsync(_node1, NodeSettings(2));
+        _cluster = await TestCluster.StartAsync();
+        (_node1, _node2) = (_cluster.Nodes[0], _cluster.Nodes[1]);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _node2.DisposeAsync();
-        await _node1.DisposeAsync();
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(Redis);
-        var server = redis.GetServers()[0];
-        var keys = server.Keys(pattern: _prefix + "*").ToArray();
-        if (keys.Length > 0)
-        {
-            await redis.GetDatabase().KeyDeleteAsync(keys);
-        }
-    }
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     public void Dispose()
     {
@@ -248,16 +234,6 @@ public sealed class ClusterTests : IAsyncLifetime, IDisposable
         var push = await b.Client.WaitForPushAsync<MessagePush>(p => p.Message.Text == "back", Guard);
         Assert.Equal(46, push.Message.Seq);
     }
-
-    private Dictionary<string, string?> NodeSettings(int nodeId) => new()
-    {
-        ["Chat:Cluster:Redis"] = Redis,
-        ["Chat:Cluster:NodeId"] = nodeId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Chat:Cluster:HeartbeatInterval"] = "00:00:00.200",
-        ["Chat:Cluster:NodeTimeout"] = "00:00:01",
-        ["Chat:Presence:CoalesceWindow"] = "00:00:00.200",
-        ["Chat:Cluster:KeyPrefix"] = _prefix,
-    };
 
     private Task<SendAck> SendAsync(ChatClient client, byte kind, long targetId, string text) =>
         client.RequestAsync<Send, SendAck>(new Send(kind, targetId, Interlocked.Increment(ref _clientIds), text, []), Guard);

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using Chat.Protocol;
@@ -15,19 +12,17 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Chat.Server.Tests.Deploy;
 
 /// <summary>
-/// Debian's nginx runs deploy/nginx/chat.conf unchanged except for its listen port and upstream address, in
-/// front of a small Kestrel app standing in for the gateway: pages are proxied, and a WebSocket on /ws is
-/// upgraded end to end with binary frames relayed byte for byte (the browser-through-nginx test comes with
-/// the gateway).
+/// Debian's nginx runs deploy/nginx/chat.conf unchanged except for its listen port and upstream address
+/// (<see cref="NginxSite"/>), in front of a small Kestrel app standing in for the gateway: pages are proxied, and a
+/// WebSocket on /ws is upgraded end to end with binary frames relayed byte for byte. The browser test through
+/// nginx with the real gateway is tests/WebGateway.Tests/NginxBrowserTests.cs.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class NginxSiteTests : IAsyncLifetime, IDisposable
 {
-    private static readonly string NginxBinary = Environment.GetEnvironmentVariable("CHAT_TEST_NGINX") is { Length: > 0 } value ? value : "/usr/sbin/nginx";
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "chat-nginx-" + Guid.NewGuid().ToString("N"));
     private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromSeconds(60));
     private WebApplication _gateway = null!;
-    private Process? _nginx;
+    private NginxSite? _nginx;
     private int _port;
 
     public async Task InitializeAsync()
@@ -35,53 +30,18 @@ public sealed class NginxSiteTests : IAsyncLifetime, IDisposable
         _gateway = StandInGateway();
         await _gateway.StartAsync(_hangGuard.Token);
         var upstream = new Uri(_gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-
-        Directory.CreateDirectory(_directory);
-        _port = FreePort();
-        var site = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "deploy", "nginx", "chat.conf"));
-        site = Replace(site, "server 127.0.0.1:5000;", $"server 127.0.0.1:{upstream.Port};");
-        site = Replace(site, "listen 80;", $"listen 127.0.0.1:{_port};");
-        site = Replace(site, "listen [::]:80;", string.Empty);
-        await File.WriteAllTextAsync(Path.Combine(_directory, "chat.conf"), site);
-        await File.WriteAllTextAsync(Path.Combine(_directory, "nginx.conf"), $$"""
-            daemon off;
-            worker_processes 1;
-            pid {{_directory}}/nginx.pid;
-            error_log {{_directory}}/error.log warn;
-            events { worker_connections 256; }
-            http {
-                access_log off;
-                client_body_temp_path {{_directory}}/body;
-                proxy_temp_path {{_directory}}/proxy;
-                fastcgi_temp_path {{_directory}}/fastcgi;
-                uwsgi_temp_path {{_directory}}/uwsgi;
-                scgi_temp_path {{_directory}}/scgi;
-                include {{_directory}}/chat.conf;
-            }
-            """);
-
-        // Under root, nginx's workers run as nobody: they must be able to use the temp directories.
-        File.SetUnixFileMode(_directory, (UnixFileMode)0b111_111_111);
-        Assert.True(File.Exists(NginxBinary), $"{NginxBinary} is missing: scripts/test.sh installs Debian's nginx");
-        _nginx = Process.Start(new ProcessStartInfo(NginxBinary, ["-p", _directory, "-e", Path.Combine(_directory, "error.log"), "-c", Path.Combine(_directory, "nginx.conf")])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        })!;
-        await WaitForListenerAsync();
+        _nginx = await NginxSite.StartAsync(upstream.Port, _hangGuard.Token);
+        _port = _nginx.Port;
     }
 
     public async Task DisposeAsync()
     {
-        if (_nginx is { HasExited: false })
+        if (_nginx is not null)
         {
-            _nginx.Kill(entireProcessTree: true);
-            await _nginx.WaitForExitAsync();
+            await _nginx.DisposeAsync();
         }
 
-        _nginx?.Dispose();
         await _gateway.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
     }
 
     public void Dispose()
@@ -90,7 +50,7 @@ public sealed class NginxSiteTests : IAsyncLifetime, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    [Fact]
+    [NginxFact]
     public async Task Pages_are_proxied_and_a_websocket_is_upgraded_with_binary_frames_relayed_unchanged()
     {
         using var http = new HttpClient();
@@ -173,54 +133,5 @@ public sealed class NginxSiteTests : IAsyncLifetime, IDisposable
         while (!result.EndOfMessage);
 
         return buffer[..length];
-    }
-
-    private async Task WaitForListenerAsync()
-    {
-        while (true)
-        {
-            if (_nginx!.HasExited)
-            {
-                var log = Path.Combine(_directory, "error.log");
-                Assert.Fail($"nginx exited with {_nginx.ExitCode}: {await _nginx.StandardError.ReadToEndAsync()} {(File.Exists(log) ? await File.ReadAllTextAsync(log) : string.Empty)}");
-            }
-
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, _port, _hangGuard.Token);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(20, _hangGuard.Token);
-            }
-        }
-    }
-
-    private static string Replace(string text, string old, string replacement)
-    {
-        Assert.Contains(old, text, StringComparison.Ordinal);
-        return text.Replace(old, replacement, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "ChatServer.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("ChatServer.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -41,6 +41,9 @@ public sealed class ChatTestServer : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
+    /// <summary>True after <see cref="KillAsync"/>: the host is gone, its services with it.</summary>
+    public bool IsKilled => _killed;
+
     /// <summary>Everything the server logged.</summary>
     public LogCollector Logs => _host.Services.GetRequiredService<LogCollector>();
 

@@ -125,6 +125,23 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
         return new WebUser(username, phone, password);
     }
 
+    /// <summary>Signs an existing user in through the sign-in form; the client's cookie jar then holds the new session.</summary>
+    public static async Task SignInAsync(HttpClient client, string username, string password)
+    {
+        var token = await GetCsrfTokenAsync(client, "/verify/signin");
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token,
+            ["username"] = username,
+            ["password"] = password,
+        });
+        using var response = await client.PostAsync("/verify/signin", form);
+        if (response.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"sign-in failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

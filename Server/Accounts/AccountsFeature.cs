@@ -147,13 +147,12 @@ public sealed class AccountsFeature : IChatFeature
     private async ValueTask TokenSignInAsync(ChatSession session, uint requestId, TokenSignIn request, CancellationToken cancellationToken)
     {
         var tokenHash = HashToken(request.Token);
-        var token = await _store.FindTokenAsync(tokenHash, cancellationToken);
-        if (token is null || token.Revoked || token.ExpiresAt <= _time.GetUtcNow())
+        if (await _store.FindTokenOwnerAsync(tokenHash, cancellationToken) is not { Token: var token, User: var user }
+            || token.Revoked || token.ExpiresAt <= _time.GetUtcNow())
         {
             throw new RequestFailedException(ErrorCode.TokenInvalid);
         }
 
-        var user = await _store.GetAsync(token.UserId, cancellationToken) ?? throw new RequestFailedException(ErrorCode.TokenInvalid);
         _lifecycle.SignIn(session, user.Id, user.Username, request.Device, tokenHash);
         session.Send(requestId, new SignedIn(user.Id, user.Username, user.Nickname, request.Token, token.ExpiresAt.ToUnixTimeMilliseconds()));
     }

@@ -40,6 +40,9 @@ public interface IAccountStore
     /// <summary>The token row by its hash, revoked or expired ones included (the caller decides).</summary>
     Task<TokenRecord?> FindTokenAsync(string tokenHash, CancellationToken cancellationToken);
 
+    /// <summary>The token and the user it belongs to, in one round trip (a token sign-in needs both); null when there is no such token.</summary>
+    Task<TokenOwner?> FindTokenOwnerAsync(string tokenHash, CancellationToken cancellationToken);
+
     Task RevokeTokenAsync(string tokenHash, CancellationToken cancellationToken);
 
     Task RevokeAllTokensAsync(long userId, CancellationToken cancellationToken);
@@ -69,5 +72,7 @@ public sealed record NewSmsCode(string Phone, SmsPurpose Purpose, string CodeHas
 public sealed record SmsCodeRecord(long Id, string Phone, SmsPurpose Purpose, string CodeHash, DateTimeOffset SentAt, DateTimeOffset ExpiresAt, int Attempts, bool Consumed);
 
 public sealed record NewToken(string TokenHash, long UserId, string Device, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
+
+public sealed record TokenOwner(TokenRecord Token, UserRecord User);
 
 public sealed record TokenRecord(string TokenHash, long UserId, string Device, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, bool Revoked);

@@ -177,6 +177,26 @@ internal sealed class SqlAccountStore(SqlDatabase db) : IAccountStore
     public Task RevokeTokenAsync(string tokenHash, CancellationToken cancellationToken) =>
         ExecuteAsync("UPDATE tokens SET revoked = 1 WHERE token_hash = @hash", cmd => cmd.With("@hash", tokenHash), cancellationToken);
 
+    public Task<TokenOwner?> FindTokenOwnerAsync(string tokenHash, CancellationToken cancellationToken) =>
+        db.ReadAsync(
+            async s =>
+            {
+                await using var cmd = s.Command(
+                    "SELECT u.id, u.username, u.nickname, u.email, u.phone, u.password_hash, u.created_at, u.last_seen_at, " +
+                    "t.token_hash, t.user_id, t.device, t.created_at, t.expires_at, t.revoked " +
+                    "FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = @hash")
+                    .With("@hash", tokenHash);
+                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+                if (!await reader.ReadAsync(cancellationToken))
+                {
+                    return null;
+                }
+
+                var token = new TokenRecord(reader.GetString(8), reader.Int64(9), reader.GetString(10), reader.Time(11), reader.Time(12), reader.Bool(13));
+                return new TokenOwner(token, ReadUser(reader));
+            },
+            cancellationToken);
+
     public Task RevokeAllTokensAsync(long userId, CancellationToken cancellationToken) =>
         ExecuteAsync("UPDATE tokens SET revoked = 1 WHERE user_id = @user AND revoked = 0", cmd => cmd.With("@user", userId), cancellationToken);
 

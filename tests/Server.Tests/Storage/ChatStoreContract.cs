@@ -165,8 +165,14 @@ public abstract class ChatStoreContract(IChatStore store)
         Assert.Equal(new TokenRecord(t1, user.Id, "phone", T0, T0.AddDays(30), false), await Accounts.FindTokenAsync(t1, Ct));
         Assert.Null(await Accounts.FindTokenAsync("missing-" + t1, Ct));
 
+        // The one-read form a token sign-in uses: the same token row, and its own user (not the other one).
+        Assert.Equal(new TokenOwner(new TokenRecord(t3, other.Id, "web", T0, T0.AddDays(30), false), other), await Accounts.FindTokenOwnerAsync(t3, Ct));
+        Assert.Equal(user, (await Accounts.FindTokenOwnerAsync(t2, Ct))!.User);
+        Assert.Null(await Accounts.FindTokenOwnerAsync("missing-" + t1, Ct));
+
         await Accounts.RevokeTokenAsync(t1, Ct);
         Assert.True((await Accounts.FindTokenAsync(t1, Ct))!.Revoked);
+        Assert.True((await Accounts.FindTokenOwnerAsync(t1, Ct))!.Token.Revoked);
         Assert.False((await Accounts.FindTokenAsync(t2, Ct))!.Revoked);
 
         await Accounts.RevokeAllTokensAsync(user.Id, Ct);

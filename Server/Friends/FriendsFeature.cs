@@ -234,7 +234,7 @@ public sealed class FriendsFeature : IChatFeature
                 friend.Nickname,
                 friend.Remark,
                 visible ? _presence.StatusOf(friend.UserId) : PresenceStatus.Offline,
-                visible && friend.LastSeen is { } seen ? seen.ToUnixTimeMilliseconds() : 0));
+                visible ? _presence.UnsavedLastSeenMs(friend.UserId) ?? friend.LastSeen?.ToUnixTimeMilliseconds() ?? 0 : 0));
         }
 
         session.Send(requestId, new FriendList(entries));

@@ -49,6 +49,15 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
     /// <summary>What friends were last told (absent: offline). Written by the consumer, read by GetFriends.</summary>
     private readonly ConcurrentDictionary<long, byte> _announced = new();
 
+    /// <summary>
+    /// Last-seen times (Unix ms) already told to friends and not yet in the store. The consumer writes them in one
+    /// transaction whenever it runs out of events (or has <see cref="LastSeenBatch"/>), so a disconnect storm costs
+    /// a few commits instead of one durable write per user; and a user back within the window costs none.
+    /// The friend list reads this before the store's value.
+    /// </summary>
+    private readonly ConcurrentDictionary<long, long> _unsavedLastSeenMs = new();
+    private const int LastSeenBatch = 512;
+
     // Worker state.
     private readonly HashSet<long> _openWindows = [];
     private readonly Dictionary<long, Task<PresenceAudience>> _audiences = [];
@@ -70,6 +79,9 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
     /// <summary>The status friends currently see for the user (0 offline, 1 online, 2 away, 3 busy).</summary>
     /// <remarks>A user whose devices are on another node has their status from that node's announcements.</remarks>
     public byte StatusOf(long userId) => _announced.TryGetValue(userId, out var status) ? status : _remote.StatusElsewhere(userId);
+
+    /// <summary>A last-seen time friends were told but the store may not hold yet (null: ask the store).</summary>
+    public long? UnsavedLastSeenMs(long userId) => _unsavedLastSeenMs.TryGetValue(userId, out var ms) ? ms : null;
 
     /// <summary>The user chose a status (already validated); friends hear about it after the window.</summary>
     public void SetStatus(long userId, byte status)
@@ -126,9 +138,63 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
                 {
                     LogEventFailed(presenceEvent.Kind, presenceEvent.UserId, ex);
                 }
+
+                if (!_unsavedLastSeenMs.IsEmpty && (_unsavedLastSeenMs.Count >= LastSeenBatch || !_events.Reader.TryPeek(out _)))
+                {
+                    await SaveLastSeenAsync(stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await SaveLastSeenOnStopAsync();
+        }
+    }
+
+    /// <summary>Writes the unsaved last-seen times, a batch per transaction; on a store failure they stay for the next attempt.</summary>
+    private async Task SaveLastSeenAsync(CancellationToken cancellationToken)
+    {
+        while (!_unsavedLastSeenMs.IsEmpty)
+        {
+            var batch = _unsavedLastSeenMs.Take(LastSeenBatch).ToList();
+            try
+            {
+                await _accounts.SetLastSeenManyAsync(
+                    batch.ConvertAll(e => KeyValuePair.Create(e.Key, DateTimeOffset.FromUnixTimeMilliseconds(e.Value))), cancellationToken);
+            }
+            catch (StorageUnavailableException ex)
+            {
+                LogLastSeenFailed(batch.Count, ex);
+                return;
+            }
+
+            foreach (var entry in batch)
+            {
+                _unsavedLastSeenMs.TryRemove(entry); // only if no newer time replaced it meanwhile
+            }
+        }
+    }
+
+    /// <summary>Stopping: users who left within their last window were never flushed; their last-seen still goes to the store.</summary>
+    private async Task SaveLastSeenOnStopAsync()
+    {
+        foreach (var (userId, ms) in _lastSeenMs)
+        {
+            if (!_online.IsOnline(userId))
+            {
+                _unsavedLastSeenMs.TryAdd(userId, ms);
+            }
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await SaveLastSeenAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
         {
         }
     }
@@ -153,9 +219,10 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
 
                 break;
             case PresenceEventKind.LastDeviceLeft:
+                // Stored when the window closes with the user still offline (see FlushAsync), not now: a user back
+                // within the window never needed it.
                 OpenWindow(userId);
                 _lastSeenMs[userId] = presenceEvent.At.ToUnixTimeMilliseconds();
-                await _accounts.SetLastSeenAsync(userId, presenceEvent.At, cancellationToken);
                 break;
             case PresenceEventKind.WindowClosed:
                 _openWindows.Remove(userId);
@@ -166,7 +233,6 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
                 break;
             case PresenceEventKind.LostElsewhere:
                 _lastSeenMs[userId] = presenceEvent.At.ToUnixTimeMilliseconds();
-                await _accounts.SetLastSeenAsync(userId, presenceEvent.At, cancellationToken);
                 await FlushAsync(userId, cancellationToken, lostElsewhere: true);
                 break;
         }
@@ -245,6 +311,11 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
 
         if (current == PresenceStatus.Offline)
         {
+            if (_lastSeenMs.TryGetValue(userId, out var seenMs))
+            {
+                _unsavedLastSeenMs[userId] = seenMs;
+            }
+
             Forget(userId);
         }
     }
@@ -330,4 +401,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Presence event {Kind} for user {UserId} failed")]
     private partial void LogEventFailed(PresenceEventKind kind, long userId, Exception exception);
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Saving the last-seen time of {Users} users failed; retried with the next presence event")]
+    private partial void LogLastSeenFailed(int users, Exception exception);
 }

@@ -21,6 +21,9 @@ public interface IAccountStore
 
     Task SetLastSeenAsync(long userId, DateTimeOffset lastSeen, CancellationToken cancellationToken);
 
+    /// <summary>Several users' last-seen times in one transaction (one durable commit for a whole disconnect storm).</summary>
+    Task SetLastSeenManyAsync(IReadOnlyCollection<KeyValuePair<long, DateTimeOffset>> lastSeen, CancellationToken cancellationToken);
+
     Task<long> SaveSmsCodeAsync(NewSmsCode code, CancellationToken cancellationToken);
 
     /// <summary>The most recently sent code for this phone and purpose, consumed or not.</summary>

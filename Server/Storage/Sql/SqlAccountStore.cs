@@ -83,6 +83,33 @@ internal sealed class SqlAccountStore(SqlDatabase db) : IAccountStore
     public Task SetLastSeenAsync(long userId, DateTimeOffset lastSeen, CancellationToken cancellationToken) =>
         ExecuteAsync("UPDATE users SET last_seen_at = @at WHERE id = @id", cmd => cmd.With("@at", lastSeen.ToMs()).With("@id", userId), cancellationToken);
 
+    public Task SetLastSeenManyAsync(IReadOnlyCollection<KeyValuePair<long, DateTimeOffset>> lastSeen, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lastSeen);
+        if (lastSeen.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        return db.WriteAsync(
+            async s =>
+            {
+                // One prepared statement run per row: both engines reuse it, and the transaction makes it one commit.
+                await using var cmd = s.Command("UPDATE users SET last_seen_at = @at WHERE id = @id").With("@at", 0L).With("@id", 0L);
+                var rows = 0;
+                foreach (var (userId, at) in lastSeen)
+                {
+                    cmd.Parameters[0].Value = at.ToMs();
+                    cmd.Parameters[1].Value = userId;
+                    rows += await cmd.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return rows;
+            },
+            transaction: true,
+            cancellationToken);
+    }
+
     public Task<long> SaveSmsCodeAsync(NewSmsCode code, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(code);

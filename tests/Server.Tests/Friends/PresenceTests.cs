@@ -3,7 +3,9 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
+using Chat.Server.Presence;
 using Chat.Server.Sessions;
+using Chat.Server.Storage;
 using Chat.Server.Tests.Infrastructure;
 using static Chat.Server.Tests.Friends.PushExpectations;
 
@@ -87,6 +89,45 @@ public abstract class PresenceTests : IAsyncLifetime
         await b.Client.RequestAsync<SignIn, SignedIn>(new SignIn(b.Username, b.Password, "again"));
         var (online, _) = await PresenceUntilAsync(a.Client, b.UserId, Online);
         Assert.Equal(0, online.LastSeenMs);
+    }
+
+    [Fact]
+    public async Task The_last_seen_time_told_to_friends_is_the_one_stored()
+    {
+        await StartAsync();
+        var a = await Server.SignUpAsync();
+        var b = await Server.SignUpAsync();
+        await ChatTestServer.MakeFriendsAsync(a, b);
+        await PresenceUntilAsync(a.Client, b.UserId, Online);
+
+        b.Client.Abort();
+        var (offline, _) = await PresenceUntilAsync(a.Client, b.UserId, Offline);
+        var accounts = Server.Get<IChatStore>().Accounts;
+        DateTimeOffset? stored = null;
+        await UntilAsync(async () => (stored = (await accounts.GetAsync(b.UserId, CancellationToken.None))!.LastSeen) is not null);
+        Assert.Equal(offline.LastSeenMs, stored!.Value.ToUnixTimeMilliseconds());
+        await UntilAsync(() => Server.Get<PresenceTracker>().UnsavedLastSeenMs(b.UserId) is null);
+        Assert.Equal(offline.LastSeenMs, Assert.Single(await a.Client.GetPeopleAsync()).LastSeenMs);
+    }
+
+    [Fact]
+    public async Task A_drop_and_return_within_the_window_writes_no_last_seen()
+    {
+        await StartAsync(new Dictionary<string, string?> { ["Chat:Presence:CoalesceWindow"] = "00:00:03" });
+        var a = await Server.SignUpAsync();
+        var b = await Server.SignUpAsync();
+        await ChatTestServer.MakeFriendsAsync(a, b);
+        await PresenceUntilAsync(a.Client, b.UserId, Online);
+
+        b.Client.Abort();
+        await UntilAsync(() => !Server.Get<OnlineUsers>().IsOnline(b.UserId));
+        var back = await Server.ConnectDeviceAsync(b, "back");
+        await back.RequestOkAsync(new SetStatus(Busy));
+
+        // The busy push comes when the window closes: by then the drop is settled, and b was never offline for anyone.
+        await PresenceUntilAsync(a.Client, b.UserId, Busy);
+        Assert.Null((await Server.Get<IChatStore>().Accounts.GetAsync(b.UserId, CancellationToken.None))!.LastSeen);
+        Assert.Null(Server.Get<PresenceTracker>().UnsavedLastSeenMs(b.UserId));
     }
 
     [Fact]
@@ -256,6 +297,15 @@ public abstract class PresenceTests : IAsyncLifetime
     }
 
     /// <summary>Waits for server-side state (hang guard only, never a timed assertion).</summary>
+    private static async Task UntilAsync(Func<Task<bool>> condition)
+    {
+        using var guard = new CancellationTokenSource(HangGuard);
+        while (!await condition())
+        {
+            await Task.Delay(10, guard.Token);
+        }
+    }
+
     private static async Task UntilAsync(Func<bool> condition)
     {
         using var guard = new CancellationTokenSource(HangGuard);

@@ -103,6 +103,20 @@ public abstract class ChatStoreContract(IChatStore store)
     }
 
     [Fact]
+    public async Task Last_seen_of_many_users_is_written_in_one_call_and_leaves_others_alone()
+    {
+        var a = await NewUserAsync();
+        var b = await NewUserAsync();
+        var untouched = await NewUserAsync();
+        await Accounts.SetLastSeenManyAsync([new(a.Id, T0.AddMinutes(1)), new(b.Id, T0.AddMinutes(2)), new(long.MaxValue, T0)], Ct);
+        await Accounts.SetLastSeenManyAsync([], Ct);
+
+        Assert.Equal(T0.AddMinutes(1), (await Accounts.GetAsync(a.Id, Ct))!.LastSeen);
+        Assert.Equal(T0.AddMinutes(2), (await Accounts.GetAsync(b.Id, Ct))!.LastSeen);
+        Assert.Null((await Accounts.GetAsync(untouched.Id, Ct))!.LastSeen);
+    }
+
+    [Fact]
     public async Task Password_profile_and_last_seen_updates()
     {
         var user = await NewUserAsync();

@@ -3,6 +3,12 @@
 // maxFrameBytes, idleTimeoutSeconds); every later message is one binary protocol frame, in both directions.
 import { encodeFrame, tryDecodeFrame, DEFAULT_MAX_FRAME_SIZE } from './codec.js';
 
+/** Close code of a link given up on because a heartbeat went unanswered (application range 4000-4999). */
+export const PING_UNANSWERED_CLOSE = 4000;
+
+/** How long a heartbeat Ping may go unanswered before the link is given up (at most the heartbeat interval). */
+export const PING_TIMEOUT_MS = 10_000;
+
 /** An Error frame answering a request. `code` is the numeric ErrorCode, `message` the server's text. */
 export class ChatError extends Error {
   constructor(code, message) {
@@ -24,6 +30,7 @@ export class Connection {
     this.buffer = new Uint8Array(0);
     this.maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
     this.heartbeat = null;
+    this.pingTimer = null;
   }
 
   onPush(handler) { this.pushHandlers.push(handler); }
@@ -54,13 +61,31 @@ export class Connection {
         this.receive(new Uint8Array(event.data));
       };
       socket.onclose = (event) => {
-        this.stopHeartbeat();
-        for (const { reject: fail } of this.pending.values()) fail(new ChatError(0, 'connection closed'));
-        this.pending.clear();
         if (!opened) reject(new Error(`connection refused (${event.code})`));
-        this.setState('closed', { code: event.code, opened });
+        this.closed(event.code, opened);
       };
     });
+  }
+
+  closed(code, opened) {
+    this.stopHeartbeat();
+    for (const { reject: fail } of this.pending.values()) fail(new ChatError(0, 'connection closed'));
+    this.pending.clear();
+    this.setState('closed', { code, opened });
+  }
+
+  /**
+   * Gives up on a link that stopped answering: a host that vanished (powered off, cable pulled) closes nothing,
+   * and TCP would take minutes to notice. The page hears 'closed' at once and reconnects; the close handshake, if
+   * anything still listens, tells the gateway to drop its side.
+   */
+  abandon(code, reason) {
+    const socket = this.socket;
+    if (!socket) return;
+    socket.onclose = null;
+    socket.onmessage = null;
+    try { socket.close(code, reason); } catch { /* already closing */ }
+    this.closed(code, true);
   }
 
   close() {
@@ -120,11 +145,19 @@ export class Connection {
     this.stopHeartbeat();
     // Well inside the server's idle timeout (90 s by default).
     const seconds = Math.max(5, Math.min(30, (this.hello?.idleTimeoutSeconds || 90) / 3));
-    this.heartbeat = setInterval(() => { this.request('Ping').catch(() => {}); }, seconds * 1000);
+    const timeoutMs = Math.min(PING_TIMEOUT_MS, seconds * 1000);
+    this.heartbeat = setInterval(() => {
+      clearTimeout(this.pingTimer);
+      this.pingTimer = setTimeout(() => this.abandon(PING_UNANSWERED_CLOSE, 'ping unanswered'), timeoutMs);
+      const answered = () => { clearTimeout(this.pingTimer); this.pingTimer = null; };
+      this.request('Ping').then(answered, answered);
+    }, seconds * 1000);
   }
 
   stopHeartbeat() {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
+    clearTimeout(this.pingTimer);
+    this.pingTimer = null;
   }
 }

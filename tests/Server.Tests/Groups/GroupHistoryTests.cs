@@ -8,35 +8,15 @@ namespace Chat.Server.Tests.Groups;
 /// Issue 6's acceptance over real sockets on both stores: a 200-member group whose members are online,
 /// offline or reconnecting while ten members send, and who all end with one identical ordered history.
 /// </summary>
-public abstract class GroupHistoryTests : IAsyncLifetime, IDisposable
+public abstract class GroupHistoryTests(StoreKind store) : StoreServerTest(store, TimeSpan.FromMinutes(4))
 {
     private const int MemberCount = 200;
     private const int SenderCount = 10;
-    private readonly StoreKind _store;
-    private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromMinutes(4));
-    private ChatTestServer _server = null!;
-
-    protected GroupHistoryTests(StoreKind store)
-    {
-        _store = store;
-    }
-
-    private CancellationToken Guard => _hangGuard.Token;
-
-    public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(_store);
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    public void Dispose()
-    {
-        _hangGuard.Dispose();
-        GC.SuppressFinalize(this);
-    }
 
     [Fact]
     public async Task Two_hundred_members_online_offline_and_reconnecting_end_with_one_identical_history()
     {
-        var users = await SignUpManyAsync(_server, MemberCount);
+        var users = await SignUpManyAsync(Server, MemberCount);
         var owner = users[0];
         await BefriendAsync(owner, users[1..]);
         var group = await CreateAsync(owner.Client, "two hundred", users[1..]);
@@ -58,7 +38,7 @@ public abstract class GroupHistoryTests : IAsyncLifetime, IDisposable
         // The reconnecting members come back and catch up while the senders keep going.
         var comeBack = Task.WhenAll(reconnecting.Select(async user =>
         {
-            var device = await _server.ConnectDeviceAsync(user, "back");
+            var device = await Server.ConnectDeviceAsync(user, "back");
             lock (devices)
             {
                 devices[user.UserId] = device;
@@ -84,7 +64,7 @@ public abstract class GroupHistoryTests : IAsyncLifetime, IDisposable
         // The offline members return only now and catch up.
         await Task.WhenAll(offline.Select(async user =>
         {
-            var device = await _server.ConnectDeviceAsync(user, "later");
+            var device = await Server.ConnectDeviceAsync(user, "later");
             lock (devices)
             {
                 devices[user.UserId] = device;

@@ -11,7 +11,7 @@ namespace Chat.Server.Tests.Groups;
 /// rename, dismiss, the member list, system notices, event pushes, every role rule, and what non-members,
 /// kicked members and mentioned members see.
 /// </summary>
-public abstract class GroupsTests : IAsyncLifetime, IDisposable
+public abstract class GroupsTests(StoreKind store) : StoreServerTest(store, TimeSpan.FromMinutes(2))
 {
     private const byte Added = 1;
     private const byte Removed = 2;
@@ -20,34 +20,14 @@ public abstract class GroupsTests : IAsyncLifetime, IDisposable
     private const byte MemberRole = 0;
     private const byte AdminRole = 1;
     private const byte OwnerRole = 2;
-    private readonly StoreKind _store;
-    private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromMinutes(2));
-    private ChatTestServer _server = null!;
-
-    protected GroupsTests(StoreKind store)
-    {
-        _store = store;
-    }
-
-    private CancellationToken Guard => _hangGuard.Token;
-
-    public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(_store);
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    public void Dispose()
-    {
-        _hangGuard.Dispose();
-        GC.SuppressFinalize(this);
-    }
 
     [Fact]
     public async Task Creating_and_inviting_announce_members_with_notices_and_events()
     {
-        var users = await SignUpManyAsync(_server, 4);
+        var users = await SignUpManyAsync(Server, 4);
         var (owner, a, b, c) = (users[0], users[1], users[2], users[3]);
         await BefriendAsync(owner, [a, b, c]);
-        var ownerTablet = await _server.ConnectDeviceAsync(owner, "tablet");
+        var ownerTablet = await Server.ConnectDeviceAsync(owner, "tablet");
         foreach (var user in users)
         {
             await DrainAfterPingAsync(user.Client); // friend and presence pushes
@@ -101,7 +81,7 @@ public abstract class GroupsTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task The_member_list_shows_who_is_online()
     {
-        var users = await SignUpManyAsync(_server, 3);
+        var users = await SignUpManyAsync(Server, 3);
         var (owner, online, leaving) = (users[0], users[1], users[2]);
         await BefriendAsync(owner, [online, leaving]);
         var group = await CreateAsync(owner.Client, "status", online, leaving);
@@ -112,14 +92,14 @@ public abstract class GroupsTests : IAsyncLifetime, IDisposable
         Assert.Equal(3, statuses.Count);
 
         // Back online: the list follows.
-        await _server.ConnectDeviceAsync(leaving);
+        await Server.ConnectDeviceAsync(leaving);
         await MembersUntilAsync(owner, group.GroupId, s => s[leaving.UserId] == 1);
     }
 
     [Fact]
     public async Task Bad_names_and_invitees_get_stable_errors()
     {
-        var users = await SignUpManyAsync(_server, 4);
+        var users = await SignUpManyAsync(Server, 4);
         var (owner, friend, stranger, later) = (users[0], users[1], users[2], users[3]);
         await BefriendAsync(owner, [friend, later]);
 
@@ -154,7 +134,7 @@ public abstract class GroupsTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task The_member_limit_and_admins_only_invites_follow_configuration()
     {
-        await using var server = await ChatTestServer.StartAsync(_store, new Dictionary<string, string?>
+        await using var server = await ChatTestServer.StartAsync(Store, new Dictionary<string, string?>
         {
             ["Chat:Groups:MaxMembers"] = "4",
             ["Chat:Groups:InviteAdminsOnly"] = "true",
@@ -183,7 +163,7 @@ public abstract class GroupsTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Every_role_rule_is_enforced()
     {
-        var users = await SignUpManyAsync(_server, 6);
+        var users = await SignUpManyAsync(Server, 6);
         var (owner, admin, admin2, m1, m2, outsider) = (users[0], users[1], users[2], users[3], users[4], users[5]);
         await BefriendAsync(owner, users[1..]);
         var group = await CreateAsync(owner.Client, "roles", admin, admin2, m1, m2);
@@ -247,7 +227,7 @@ public abstract class GroupsTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Non_members_learn_nothing_and_cannot_send_read_or_see_members()
     {
-        var users = await SignUpManyAsync(_server, 3);
+        var users = await SignUpManyAsync(Server, 3);
         var (owner, member, outsider) = (users[0], users[1], users[2]);
         await BefriendAsync(owner, [member, outsider]);
         var group = await CreateAsync(owner.Client, "private", member);
@@ -278,7 +258,7 @@ public abstract class GroupsTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_kicked_member_stops_receiving_at_once()
     {
-        var users = await SignUpManyAsync(_server, 3);
+        var users = await SignUpManyAsync(Server, 3);
         var (owner, stays, kicked) = (users[0], users[1], users[2]);
         await BefriendAsync(owner, [stays, kicked]);
         var group = await CreateAsync(owner.Client, "kick", stays, kicked);
@@ -308,12 +288,12 @@ public abstract class GroupsTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Leave_rename_roles_transfer_and_dismiss_reach_every_member()
     {
-        var users = await SignUpManyAsync(_server, 3);
+        var users = await SignUpManyAsync(Server, 3);
         var (owner, heir, leaver) = (users[0], users[1], users[2]);
         await BefriendAsync(owner, [heir, leaver]);
         var group = await CreateAsync(owner.Client, "life", heir, leaver);
         var id = group.GroupId;
-        var leaverPhone = await _server.ConnectDeviceAsync(leaver, "phone");
+        var leaverPhone = await Server.ConnectDeviceAsync(leaver, "phone");
         foreach (var client in new[] { owner.Client, heir.Client, leaver.Client })
         {
             await GroupPushesAsync(client, id);
@@ -374,7 +354,7 @@ public abstract class GroupsTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Mentions_are_flagged_to_the_mentioned_members_only()
     {
-        var users = await SignUpManyAsync(_server, 5);
+        var users = await SignUpManyAsync(Server, 5);
         var (owner, admin, m1, m2, outsider) = (users[0], users[1], users[2], users[3], users[4]);
         await BefriendAsync(owner, users[1..]);
         var group = await CreateAsync(owner.Client, "mentions", admin, m1, m2);

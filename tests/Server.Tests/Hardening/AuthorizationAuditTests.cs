@@ -14,13 +14,7 @@ namespace Chat.Server.Tests.Hardening;
 /// friend. Each refusal must carry the stable code and reveal nothing: the same code whether the thing does
 /// not exist or exists but is not the caller's.
 /// </summary>
-/// <remarks>
-/// Group management (GroupCreate .. GetGroupMembers) is implemented on branch <c>groups</c> in parallel; while
-/// this tree answers those UnknownMessageType, the cases for them are skipped (listed in
-/// <see cref="GroupRequestsPendingMerge"/>), and the lead re-runs this class after the merge, when the list
-/// must be emptied: from then on every one of them is held to the same rules.
-/// </remarks>
-public abstract class AuthorizationAuditTests : IAsyncLifetime, IDisposable
+public abstract class AuthorizationAuditTests(StoreKind store) : StoreServerTest(store, TimeSpan.FromSeconds(90))
 {
     private const byte Direct = 1;
     private const byte Group = 2;
@@ -32,47 +26,19 @@ public abstract class AuthorizationAuditTests : IAsyncLifetime, IDisposable
         MessageType.SignUp, MessageType.SignIn, MessageType.TokenSignIn, MessageType.PasswordReset,
     ];
 
-    /// <summary>Group management, implemented on branch groups; skipped only while this tree does not route them.</summary>
-    private static readonly HashSet<MessageType> GroupRequestsPendingMerge = [];
-
     private static long _clientIds = DateTime.UtcNow.Ticks;
-    private readonly StoreKind _store;
-    private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromSeconds(90));
-    private ChatTestServer _server = null!;
-
-    protected AuthorizationAuditTests(StoreKind store)
-    {
-        _store = store;
-    }
-
-    private CancellationToken Guard => _hangGuard.Token;
-
-    public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(_store);
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    public void Dispose()
-    {
-        _hangGuard.Dispose();
-        GC.SuppressFinalize(this);
-    }
 
     [Fact]
     public async Task Signed_out_every_request_but_the_public_ones_gets_NotSignedIn()
     {
         var requests = RequestTypesFromSchema();
         Assert.Subset(requests.ToHashSet(), Public);
-        var client = await _server.ConnectAsync("en", heartbeat: null);
+        var client = await Server.ConnectAsync("en", heartbeat: null);
         var answeredOtherwise = new Dictionary<MessageType, object?>();
-        var unrouted = new List<MessageType>();
         foreach (var type in requests)
         {
             var answer = await RawRequestAsync(client, type);
-            if (answer is Error { Code: (ushort)ErrorCode.UnknownMessageType } && GroupRequestsPendingMerge.Contains(type))
-            {
-                unrouted.Add(type);
-            }
-            else if (answer is not Error { Code: (ushort)ErrorCode.NotSignedIn })
+            if (answer is not Error { Code: (ushort)ErrorCode.NotSignedIn })
             {
                 answeredOtherwise[type] = answer;
             }
@@ -83,19 +49,16 @@ public abstract class AuthorizationAuditTests : IAsyncLifetime, IDisposable
 
         // A second Hello is answered UnexpectedMessage (docs/protocol.md 3.1), and the connection stays usable.
         Assert.Equal((ushort)ErrorCode.UnexpectedMessage, Assert.IsType<Error>(answeredOtherwise[MessageType.Hello]).Code);
-
-        // Still unrouted in this tree (see GroupRequestsPendingMerge); once routed, they must be in the NotSignedIn set above.
-        Assert.Subset(GroupRequestsPendingMerge, unrouted.ToHashSet());
-        Assert.Empty(_server.Logs.Errors);
+        Assert.Empty(Server.Logs.Errors);
     }
 
     [Fact]
     public async Task A_non_member_gets_NotAMember_for_a_conversation_that_exists_and_for_one_that_does_not()
     {
         var (a, b) = await FriendsAsync();
-        var outsider = await _server.SignUpAsync();
+        var outsider = await Server.SignUpAsync();
         var direct = await SendAsync(a.Client, Direct, b.UserId, "private");
-        var group = await _server.Get<IChatStore>().Groups.CreateAsync("Secret", a.UserId, [b.UserId], DateTimeOffset.UtcNow, Guard);
+        var group = await Server.Get<IChatStore>().Groups.CreateAsync("Secret", a.UserId, [b.UserId], DateTimeOffset.UtcNow, Guard);
         var groupMessage = await SendAsync(a.Client, Group, group.Id, "group private");
 
         // Someone else's direct chat, someone else's group, and ids nobody has (next to them, far off, zero, negative).
@@ -128,8 +91,7 @@ public abstract class AuthorizationAuditTests : IAsyncLifetime, IDisposable
         Assert.Equal(ErrorCode.MessageNotFound, await ErrorOf(outsider.Client.RequestOkAsync(new Recall(ownAck.ConversationId, direct.MessageId), Guard)));
         Assert.Equal(ErrorCode.MessageNotFound, await ErrorOf(outsider.Client.RequestOkAsync(new Recall(ownAck.ConversationId, direct.MessageId + 999_999), Guard)));
 
-        // GetGroupMembers: pending the groups branch (see GroupRequestsPendingMerge); once routed it must answer
-        // one code for "not yours" and "does not exist" alike, like everything above.
+        // GetGroupMembers answers one code for "not yours" and "does not exist" alike, like everything above.
         var members = await ErrorOf(outsider.Client.RequestAsync<GetGroupMembers, GroupMemberList>(new GetGroupMembers(group.Id), Guard));
         var noMembers = await ErrorOf(outsider.Client.RequestAsync<GetGroupMembers, GroupMemberList>(new GetGroupMembers(group.Id + 1_000), Guard));
         Assert.Equal(ErrorCode.GroupNotFound, members);
@@ -138,14 +100,14 @@ public abstract class AuthorizationAuditTests : IAsyncLifetime, IDisposable
         // And the conversation list of the outsider shows nothing of the others.
         var list = await outsider.Client.RequestAsync<GetConversations, ConversationList>(new GetConversations(), Guard);
         Assert.DoesNotContain(list.Conversations, c => c.ConversationId == direct.ConversationId || c.ConversationId == group.Id);
-        Assert.Empty(_server.Logs.Errors);
+        Assert.Empty(Server.Logs.Errors);
     }
 
     [Fact]
     public async Task A_non_friend_gets_NotFriends_for_sending_and_opening_a_direct_chat()
     {
-        var stranger = await _server.SignUpAsync();
-        var target = await _server.SignUpAsync();
+        var stranger = await Server.SignUpAsync();
+        var target = await Server.SignUpAsync();
         Assert.Equal(ErrorCode.NotFriends, await ErrorOf(stranger.Client.RequestAsync<Send, SendAck>(new Send(Direct, target.UserId, NextClientId(), "hi", []), Guard)));
         Assert.Equal(ErrorCode.NotFriends, await ErrorOf(stranger.Client.RequestAsync<OpenConversation, ConversationOpened>(new OpenConversation(Direct, target.UserId), Guard)));
 
@@ -203,7 +165,7 @@ public abstract class AuthorizationAuditTests : IAsyncLifetime, IDisposable
         // Nothing was stored either: the blocker's history ends with the message from before the block.
         var history = await blocker.Client.RequestAsync<Sync, MessageBatch>(new Sync(before.ConversationId, 0, 100), Guard);
         Assert.Equal(before.MessageId, Assert.Single(history.Messages).MessageId);
-        Assert.Empty(_server.Logs.Errors);
+        Assert.Empty(Server.Logs.Errors);
     }
 
     private static List<MessageType> RequestTypesFromSchema()
@@ -228,8 +190,8 @@ public abstract class AuthorizationAuditTests : IAsyncLifetime, IDisposable
 
     private async Task<(TestUser A, TestUser B)> FriendsAsync(TestUser? b = null)
     {
-        var a = await _server.SignUpAsync();
-        b ??= await _server.SignUpAsync();
+        var a = await Server.SignUpAsync();
+        b ??= await Server.SignUpAsync();
         await ChatTestServer.MakeFriendsAsync(a, b);
 
         // The friend-request events are not what the tests look at.

@@ -15,25 +15,16 @@ namespace Chat.Server.Tests.Messaging;
 /// Every server here runs on a hand-moved clock (for the recall window) and a message store that can be told
 /// to fail (for the storage-fault tests); both pass everything through otherwise.
 /// </summary>
-public abstract class MessagingTests : IAsyncLifetime, IDisposable
+public abstract class MessagingTests(StoreKind store) : StoreServerTest(store, TimeSpan.FromSeconds(300))
 {
     private const byte Direct = 1;
     private const byte Group = 2;
     private static long _clientIds = DateTime.UtcNow.Ticks;
-    private readonly StoreKind _store;
     private readonly ManualTimeProvider _clock = new();
-    private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromSeconds(300));
-    private ChatTestServer _server = null!;
     private FaultInjectingChatStore _faultyStore = null!;
 
-    protected MessagingTests(StoreKind store)
-    {
-        _store = store;
-    }
-
-    private CancellationToken Guard => _hangGuard.Token;
-
-    public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(_store, services: services =>
+    // The host owns (and disposes) the fault-injecting store.
+    protected override Task<ChatTestServer> StartServerAsync() => ChatTestServer.StartAsync(Store, services: services =>
     {
         services.RemoveAll<TimeProvider>();
         services.AddSingleton<TimeProvider>(_clock);
@@ -42,20 +33,11 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
         services.AddSingleton<IChatStore>(sp => _faultyStore = new FaultInjectingChatStore((IChatStore)real.ImplementationFactory!(sp)));
     });
 
-    // The host owns (and disposes) the fault-injecting store; only the hang guard is ours.
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    public void Dispose()
-    {
-        _hangGuard.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
     [Fact]
     public async Task Two_users_on_three_devices_see_one_identical_order_including_their_own_messages()
     {
         var (a, b) = await FriendPairAsync();
-        var a2 = await _server.ConnectDeviceAsync(a);
+        var a2 = await Server.ConnectDeviceAsync(a);
         var devices = new[] { a.Client, a2, b.Client };
         const int PerDevice = 20;
 
@@ -98,7 +80,7 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     public async Task A_device_that_missed_a_thousand_messages_catches_up_in_pages_without_loss_or_duplicates()
     {
         var (a, b) = await FriendPairAsync();
-        var a2 = await _server.ConnectDeviceAsync(a, "tablet");
+        var a2 = await Server.ConnectDeviceAsync(a, "tablet");
         var first = await SendAsync(b.Client, a.UserId, "before the outage");
         var seen = (await ReceiveMessagesAsync(a2, first.ConversationId, 1))[0];
         Assert.Equal(first.MessageId, seen.MessageId);
@@ -111,7 +93,7 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
         var stored = (await fromA).Concat(await fromB).ToList();
         Assert.Equal(1000, stored.Select(x => x.MessageId).Distinct().Count());
 
-        var back = await _server.ConnectDeviceAsync(a, "tablet");
+        var back = await Server.ConnectDeviceAsync(a, "tablet");
         var list = await back.RequestAsync<GetConversations, ConversationList>(new GetConversations(), Guard);
         var entry = Assert.Single(list.Conversations);
         Assert.Equal(first.ConversationId, entry.ConversationId);
@@ -193,10 +175,10 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Concurrent_resends_from_two_devices_store_and_deliver_the_message_exactly_once()
+    public async Task Concurrent_resends_from_two_devicesStore_and_deliver_the_message_exactly_once()
     {
         var (a, b) = await FriendPairAsync();
-        var a2 = await _server.ConnectDeviceAsync(a);
+        var a2 = await Server.ConnectDeviceAsync(a);
         var clientId = NextClientId();
         var acks = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => SendAsync(i % 2 == 0 ? a.Client : a2, b.UserId, "racing", clientId)));
         Assert.Single(acks.Select(x => x.MessageId).Distinct());
@@ -212,8 +194,8 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     public async Task Each_refused_send_gets_its_own_code()
     {
         var (a, b) = await FriendPairAsync();
-        var stranger = await _server.SignUpAsync();
-        var options = _server.Get<Microsoft.Extensions.Options.IOptions<MessagingOptions>>().Value;
+        var stranger = await Server.SignUpAsync();
+        var options = Server.Get<Microsoft.Extensions.Options.IOptions<MessagingOptions>>().Value;
 
         Assert.Equal(ErrorCode.NotFriends, await SendErrorAsync(a.Client, Direct, stranger.UserId, "hello"));
         Assert.Equal(ErrorCode.UserNotFound, await SendErrorAsync(a.Client, Direct, long.MaxValue - 7, "hello"));
@@ -227,8 +209,8 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
         Assert.True(longest.Seq > 0);
 
         // A block made after the pair was cached takes effect at once through the invalidation hook, and is not revealed.
-        await _server.Get<IChatStore>().Friends.BlockAsync(b.UserId, a.UserId, DateTimeOffset.UtcNow, Guard);
-        _server.Get<IFriendshipCache>().Invalidate(b.UserId, a.UserId);
+        await Server.Get<IChatStore>().Friends.BlockAsync(b.UserId, a.UserId, DateTimeOffset.UtcNow, Guard);
+        Server.Get<IFriendshipCache>().Invalidate(b.UserId, a.UserId);
         Assert.Equal(ErrorCode.RecipientUnavailable, await SendErrorAsync(a.Client, Direct, b.UserId, "hello?"));
 
         // The blocker can still write (the block is theirs to keep), and nothing refused was stored.
@@ -239,12 +221,12 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Friendship_changes_take_effect_on_the_next_send()
     {
-        var c = await _server.SignUpAsync();
-        var d = await _server.SignUpAsync();
+        var c = await Server.SignUpAsync();
+        var d = await Server.SignUpAsync();
         Assert.Equal(ErrorCode.NotFriends, await SendErrorAsync(c.Client, Direct, d.UserId, "hello"));
 
         // Becoming friends needs no invalidation: a refusal is never cached.
-        var friends = _server.Get<IChatStore>().Friends;
+        var friends = Server.Get<IChatStore>().Friends;
         await friends.AddRequestAsync(c.UserId, d.UserId, "hi", DateTimeOffset.UtcNow, Guard);
         Assert.True(await friends.ResolveRequestAsync(c.UserId, d.UserId, accept: true, DateTimeOffset.UtcNow, Guard));
         var first = await SendAsync(c.Client, d.UserId, "hello");
@@ -252,7 +234,7 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
 
         // Unfriending goes through the hook the friends code calls; the history stays readable.
         Assert.True(await friends.RemoveFriendshipAsync(d.UserId, c.UserId, Guard));
-        _server.Get<IFriendshipCache>().Invalidate(d.UserId, c.UserId);
+        Server.Get<IFriendshipCache>().Invalidate(d.UserId, c.UserId);
         Assert.Equal(ErrorCode.NotFriends, await SendErrorAsync(c.Client, Direct, d.UserId, "still there?"));
         var history = await History(d.Client, first.ConversationId, 0, 10);
         Assert.Equal(new[] { first.MessageId }, history.Messages.Select(m => m.MessageId));
@@ -263,7 +245,7 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     {
         var (a, b) = await FriendPairAsync();
         var ack = await SendAsync(a.Client, b.UserId, "private");
-        var outsider = await _server.SignUpAsync();
+        var outsider = await Server.SignUpAsync();
         var c = outsider.Client;
         foreach (var conversationId in new[] { ack.ConversationId, 424_242_424L })
         {
@@ -282,13 +264,13 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     public async Task Unread_counts_and_read_markers_are_right_after_reconnects()
     {
         var (a, b) = await FriendPairAsync();
-        var b2 = await _server.ConnectDeviceAsync(b, "laptop");
+        var b2 = await Server.ConnectDeviceAsync(b, "laptop");
         var acks = await SendManyAsync(a.Client, b.UserId, "u", 5);
         var conversationId = acks[0].ConversationId;
         var last = acks.MaxBy(x => x.Seq)!;
 
         await b.Client.DisposeAsync(); // B's phone goes away; B reads on a fresh connection later
-        var phone = await _server.ConnectDeviceAsync(b, "phone");
+        var phone = await Server.ConnectDeviceAsync(b, "phone");
         var entry = Assert.Single((await phone.RequestAsync<GetConversations, ConversationList>(new GetConversations(), Guard)).Conversations);
         Assert.Equal((conversationId, Direct, a.UserId, "Nick " + a.Username), (entry.ConversationId, entry.Kind, entry.TargetId, entry.Title));
         Assert.Equal((5L, 0L, 5L), (entry.LastSeq, entry.ReadSeq, entry.Unread));
@@ -309,7 +291,7 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
         Assert.Equal((b.UserId, 5L), (delivered.UserId, delivered.Seq));
 
         await phone.DisposeAsync();
-        var tablet = await _server.ConnectDeviceAsync(b, "tablet");
+        var tablet = await Server.ConnectDeviceAsync(b, "tablet");
         var afterReconnect = Assert.Single((await tablet.RequestAsync<GetConversations, ConversationList>(new GetConversations(), Guard)).Conversations);
         Assert.Equal((3L, 2L), (afterReconnect.ReadSeq, afterReconnect.Unread));
 
@@ -328,7 +310,7 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     public async Task Recall_works_within_the_window_for_every_device_and_is_refused_after_it()
     {
         var (a, b) = await FriendPairAsync();
-        var a2 = await _server.ConnectDeviceAsync(a);
+        var a2 = await Server.ConnectDeviceAsync(a);
         var message = await SendAsync(a.Client, b.UserId, "oops");
         var conversationId = message.ConversationId;
         Assert.Equal(message.MessageId, (await ReceiveMessagesAsync(b.Client, conversationId, 1))[0].MessageId);
@@ -343,7 +325,7 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
         }
 
         // A device that was offline learns it through the timeline: the text is gone and the notice follows.
-        var late = await _server.ConnectDeviceAsync(b, "late");
+        var late = await Server.ConnectDeviceAsync(b, "late");
         var timeline = (await late.RequestAsync<Sync, MessageBatch>(new Sync(conversationId, 0, 100), Guard)).Messages;
         Assert.Equal(2, timeline.Count);
         Assert.Equal((message.MessageId, (byte)1, string.Empty), (timeline[0].MessageId, timeline[0].Flags, timeline[0].Text));
@@ -363,10 +345,10 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Typing_reaches_the_other_side_is_throttled_and_is_never_stored()
+    public async Task Typing_reaches_the_other_side_is_throttled_and_is_neverStored()
     {
         var (a, b) = await FriendPairAsync();
-        var a2 = await _server.ConnectDeviceAsync(a);
+        var a2 = await Server.ConnectDeviceAsync(a);
         var ack = await SendAsync(a.Client, b.UserId, "hi");
         var conversationId = ack.ConversationId;
 
@@ -398,10 +380,10 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Group_messages_reach_every_member_with_mentions_roles_and_join_point_respected()
     {
-        var owner = await _server.SignUpAsync();
-        var member = await _server.SignUpAsync();
-        var outsider = await _server.SignUpAsync();
-        var store = _server.Get<IChatStore>();
+        var owner = await Server.SignUpAsync();
+        var member = await Server.SignUpAsync();
+        var outsider = await Server.SignUpAsync();
+        var store = Server.Get<IChatStore>();
         var group = await store.Groups.CreateAsync("Team", owner.UserId, [member.UserId], DateTimeOffset.UtcNow, Guard);
 
         var ack = await SendAsync(owner.Client, group.Id, "hello @member @outsider", kind: Group, mentions: [member.UserId, outsider.UserId, member.UserId]);
@@ -420,7 +402,7 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
 
         // A late joiner sees only what comes after joining, once the groups code tells messaging the members changed.
         await store.Groups.AddMembersAsync(group.Id, [outsider.UserId], Guard);
-        _server.Get<IMembershipCache>().InvalidateMembers(group.Id);
+        Server.Get<IMembershipCache>().InvalidateMembers(group.Id);
         var afterJoin = await SendAsync(member.Client, group.Id, "welcome", kind: Group);
         Assert.Equal(afterJoin.MessageId, (await ReceiveMessagesAsync(outsider.Client, group.Id, 1))[0].MessageId);
         var history = await History(outsider.Client, group.Id, 0, 100);
@@ -437,7 +419,7 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     public async Task Opening_a_direct_conversation_creates_it_for_friends_only()
     {
         var (a, b) = await FriendPairAsync();
-        var stranger = await _server.SignUpAsync();
+        var stranger = await Server.SignUpAsync();
         var opened = await a.Client.RequestAsync<OpenConversation, ConversationOpened>(new OpenConversation(Direct, b.UserId), Guard);
         var entry = opened.Conversation;
         Assert.Equal((Direct, b.UserId, "Nick " + b.Username, 0L, 0L), (entry.Kind, entry.TargetId, entry.Title, entry.LastSeq, entry.Unread));
@@ -454,7 +436,7 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task A_store_failure_during_a_send_gets_an_error_never_an_ack_and_the_retry_stores_it_once()
+    public async Task AStore_failure_during_a_send_gets_an_error_never_an_ack_and_the_retryStores_it_once()
     {
         var (a, b) = await FriendPairAsync();
         var warmUp = await SendAsync(a.Client, b.UserId, "warm");
@@ -493,9 +475,9 @@ public abstract class MessagingTests : IAsyncLifetime, IDisposable
     /// </summary>
     private async Task<(TestUser A, TestUser B)> FriendPairAsync()
     {
-        var a = await _server.SignUpAsync();
-        var b = await _server.SignUpAsync();
-        var friends = _server.Get<IChatStore>().Friends;
+        var a = await Server.SignUpAsync();
+        var b = await Server.SignUpAsync();
+        var friends = Server.Get<IChatStore>().Friends;
         await friends.AddRequestAsync(a.UserId, b.UserId, "hi", DateTimeOffset.UtcNow, Guard);
         Assert.True(await friends.ResolveRequestAsync(a.UserId, b.UserId, accept: true, DateTimeOffset.UtcNow, Guard));
         return (a, b);

@@ -277,6 +277,12 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
         }
 
         var current = CurrentStatus(userId);
+        if (current == PresenceStatus.Offline && _lastSeenMs.TryGetValue(userId, out var seenMs))
+        {
+            // Before the push: a friend who reads the list right after hearing "offline" must find the same time.
+            _unsavedLastSeenMs[userId] = seenMs;
+        }
+
         if (current != StatusOf(userId) || (lostElsewhere && current == PresenceStatus.Offline))
         {
             var audience = await GetAudienceAsync(userId).WaitAsync(cancellationToken);
@@ -311,11 +317,6 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
 
         if (current == PresenceStatus.Offline)
         {
-            if (_lastSeenMs.TryGetValue(userId, out var seenMs))
-            {
-                _unsavedLastSeenMs[userId] = seenMs;
-            }
-
             Forget(userId);
         }
     }

@@ -213,7 +213,24 @@ public sealed class FriendsFeature : IChatFeature
     private async ValueTask GetFriendsAsync(ChatSession session, uint requestId, GetFriends request, CancellationToken cancellationToken)
     {
         var me = session.UserId;
-        var friends = await _friends.GetFriendsAsync(me, cancellationToken);
+        IReadOnlyList<FriendRecord> friends;
+        long[] lastSeen;
+        long saves;
+        var attempts = 0;
+        do
+        {
+            // A batch of last-seen times may move from presence's memory to the store while the rows are read; then
+            // read again, so each time is found in one place or the other (a few attempts, then the last read wins).
+            saves = _presence.LastSeenSaves;
+            friends = await _friends.GetFriendsAsync(me, cancellationToken);
+            lastSeen = new long[friends.Count];
+            for (var i = 0; i < lastSeen.Length; i++)
+            {
+                lastSeen[i] = _presence.UnsavedLastSeenMs(friends[i].UserId) ?? friends[i].LastSeen?.ToUnixTimeMilliseconds() ?? 0;
+            }
+        }
+        while (((saves & 1) != 0 || saves != _presence.LastSeenSaves) && ++attempts < 3);
+
         var hidden = (await _friends.GetFriendCircleAsync(me, cancellationToken)).Hidden;
         var entries = new List<FriendEntry>(friends.Count + 1);
 
@@ -223,10 +240,10 @@ public sealed class FriendsFeature : IChatFeature
             entries.Add(new FriendEntry(_assistant.UserId, _assistant.Username, _assistant.Nickname, string.Empty, PresenceStatus.Online, 0));
         }
 
-        foreach (var friend in friends)
+        for (var i = 0; i < friends.Count; i++)
         {
-
             // A block hides presence both ways, last-seen time included.
+            var friend = friends[i];
             var visible = !hidden.Contains(friend.UserId);
             entries.Add(new FriendEntry(
                 friend.UserId,
@@ -234,7 +251,7 @@ public sealed class FriendsFeature : IChatFeature
                 friend.Nickname,
                 friend.Remark,
                 visible ? _presence.StatusOf(friend.UserId) : PresenceStatus.Offline,
-                visible ? _presence.UnsavedLastSeenMs(friend.UserId) ?? friend.LastSeen?.ToUnixTimeMilliseconds() ?? 0 : 0));
+                visible ? lastSeen[i] : 0));
         }
 
         session.Send(requestId, new FriendList(entries));

@@ -57,6 +57,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
     /// </summary>
     private readonly ConcurrentDictionary<long, long> _unsavedLastSeenMs = new();
     private const int LastSeenBatch = 512;
+    private long _lastSeenSaves;
 
     // Worker state.
     private readonly HashSet<long> _openWindows = [];
@@ -79,6 +80,13 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
     /// <summary>The status friends currently see for the user (0 offline, 1 online, 2 away, 3 busy).</summary>
     /// <remarks>A user whose devices are on another node has their status from that node's announcements.</remarks>
     public byte StatusOf(long userId) => _announced.TryGetValue(userId, out var status) ? status : _remote.StatusElsewhere(userId);
+
+    /// <summary>
+    /// Twice the batches of last-seen times moved from memory to the store, odd while one is being removed from memory
+    /// (after its commit). A reader that reads this, then the store, then <see cref="UnsavedLastSeenMs"/>, then this
+    /// again, and finds the same even number twice, found every time in one place or the other.
+    /// </summary>
+    public long LastSeenSaves => Volatile.Read(ref _lastSeenSaves);
 
     /// <summary>A last-seen time friends were told but the store may not hold yet (null: ask the store).</summary>
     public long? UnsavedLastSeenMs(long userId) => _unsavedLastSeenMs.TryGetValue(userId, out var ms) ? ms : null;
@@ -171,10 +179,14 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
                 return;
             }
 
+            // Odd while removing (a seqlock): a reader that missed an entry removed here sees the count odd or changed.
+            Interlocked.Increment(ref _lastSeenSaves);
             foreach (var entry in batch)
             {
                 _unsavedLastSeenMs.TryRemove(entry); // only if no newer time replaced it meanwhile
             }
+
+            Interlocked.Increment(ref _lastSeenSaves);
         }
     }
 

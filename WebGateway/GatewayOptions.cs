@@ -19,10 +19,17 @@ public sealed class GatewayOptions
     public TimeSpan NodeCooldown { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// How long one node may take to accept and finish the handshake before the next is tried. A node that is
-    /// down refuses at once; this bounds the case of a host that is gone and drops packets.
+    /// How long one node may take to accept the TCP connection before the next is tried. A node that is down refuses
+    /// at once; this bounds the case of a host that is gone and drops packets.
     /// </summary>
     public TimeSpan UpstreamConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a node that accepted the connection may take for the handshake (Hello, and the bridge's token
+    /// sign-in) before the next is tried: longer than the connect bound, because a node that accepts is alive and
+    /// may only be busy (a burst of Argon2 sign-ups), and failing over would only move the load.
+    /// </summary>
+    public TimeSpan UpstreamHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>A signed-in browser session ends after this long without a request.</summary>
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(12);

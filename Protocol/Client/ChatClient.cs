@@ -71,6 +71,9 @@ public sealed class ChatClient : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.ConnectTimeout);
             await socket.ConnectAsync(endpoint, timeout.Token);
+
+            // Connected: the host is there. The handshake gets its own (possibly longer) bound.
+            timeout.CancelAfter(options.HandshakeTimeout ?? options.ConnectTimeout);
             stream = new NetworkStream(socket, ownsSocket: true);
             if (options.Tls is not null)
             {

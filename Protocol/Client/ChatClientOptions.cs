@@ -21,5 +21,12 @@ public sealed class ChatClientOptions
     /// <summary>When set, the connection is wrapped in TLS with these options (TargetHost at least).</summary>
     public SslClientAuthenticationOptions? Tls { get; set; }
 
+    /// <summary>How long the TCP connect may take (a host that is gone drops the packets: nothing refuses).</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long TLS and Hello/Welcome may take once TCP is connected (null: <see cref="ConnectTimeout"/>). A node that
+    /// accepted the connection is alive, so a caller that fails over on timeouts can give a busy node longer here.
+    /// </summary>
+    public TimeSpan? HandshakeTimeout { get; set; }
 }

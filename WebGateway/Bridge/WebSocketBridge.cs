@@ -132,6 +132,7 @@ public sealed partial class WebSocketBridge
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.UpstreamConnectTimeout);
             await socket.ConnectAsync(node, timeout.Token);
+            timeout.CancelAfter(_options.UpstreamHandshakeTimeout);
             var stream = new NetworkStream(socket, ownsSocket: false);
             link = new UpstreamLink(node, socket, stream, PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true)));
             link.Hello = await SignInUpstreamAsync(link, token, username, context, timeout.Token);

@@ -46,6 +46,7 @@ public sealed class ChatUpstream
             HeartbeatInterval = null,
             MaxFrameSize = _options.MaxFrameSize,
             ConnectTimeout = _options.UpstreamConnectTimeout,
+            HandshakeTimeout = _options.UpstreamHandshakeTimeout,
         }, cancellationToken);
     }
 }

@@ -352,6 +352,9 @@ public abstract class MessagingTests(StoreKind store) : StoreServerTest(store, T
         var ack = await SendAsync(a.Client, b.UserId, "hi");
         var conversationId = ack.ConversationId;
 
+        // a's other device gets its copy of "hi" from the fan-out, which may still be on its way after the ack: take it
+        // now, so that it cannot arrive after the typing push and pass for the frame that follows it.
+        await a2.WaitForPushAsync<MessagePush>(p => p.Message.MessageId == ack.MessageId, Guard);
         await b.Client.RequestOkAsync(new Typing(conversationId), Guard);
         await b.Client.RequestOkAsync(new Typing(conversationId), Guard); // within the interval: answered, not pushed
         foreach (var device in new[] { a.Client, a2 })

@@ -173,7 +173,13 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
                 await _accounts.SetLastSeenManyAsync(
                     batch.ConvertAll(e => KeyValuePair.Create(e.Key, DateTimeOffset.FromUnixTimeMilliseconds(e.Value))), cancellationToken);
             }
-            catch (StorageUnavailableException ex)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+#pragma warning disable CA1031 // Like a failed event: logged, kept for the next attempt, and presence goes on.
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
                 LogLastSeenFailed(batch.Count, ex);
                 return;

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Chat.Server.Assistant;
 using Chat.Server.Hosting;
 using Chat.WebGateway.Bridge;
 using Chat.WebGateway.Pages;
@@ -45,6 +46,9 @@ public static class GatewayApp
         builder.Services.AddSingleton<ChatUpstream>();
         builder.Services.AddSingleton<GatewaySessionStore>();
         builder.Services.AddSingleton<WebSocketBridge>();
+
+        // The same section the server binds: the gateway names the assistant to the page even when it hosts no server.
+        builder.Services.Configure<AssistantOptions>(builder.Configuration.GetSection("Chat:Assistant"));
         builder.Services.AddAntiforgery(o =>
         {
             o.HeaderName = "X-CSRF-TOKEN";

@@ -6,6 +6,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
+using Chat.Server.Assistant;
 using Chat.WebGateway.Sessions;
 using Chat.WebGateway.Upstream;
 using Microsoft.Extensions.Options;
@@ -43,11 +44,13 @@ public sealed partial class WebSocketBridge
     private readonly ChatServerLocator _locator;
     private readonly GatewayOptions _options;
     private readonly ILogger<WebSocketBridge> _logger;
+    private readonly string _assistantUsername;
 
-    public WebSocketBridge(ChatServerLocator locator, IOptions<GatewayOptions> options, ILogger<WebSocketBridge> logger)
+    public WebSocketBridge(ChatServerLocator locator, IOptions<GatewayOptions> options, IOptions<AssistantOptions> assistant, ILogger<WebSocketBridge> logger)
     {
         _locator = locator;
         _options = options.Value;
+        _assistantUsername = assistant.Value.Username;
         _logger = logger;
     }
 
@@ -180,7 +183,7 @@ public sealed partial class WebSocketBridge
                     case MessageType.SignedIn:
                         var signedIn = FrameCodec.Decode<SignedIn>(body);
                         reader.AdvanceTo(buffer.Start);
-                        return new BridgeHello(signedIn.UserId, signedIn.Username, signedIn.Nickname, (int)(welcome?.MaxFrameBytes ?? (uint)_options.MaxFrameSize), (int)(welcome?.IdleTimeoutSeconds ?? 0));
+                        return new BridgeHello(signedIn.UserId, signedIn.Username, signedIn.Nickname, (int)(welcome?.MaxFrameBytes ?? (uint)_options.MaxFrameSize), (int)(welcome?.IdleTimeoutSeconds ?? 0), _assistantUsername);
                     case MessageType.Error when header.RequestId == 2 && (ErrorCode)FrameCodec.Decode<Error>(body).Code == ErrorCode.TokenInvalid:
                         // Only a verdict on the token ends the session; a node's own trouble (storage down,
                         // shutting down, busy) falls to the case below and the next node is tried.

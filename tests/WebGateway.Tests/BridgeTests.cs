@@ -81,6 +81,7 @@ public sealed class BridgeTests : IAsyncLifetime
         Assert.Equal(WebSocketMessageType.Text, type);
         using var json = JsonDocument.Parse(hello);
         Assert.True(json.RootElement.GetProperty("userId").GetInt64() > 0);
+        Assert.Equal("小助手", json.RootElement.GetProperty("assistantUsername").GetString());
         var username = json.RootElement.GetProperty("username").GetString();
 
         // The browser's bytes go to the server unchanged; each answer comes back as one whole frame.

@@ -166,6 +166,11 @@ public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLife
         const string groupName = "周末爬山";
         await a.ClickAsync("#group-new");
         await a.FillAsync("#group-name", groupName);
+
+        // The picker offers friends who are people: the assistant (in every friend list) is not one of them.
+        await Expect(a.Locator($"#group-members input[data-username='{bob.Username}']")).ToHaveCountAsync(1);
+        await Expect(a.Locator("#friends")).ToContainTextAsync("小助手");
+        await Expect(a.Locator("#group-members input[data-username='小助手']")).ToHaveCountAsync(0);
         await a.CheckAsync($"#group-members input[data-username='{bob.Username}']");
         await a.CheckAsync($"#group-members input[data-username='{carol.Username}']");
         await a.ClickAsync("#group-create");

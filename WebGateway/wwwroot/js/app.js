@@ -40,6 +40,7 @@ const state = {
   typingTimers: new Map(),
   lastTypingSent: 0,
   unacked: null, // {conversationId, text, clientMessageId}: a send whose connection was lost before its ack
+  assistantUsername: '', // from the bridge's hello: the built-in assistant, left out of the group picker
 };
 
 // ------------------------------------------------------------------------------------------- layout
@@ -148,6 +149,7 @@ async function start() {
     const again = document.body.dataset.ready === '1';
     attempts = 0;
     state.me = { userId: hello.userId, username: hello.username, nickname: hello.nickname };
+    state.assistantUsername = hello.assistantUsername;
     state.names.set(hello.userId, hello.nickname || hello.username);
     document.body.dataset.userId = String(hello.userId);
     // Lists and unread counts come fresh from the server (other conversations' missed messages show as unread).
@@ -285,7 +287,9 @@ function renderGroups() {
 }
 
 function renderGroupPicker() {
-  ui.groupMembers.replaceChildren(...[...state.friends.values()].map((f) => el('label', { class: 'pick' },
+  // People only: the assistant is everyone's friend but cannot be a group member.
+  const people = [...state.friends.values()].filter((f) => f.username !== state.assistantUsername);
+  ui.groupMembers.replaceChildren(...people.map((f) => el('label', { class: 'pick' },
     el('input', { type: 'checkbox', value: f.userId, 'data-username': f.username }), ` ${f.nickname || f.username}`)));
 }
 

@@ -19,9 +19,7 @@ public interface IAccountStore
     /// <summary>Returns false when the user does not exist.</summary>
     Task<bool> UpdateProfileAsync(long userId, string nickname, string email, CancellationToken cancellationToken);
 
-    Task SetLastSeenAsync(long userId, DateTimeOffset lastSeen, CancellationToken cancellationToken);
-
-    /// <summary>Several users' last-seen times in one transaction (one durable commit for a whole disconnect storm).</summary>
+    /// <summary>Users' last-seen times in one transaction (one durable commit for a whole disconnect storm).</summary>
     Task SetLastSeenManyAsync(IReadOnlyCollection<KeyValuePair<long, DateTimeOffset>> lastSeen, CancellationToken cancellationToken);
 
     Task<long> SaveSmsCodeAsync(NewSmsCode code, CancellationToken cancellationToken);

@@ -80,9 +80,6 @@ internal sealed class SqlAccountStore(SqlDatabase db) : IAccountStore
             cmd => cmd.With("@nickname", nickname).With("@email", email).With("@id", userId),
             cancellationToken) > 0;
 
-    public Task SetLastSeenAsync(long userId, DateTimeOffset lastSeen, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE users SET last_seen_at = @at WHERE id = @id", cmd => cmd.With("@at", lastSeen.ToMs()).With("@id", userId), cancellationToken);
-
     public Task SetLastSeenManyAsync(IReadOnlyCollection<KeyValuePair<long, DateTimeOffset>> lastSeen, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lastSeen);

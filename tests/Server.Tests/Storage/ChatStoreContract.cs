@@ -125,7 +125,7 @@ public abstract class ChatStoreContract(IChatStore store)
         Assert.True(await Accounts.UpdateProfileAsync(user.Id, "新昵称", "new@example.com", Ct)); // unchanged values still match the row
         Assert.False(await Accounts.UpdateProfileAsync(long.MaxValue, "x", "x@example.com", Ct));
         var seen = T0.AddHours(3);
-        await Accounts.SetLastSeenAsync(user.Id, seen, Ct);
+        await Accounts.SetLastSeenManyAsync([new(user.Id, seen)], Ct);
 
         var stored = await Accounts.GetAsync(user.Id, Ct);
         Assert.NotNull(stored);
@@ -266,7 +266,7 @@ public abstract class ChatStoreContract(IChatStore store)
         Assert.Equal("老王", Assert.Single(await Friends.GetFriendsAsync(a.Id, Ct)).Remark);
         Assert.Equal("", Assert.Single(await Friends.GetFriendsAsync(b.Id, Ct)).Remark);
 
-        await Accounts.SetLastSeenAsync(b.Id, T0.AddDays(1), Ct);
+        await Accounts.SetLastSeenManyAsync([new(b.Id, T0.AddDays(1))], Ct);
         Assert.Equal(T0.AddDays(1), Assert.Single(await Friends.GetFriendsAsync(a.Id, Ct)).LastSeen);
     }
 

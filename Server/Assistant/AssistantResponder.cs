@@ -1,7 +1,5 @@
 using System.Globalization;
-using Chat.Protocol.Messages;
 using Chat.Server.Dispatch;
-using Chat.Server.Hosting;
 using Chat.Server.Messaging;
 using Chat.Server.Storage;
 using Microsoft.Extensions.Hosting;
@@ -24,13 +22,10 @@ namespace Chat.Server.Assistant;
 public sealed partial class AssistantResponder : IMessageSentObserver, IHostedService, IDisposable
 {
     private readonly IAssistantIdentity _identity;
-    private readonly IMessageStore _messages;
     private readonly ConversationDirectory _directory;
-    private readonly ConversationFanOut _fanOut;
+    private readonly ServerMessages _serverMessages;
     private readonly IWeatherProvider _weather;
     private readonly JokePicker _jokes;
-    private readonly ServerCounters _counters;
-    private readonly TimeProvider _time;
     private readonly ILogger<AssistantResponder> _logger;
     private readonly SemaphoreSlim _slots;
     private readonly int _maxQueued;
@@ -43,31 +38,25 @@ public sealed partial class AssistantResponder : IMessageSentObserver, IHostedSe
 
     public AssistantResponder(
         IAssistantIdentity identity,
-        IChatStore store,
         ConversationDirectory directory,
-        ConversationFanOut fanOut,
+        ServerMessages serverMessages,
         IWeatherProvider weather,
         JokePicker jokes,
-        ServerCounters counters,
-        TimeProvider time,
         IOptions<AssistantOptions> options,
         ILogger<AssistantResponder> logger)
     {
         _identity = identity;
-        _messages = store.Messages;
         _directory = directory;
-        _fanOut = fanOut;
+        _serverMessages = serverMessages;
         _weather = weather;
         _jokes = jokes;
-        _counters = counters;
-        _time = time;
         _logger = logger;
         _slots = new SemaphoreSlim(Math.Max(1, options.Value.MaxConcurrentReplies));
         _maxQueued = Math.Max(1, options.Value.MaxConcurrentReplies) + Math.Max(0, options.Value.MaxQueuedReplies);
     }
 
     /// <summary>Decides on the request path (cheap: a membership test and a look at the first character) and replies in the background.</summary>
-    public void OnMessageSent(ChatSession sender, ConversationInfo conversation, StoredMessage message)
+    public void OnMessageSent(ChatSession sender, ConversationInfo conversation, MessageWrite message)
     {
         var assistantId = _identity.UserId;
         if (assistantId == 0 || message.SenderId == assistantId || _stopping.IsCancellationRequested)
@@ -178,14 +167,10 @@ public sealed partial class AssistantResponder : IMessageSentObserver, IHostedSe
             return; // a dismissed group
         }
 
-        var draft = new MessageDraft(conversation.Id, _identity.UserId, 0, text, MessageFlags.Assistant, [], _time.GetUtcNow());
-        var (message, _) = await _messages.AppendAsync(draft, cancellationToken);
-        _counters.MessageStored();
-
         // In a direct chat the target is the user who asked (in their chat with the assistant that is also the
         // rule for ordinary messages: the member who did not send). Clients place messages by conversationId.
         var targetId = conversation.Kind == ConversationKind.Direct ? requesterId : conversation.Id;
-        _fanOut.Publish(conversation.Members, new MessagePush(ConversationInfo.ToWire(message, conversation.Kind, targetId)));
+        await _serverMessages.PostAsync(conversation.Kind, conversation.Id, targetId, conversation.MemberArray, _identity.UserId, clientMessageId: 0, text, MessageFlags.Assistant);
     }
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "Assistant reply to user {UserId} in conversation {ConversationId} dropped: too many replies pending")]

@@ -23,7 +23,7 @@ public static class ClusterServiceCollectionExtensions
             services.PostConfigure<StorageOptions>(storage => storage.NodeId = nodeId);
         }
 
-        services.AddSingleton<PushRouter>();
+        services.AddSingleton<Delivery.PushDelivery>();
         if (!options.Enabled)
         {
             services.AddSingleton<IRemoteDelivery, SingleNodeDelivery>();

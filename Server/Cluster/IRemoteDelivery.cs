@@ -2,7 +2,7 @@ namespace Chat.Server.Cluster;
 
 /// <summary>
 /// The routing seam between this node and the others. Local sessions are written directly by
-/// <see cref="PushRouter"/> and the fan-out; this carries the same already-serialized frame to the nodes
+/// <see cref="Delivery.PushDelivery"/>; this carries the same already-serialized frame to the nodes
 /// where other devices of the recipients are connected, and answers "is this user online on another node".
 /// <see cref="SingleNodeDelivery"/> is the default (no other nodes); <see cref="RedisCluster"/> routes over Redis.
 /// </summary>
@@ -19,6 +19,9 @@ public interface IRemoteDelivery
     /// the users, one publish per node; a node without such a device gets nothing.
     /// </summary>
     void Forward(ReadOnlySpan<long> userIds, ReadOnlySpan<byte> frame, long exceptUserId = 0);
+
+    /// <summary>A batch's pushes (<see cref="Delivery.DeliveryBatch"/>): one publish per other node that holds a recipient of any of them.</summary>
+    void Forward(Delivery.RemoteForwards forwards);
 
     /// <summary>Whether the user has a device on another live node.</summary>
     bool IsOnlineElsewhere(long userId);

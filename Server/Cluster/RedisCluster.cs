@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Chat.Server.Accounts;
+using Chat.Server.Delivery;
 using Chat.Server.Dispatch;
 using ServerCounters = Chat.Server.Hosting.ServerCounters;
 using Chat.Server.Messaging;
@@ -220,40 +223,45 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
             return;
         }
 
-        List<(int Node, long UserId)>? targets = null;
-        foreach (var userId in userIds)
+        var forwards = new RemoteForwards();
+        forwards.Add(userIds, frame, exceptUserId);
+        Forward(forwards);
+    }
+
+    public void Forward(RemoteForwards forwards)
+    {
+        ArgumentNullException.ThrowIfNull(forwards);
+
+        // Per node: the entries with a recipient there, each with only those recipients.
+        var envelopes = new Dictionary<int, (ArrayBufferWriter<byte> Envelope, List<long> Users)>();
+        for (var i = 0; i < forwards.Count; i++)
         {
-            if (userId == exceptUserId)
+            foreach (var userId in forwards.UsersOf(i))
             {
-                continue;
+                foreach (var node in _directory.NodesOf(userId))
+                {
+                    if (!envelopes.TryGetValue(node, out var target))
+                    {
+                        envelopes[node] = target = (new ArrayBufferWriter<byte>(), []);
+                    }
+
+                    target.Users.Add(userId);
+                }
             }
 
-            foreach (var node in _directory.NodesOf(userId))
+            foreach (var (_, target) in envelopes)
             {
-                (targets ??= []).Add((node, userId));
+                if (target.Users.Count > 0)
+                {
+                    ForwardEnvelope.Append(target.Envelope, CollectionsMarshal.AsSpan(target.Users), forwards.FrameOf(i));
+                    target.Users.Clear();
+                }
             }
         }
 
-        if (targets is null)
+        foreach (var (node, target) in envelopes)
         {
-            return;
-        }
-
-        targets.Sort(static (a, b) => a.Node.CompareTo(b.Node));
-        var ids = new long[targets.Count];
-        var start = 0;
-        while (start < targets.Count)
-        {
-            var node = targets[start].Node;
-            var count = 0;
-            while (start + count < targets.Count && targets[start + count].Node == node)
-            {
-                ids[count] = targets[start + count].UserId;
-                count++;
-            }
-
-            Publish(_nodeChannels[node], ForwardEnvelope.Encode(ids.AsSpan(0, count), frame));
-            start += count;
+            Publish(_nodeChannels[node], target.Envelope.WrittenSpan.ToArray());
         }
     }
 
@@ -312,25 +320,36 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
 
     // ---------------------------------------------------------------- receiving
 
+    /// <summary>An envelope from another node: every entry to this node's devices of its users, each connection sent to once.</summary>
     private void OnForwarded(ChannelMessage message)
     {
         ReadOnlyMemory<byte> bytes = message.Message;
-        if (!ForwardEnvelope.TryDecode(bytes.Span, out var userIds, out var frame))
-        {
-            LogMalformed(message.Channel.ToString());
-            return;
-        }
-
+        var envelope = bytes.Span;
+        var batch = DeliveryBatch.Current;
         var sent = 0;
-        var count = userIds.Length / sizeof(long);
-        for (var i = 0; i < count; i++)
+        Span<long> few = stackalloc long[8];
+        bool malformed;
+        while (ForwardEnvelope.TryReadEntry(ref envelope, out var userIds, out var frame, out malformed))
         {
-            sent += _online.SendToUser(ForwardEnvelope.UserAt(userIds, i), frame);
+            var count = userIds.Length / sizeof(long);
+            var users = count <= few.Length ? few[..count] : new long[count];
+            for (var i = 0; i < count; i++)
+            {
+                users[i] = ForwardEnvelope.UserAt(userIds, i);
+            }
+
+            sent += batch.QueueLocal(_online, users, frame);
         }
 
+        batch.Complete();
         if (sent > 0)
         {
             _counters.Delivered(sent);
+        }
+
+        if (malformed)
+        {
+            LogMalformed(message.Channel.ToString());
         }
     }
 

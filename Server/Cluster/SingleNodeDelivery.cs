@@ -13,6 +13,10 @@ public sealed class SingleNodeDelivery : IRemoteDelivery
     {
     }
 
+    public void Forward(Delivery.RemoteForwards forwards)
+    {
+    }
+
     public bool IsOnlineElsewhere(long userId) => false;
 
     public byte StatusElsewhere(long userId) => PresenceStatus.Offline;

@@ -1,11 +1,24 @@
+using System.Threading.Tasks.Sources;
 using Chat.Protocol;
 using Chat.Server.Transport;
 
 namespace Chat.Server.Dispatch;
 
-/// <summary>The protocol state of one connection: who is signed in on it, in which language, on which device.</summary>
-public sealed class ChatSession
+/// <summary>
+/// The protocol state of one connection: who is signed in on it, in which language, on which device, and how many of
+/// its pipelined requests (sends and receipts in the group commit) are not answered yet.
+/// </summary>
+/// <remarks>
+/// The request loop is the only waiter for the pipelined count (<see cref="WaitForPipelinedAsync"/>); the group
+/// commit's thread lowers it. The wait is a reusable value-task source, so waiting allocates nothing, and its
+/// continuation goes to the thread pool: the commit thread never runs a connection's request loop.
+/// </remarks>
+public sealed class ChatSession : IValueTaskSource
 {
+    private ManualResetValueTaskSourceCore<bool> _drained = new() { RunContinuationsAsynchronously = true };
+    private int _pipelined;
+    private int _waitingFor = -1;
+
     public ChatSession(ChatConnection connection)
     {
         Connection = connection;
@@ -57,4 +70,48 @@ public sealed class ChatSession
     public bool SendOk(uint requestId) => Connection.Send(requestId, new Protocol.Messages.Ok());
 
     public bool SendError(uint requestId, ErrorCode code) => Connection.SendError(requestId, code, ErrorText.For(code, Language));
+
+    /// <summary>Pipelined requests submitted and not answered yet.</summary>
+    public int Pipelined => Volatile.Read(ref _pipelined);
+
+    /// <summary>A pipelined request was handed to the group commit (called by the request loop).</summary>
+    internal void BeginPipelined() => Interlocked.Increment(ref _pipelined);
+
+    /// <summary>A pipelined request was answered (called after its answer was queued).</summary>
+    internal void EndPipelined()
+    {
+        var left = Interlocked.Decrement(ref _pipelined);
+        var target = Volatile.Read(ref _waitingFor);
+        if (target >= 0 && left <= target && Interlocked.CompareExchange(ref _waitingFor, -1, target) == target)
+        {
+            _drained.SetResult(true);
+        }
+    }
+
+    /// <summary>Completes once at most <paramref name="atMost"/> pipelined requests are unanswered. One waiter at a time: the request loop.</summary>
+    internal ValueTask WaitForPipelinedAsync(int atMost)
+    {
+        if (Volatile.Read(ref _pipelined) <= atMost)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _drained.Reset();
+        Volatile.Write(ref _waitingFor, atMost);
+
+        // An answer between the first check and the flag found no waiter: check again, and take the wait back if so.
+        if (Volatile.Read(ref _pipelined) <= atMost && Interlocked.CompareExchange(ref _waitingFor, -1, atMost) == atMost)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return new ValueTask(this, _drained.Version);
+    }
+
+    void IValueTaskSource.GetResult(short token) => _drained.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _drained.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _drained.OnCompleted(continuation, state, token, flags);
 }

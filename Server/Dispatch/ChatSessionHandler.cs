@@ -11,9 +11,11 @@ using Microsoft.Extensions.Options;
 namespace Chat.Server.Dispatch;
 
 /// <summary>
-/// Runs the protocol on one connection: Hello/Welcome first, then frames in order, each dispatched
-/// through the <see cref="RequestRouter"/>. Requests of one connection are served one after another,
-/// which keeps a device's sends in the order it wrote them.
+/// Runs the protocol on one connection: Hello/Welcome first, then frames in arrival order, each dispatched through
+/// the <see cref="RequestRouter"/>. Sends and receipts are pipelined: validated here, handed to the group commit in
+/// arrival order (so seqs follow a device's send order) and answered by it in that order, while the next frames are
+/// read. At <see cref="RequestLimitOptions.MaxPipelinedPerConnection"/> unanswered, the connection is not read until
+/// one is answered. Any other request waits until the pipelined ones before it are answered, so it sees their effect.
 /// </summary>
 public sealed partial class ChatSessionHandler : IConnectionHandler
 {
@@ -24,9 +26,11 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     private readonly ILogger<ChatSessionHandler> _logger;
     private readonly CancellationToken _stopping;
     private readonly string _serverName;
+    private readonly int _maxPipelined;
 
-    public ChatSessionHandler(RequestRouter router, RequestLimits limits, SessionLifecycle lifecycle, IOptions<TransportOptions> options, IHostApplicationLifetime lifetime, ILogger<ChatSessionHandler> logger)
+    public ChatSessionHandler(RequestRouter router, RequestLimits limits, SessionLifecycle lifecycle, IOptions<TransportOptions> options, IOptions<RequestLimitOptions> limitOptions, IHostApplicationLifetime lifetime, ILogger<ChatSessionHandler> logger)
     {
+        _maxPipelined = Math.Max(1, limitOptions.Value.MaxPipelinedPerConnection);
         _router = router;
         _limits = limits;
         _lifecycle = lifecycle;
@@ -54,6 +58,12 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
                         keepGoing = connection.IsHandshaken
                             ? await HandleFrameAsync(session, header, body)
                             : Handshake(session, header, body);
+
+                        // Backpressure: the rest of the input waits (and behind it the socket) until an answer frees a place.
+                        if (session.Pipelined >= _maxPipelined)
+                        {
+                            await session.WaitForPipelinedAsync(_maxPipelined - 1);
+                        }
                     }
                 }
                 catch (ProtocolException ex)
@@ -107,8 +117,15 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
 
     private async ValueTask<bool> HandleFrameAsync(ChatSession session, FrameHeader header, ReadOnlySequence<byte> body)
     {
+        var order = _router.OrderOf(header.Type);
+        if (order == RequestOrder.Ordered)
+        {
+            await session.WaitForPipelinedAsync(0);
+        }
+
         if (!_limits.TryAcquire(session))
         {
+            await TurnAsync(session, order);
             session.SendError(header.RequestId, ErrorCode.RateLimited);
             return true;
         }
@@ -119,11 +136,13 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
         }
         catch (RequestFailedException ex)
         {
+            await TurnAsync(session, order);
             session.SendError(header.RequestId, ex.Code);
         }
         catch (StorageUnavailableException ex)
         {
             LogStorageUnavailable(header.Type, ex);
+            await TurnAsync(session, order);
             session.SendError(header.RequestId, ErrorCode.StorageUnavailable);
         }
         catch (ProtocolException)
@@ -140,11 +159,16 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
 #pragma warning restore CA1031
         {
             LogRequestFailed(header.Type, ex);
+            await TurnAsync(session, order);
             session.SendError(header.RequestId, ErrorCode.InternalError);
         }
 
         return true;
     }
+
+    /// <summary>A pipelined request answered here (refused before it reached the store) waits for the answers due before it.</summary>
+    private static ValueTask TurnAsync(ChatSession session, RequestOrder order) =>
+        order == RequestOrder.Pipelined ? session.WaitForPipelinedAsync(0) : ValueTask.CompletedTask;
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Connection {ConnectionId} broke the protocol ({Code}): {Detail}")]
     private partial void LogProtocolViolation(long connectionId, ErrorCode code, string detail);

@@ -16,6 +16,12 @@ public sealed class RequestLimitOptions
     public int UserRequestsPerSecond { get; set; } = 4000;
 
     public int UserBurst { get; set; } = 8000;
+
+    /// <summary>
+    /// Pipelined requests (sends, receipts) one connection may have unanswered; at this bound the server stops reading
+    /// the connection until one is answered, so a fast sender is held back by TCP rather than buffered.
+    /// </summary>
+    public int MaxPipelinedPerConnection { get; set; } = 128;
 }
 
 /// <summary>

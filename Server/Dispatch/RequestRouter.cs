@@ -3,6 +3,25 @@ using Chat.Protocol;
 
 namespace Chat.Server.Dispatch;
 
+/// <summary>
+/// How a request is ordered against the connection's other requests. A connection's requests are always started in
+/// arrival order; what differs is what they wait for.
+/// </summary>
+public enum RequestOrder : byte
+{
+    /// <summary>Served once every pipelined request before it has been answered, and before the next request starts (the default).</summary>
+    Ordered,
+
+    /// <summary>
+    /// Handed to the group commit and answered by it (Send, MarkRead, MarkDelivered): the next request starts at once.
+    /// Pipelined requests are answered in the order they arrived; an error found before the hand-over waits its turn.
+    /// </summary>
+    Pipelined,
+
+    /// <summary>Answered at once, even while pipelined requests are unanswered (Ping, Typing): carries no order.</summary>
+    Immediate,
+}
+
 /// <summary>Serves one decoded request. Answer through <paramref name="session"/> with the request id.</summary>
 public delegate ValueTask RequestHandler<in TRequest>(ChatSession session, uint requestId, TRequest request, CancellationToken cancellationToken);
 
@@ -14,7 +33,7 @@ public sealed class RequestRouter
 {
     private readonly Route?[] _routes = new Route?[ushort.MaxValue + 1];
 
-    public void Map<TRequest>(RequestHandler<TRequest> handler, bool requiresSignIn = true)
+    public void Map<TRequest>(RequestHandler<TRequest> handler, bool requiresSignIn = true, RequestOrder order = RequestOrder.Ordered)
         where TRequest : IWireMessage<TRequest>
     {
         if (_routes[(ushort)TRequest.Type] is not null)
@@ -22,8 +41,11 @@ public sealed class RequestRouter
             throw new InvalidOperationException($"{TRequest.Type} is mapped twice");
         }
 
-        _routes[(ushort)TRequest.Type] = new Route<TRequest>(handler, requiresSignIn);
+        _routes[(ushort)TRequest.Type] = new Route<TRequest>(handler, requiresSignIn, order);
     }
+
+    /// <summary>How a request of this type is ordered; a type nobody serves is answered in order, like the default.</summary>
+    public RequestOrder OrderOf(MessageType type) => _routes[(ushort)type]?.Order ?? RequestOrder.Ordered;
 
     /// <summary>Decodes and runs the request; failures the client should hear about become Error frames.</summary>
     /// <exception cref="ProtocolException">The body is malformed (the caller closes the connection).</exception>
@@ -45,14 +67,16 @@ public sealed class RequestRouter
         return route.InvokeAsync(session, header.RequestId, body, cancellationToken);
     }
 
-    private abstract class Route(bool requiresSignIn)
+    private abstract class Route(bool requiresSignIn, RequestOrder order)
     {
         public bool RequiresSignIn { get; } = requiresSignIn;
+
+        public RequestOrder Order { get; } = order;
 
         public abstract ValueTask InvokeAsync(ChatSession session, uint requestId, in ReadOnlySequence<byte> body, CancellationToken cancellationToken);
     }
 
-    private sealed class Route<TRequest>(RequestHandler<TRequest> handler, bool requiresSignIn) : Route(requiresSignIn)
+    private sealed class Route<TRequest>(RequestHandler<TRequest> handler, bool requiresSignIn, RequestOrder order) : Route(requiresSignIn, order)
         where TRequest : IWireMessage<TRequest>
     {
         public override ValueTask InvokeAsync(ChatSession session, uint requestId, in ReadOnlySequence<byte> body, CancellationToken cancellationToken)

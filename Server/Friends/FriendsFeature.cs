@@ -2,7 +2,7 @@ using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Accounts;
 using Chat.Server.Assistant;
-using Chat.Server.Cluster;
+using Chat.Server.Delivery;
 using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
 using Chat.Server.Messaging;
@@ -22,13 +22,13 @@ public sealed class FriendsFeature : IChatFeature
 
     private readonly IFriendStore _friends;
     private readonly IAccountStore _accounts;
-    private readonly PushRouter _push;
+    private readonly PushDelivery _push;
     private readonly PresenceTracker _presence;
     private readonly TimeProvider _time;
     private readonly IFriendshipCache _friendships;
     private readonly IAssistantIdentity _assistant;
 
-    public FriendsFeature(IChatStore store, PushRouter push, PresenceTracker presence, TimeProvider time, IFriendshipCache friendships, IAssistantIdentity assistant)
+    public FriendsFeature(IChatStore store, PushDelivery push, PresenceTracker presence, TimeProvider time, IFriendshipCache friendships, IAssistantIdentity assistant)
     {
         _assistant = assistant;
         _friends = store.Friends;
@@ -306,11 +306,11 @@ public sealed class FriendsFeature : IChatFeature
     private void AnnounceFriendship(FriendEventKind kind, UserRecord actor, UserRecord other, ChatSession actingSession, string note)
     {
         Push(other.Id, kind, actor, note);
-        _push.SendToUser(actor.Id, FrameCodec.Serialize(0, new FriendEventPush((byte)kind, Summary(other), note)), except: actingSession);
+        _push.PushToUser(actor.Id, FrameCodec.Serialize(0, new FriendEventPush((byte)kind, Summary(other), note)), except: actingSession);
         PairChanged(actor.Id, other.Id);
     }
 
     /// <summary>Serialized once, written to every device of the user.</summary>
     private void Push(long userId, FriendEventKind kind, UserRecord about, string note) =>
-        _push.SendToUser(userId, FrameCodec.Serialize(0, new FriendEventPush((byte)kind, Summary(about), note)));
+        _push.PushToUser(userId, FrameCodec.Serialize(0, new FriendEventPush((byte)kind, Summary(about), note)));
 }

@@ -30,8 +30,8 @@ public sealed partial class GroupsFeature
 
         long[] everyone = [me, .. members];
         await NoticeAsync(group.Id, me, GroupNotice.Created(me, name, members), everyone);
-        _fanOut.Publish(CollectionsMarshal.AsSpan(members), new GroupEventPush((byte)GroupEventKind.Added, Entry(group, MemberRole.Member)));
-        _fanOut.Publish([me], new GroupEventPush((byte)GroupEventKind.Added, Entry(group, MemberRole.Owner)), exceptSession: session);
+        _fanOut.Push(CollectionsMarshal.AsSpan(members), new GroupEventPush((byte)GroupEventKind.Added, Entry(group, MemberRole.Member)));
+        _fanOut.Push([me], new GroupEventPush((byte)GroupEventKind.Added, Entry(group, MemberRole.Owner)), exceptSession: session);
         session.Send(requestId, new GroupInfo(Entry(group, MemberRole.Owner)));
     }
 
@@ -76,7 +76,7 @@ public sealed partial class GroupsFeature
             var state = group.Group with { MemberCount = group.Roles.Count + added.Count };
             long[] everyone = [.. group.MemberIds(), .. added];
             await NoticeAsync(state.Id, me, GroupNotice.Joined(me, added), everyone);
-            _fanOut.Publish([.. added], new GroupEventPush((byte)GroupEventKind.Added, Entry(state, MemberRole.Member)));
+            _fanOut.Push([.. added], new GroupEventPush((byte)GroupEventKind.Added, Entry(state, MemberRole.Member)));
             PushEvent(GroupEventKind.Changed, state, group.Roles);
         }
 
@@ -138,7 +138,7 @@ public sealed partial class GroupsFeature
         var state = group.Group with { MemberCount = group.Roles.Count - 1 };
         var remaining = group.MemberIds(exceptUserId: userId);
         await NoticeAsync(state.Id, actorId, notice, remaining);
-        _fanOut.Publish([userId], new GroupEventPush((byte)GroupEventKind.Removed, Entry(state, MemberRole.Member)));
+        _fanOut.Push([userId], new GroupEventPush((byte)GroupEventKind.Removed, Entry(state, MemberRole.Member)));
         PushEvent(GroupEventKind.Changed, state, group.Roles.Where(r => r.Key != userId));
         session.SendOk(requestId);
     }

@@ -4,6 +4,7 @@ using System.Text;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Accounts;
+using Chat.Server.Delivery;
 using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
 using Chat.Server.Messaging;
@@ -50,10 +51,10 @@ public sealed partial class GroupsFeature : IChatFeature
     private readonly IFriendStore _friends;
     private readonly IAccountStore _accounts;
     private readonly IMembershipCache _membership;
-    private readonly ConversationFanOut _fanOut;
+    private readonly PushDelivery _fanOut;
+    private readonly ServerMessages _serverMessages;
     private readonly PresenceTracker _presence;
     private readonly GroupChangeLock _lock;
-    private readonly ServerCounters _counters;
     private readonly TimeProvider _time;
     private readonly GroupOptions _options;
     private readonly ILogger<GroupsFeature> _logger;
@@ -61,10 +62,10 @@ public sealed partial class GroupsFeature : IChatFeature
     public GroupsFeature(
         IChatStore store,
         IMembershipCache membership,
-        ConversationFanOut fanOut,
+        PushDelivery fanOut,
+        ServerMessages serverMessages,
         PresenceTracker presence,
         GroupChangeLock changeLock,
-        ServerCounters counters,
         TimeProvider time,
         IOptions<GroupOptions> options,
         IOptions<TransportOptions> transport,
@@ -76,9 +77,9 @@ public sealed partial class GroupsFeature : IChatFeature
         _accounts = store.Accounts;
         _membership = membership;
         _fanOut = fanOut;
+        _serverMessages = serverMessages;
         _presence = presence;
         _lock = changeLock;
-        _counters = counters;
         _time = time;
         _options = options.Value;
         _logger = logger;
@@ -220,10 +221,7 @@ public sealed partial class GroupsFeature : IChatFeature
     {
         try
         {
-            var draft = new MessageDraft(groupId, actorId, 0, text, MessageFlags.System, [], _time.GetUtcNow());
-            var (stored, _) = await _messages.AppendAsync(draft, CancellationToken.None);
-            _counters.MessageStored();
-            _fanOut.Publish(recipients, new MessagePush(ConversationInfo.ToWire(stored, ConversationKind.Group, groupId)));
+            await _serverMessages.PostAsync(ConversationKind.Group, groupId, groupId, recipients, actorId, clientMessageId: 0, text, MessageFlags.System);
         }
         catch (StorageUnavailableException ex)
         {
@@ -247,7 +245,7 @@ public sealed partial class GroupsFeature : IChatFeature
         {
             if (byRole[role] is { } ids)
             {
-                _fanOut.Publish(CollectionsMarshal.AsSpan(ids), new GroupEventPush((byte)kind, Entry(state, (MemberRole)role)));
+                _fanOut.Push(CollectionsMarshal.AsSpan(ids), new GroupEventPush((byte)kind, Entry(state, (MemberRole)role)));
             }
         }
     }

@@ -27,7 +27,7 @@ public sealed class ConnectionFeature : IChatFeature
         {
             session.Send(id, new Pong());
             return ValueTask.CompletedTask;
-        }, requiresSignIn: false);
+        }, requiresSignIn: false, order: RequestOrder.Immediate);
         router.Map<StatsRequest>(HandleStats, requiresSignIn: false);
 
         // A second Hello (docs/protocol.md 3.1): the handshake is done; answered, and the connection stays open.

@@ -24,6 +24,9 @@ public sealed class ConversationInfo
 
     public ReadOnlySpan<long> Members => _members;
 
+    /// <summary>The members' array itself, for a holder that keeps it (never written to: the instance is immutable).</summary>
+    internal long[] MemberArray => _members;
+
     public static ConversationInfo Direct(long conversationId, long userA, long userB) =>
         new(conversationId, ConversationKind.Direct, userA <= userB ? [userA, userB] : [userB, userA]);
 

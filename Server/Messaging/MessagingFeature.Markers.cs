@@ -8,38 +8,23 @@ namespace Chat.Server.Messaging;
 public sealed partial class MessagingFeature
 {
     /// <summary>
-    /// Raises the read marker (the store caps it at the last seq and never lowers it) and tells the user's
-    /// other devices, and in a direct chat the peer, the marker now stored.
+    /// Raises the read marker in the group commit (capped at the last seq, never lowered; one write per member and
+    /// batch however many receipts it holds). Once stored, the user's other devices, and in a direct chat the peer,
+    /// are told the marker now stored (<see cref="CommitDelivery"/>).
     /// </summary>
-    private async ValueTask MarkReadAsync(ChatSession session, uint requestId, MarkRead request, CancellationToken cancellationToken)
-    {
-        var userId = session.UserId;
-        var conversation = await RequireMemberAsync(userId, request.ConversationId, kind: null, cancellationToken);
-        var seq = await _messages.MarkReadAsync(conversation.Id, userId, request.Seq, cancellationToken);
-        session.SendOk(requestId);
-        var push = new ReadPush(conversation.Id, userId, seq);
-        if (conversation.Kind == ConversationKind.Direct && !await PeerBlockedAsync(conversation, userId, cancellationToken))
-        {
-            _fanOut.Publish(conversation.Members, push, exceptSession: session);
-        }
-        else
-        {
-            // Per-member read receipts in a group would multiply every read by the group size; only sync my devices.
-            _fanOut.Publish([userId], push, exceptSession: session);
-        }
-    }
+    private ValueTask MarkReadAsync(ChatSession session, uint requestId, MarkRead request, CancellationToken cancellationToken) =>
+        RaiseMarkerAsync(session, requestId, request.ConversationId, MarkerKind.Read, request.Seq, cancellationToken);
 
-    /// <summary>Raises the delivered marker; in a direct chat the peer (the sender of what was received) is told.</summary>
-    private async ValueTask MarkDeliveredAsync(ChatSession session, uint requestId, MarkDelivered request, CancellationToken cancellationToken)
+    /// <summary>Raises the delivered marker the same way; in a direct chat the peer (the sender of what was received) is told.</summary>
+    private ValueTask MarkDeliveredAsync(ChatSession session, uint requestId, MarkDelivered request, CancellationToken cancellationToken) =>
+        RaiseMarkerAsync(session, requestId, request.ConversationId, MarkerKind.Delivered, request.Seq, cancellationToken);
+
+    private async ValueTask RaiseMarkerAsync(ChatSession session, uint requestId, long conversationId, MarkerKind kind, long seq, CancellationToken cancellationToken)
     {
         var userId = session.UserId;
-        var conversation = await RequireMemberAsync(userId, request.ConversationId, kind: null, cancellationToken);
-        var seq = await _messages.MarkDeliveredAsync(conversation.Id, userId, request.Seq, cancellationToken);
-        session.SendOk(requestId);
-        if (conversation.Kind == ConversationKind.Direct && !await PeerBlockedAsync(conversation, userId, cancellationToken))
-        {
-            _fanOut.Publish([conversation.PeerOf(userId)], new DeliveredPush(conversation.Id, userId, seq));
-        }
+        var conversation = await RequireMemberAsync(userId, conversationId, kind: null, cancellationToken);
+        var peerBlocked = await PeerBlockedAsync(conversation, userId, cancellationToken);
+        await SubmitAsync(session, new PendingReceipt(_commits, conversation, session, requestId, kind, seq, peerBlocked));
     }
 
     /// <summary>Ephemeral: pushed to the other members' devices, never stored; at most one per session per interval.</summary>
@@ -49,7 +34,7 @@ public sealed partial class MessagingFeature
         var conversation = await RequireMemberAsync(userId, request.ConversationId, kind: null, cancellationToken);
         if (_typing.TryEnter(session) && !await PeerBlockedAsync(conversation, userId, cancellationToken))
         {
-            _fanOut.Publish(conversation.Members, new TypingPush(conversation.Id, userId), exceptUserId: userId);
+            _fanOut.Push(conversation.Members, new TypingPush(conversation.Id, userId), exceptUserId: userId);
         }
 
         // A fire-and-forget indicator (request id 0) gets no answer; a throttled one is answered Ok all the same.

@@ -44,15 +44,11 @@ public sealed partial class MessagingFeature
             throw Fail(ErrorCode.RecallTooLate);
         }
 
-        var notice = new MessageDraft(
-            conversation.Id, userId, -message.Id, message.Id.ToString(CultureInfo.InvariantCulture), MessageFlags.RecallNotice, [], now);
-        var (stored, duplicate) = await _messages.AppendAsync(notice, cancellationToken);
+        // The notice is pushed to every device of every member (the caller's too) once stored, in seq order.
+        await _serverMessages.PostAsync(
+            conversation.Kind, conversation.Id, conversation.Kind == ConversationKind.Direct ? conversation.PeerOf(userId) : conversation.Id,
+            conversation.MemberArray, userId, -message.Id, message.Id.ToString(CultureInfo.InvariantCulture), MessageFlags.RecallNotice);
         await _messages.MarkRecalledAsync(conversation.Id, message.Id, cancellationToken);
         session.SendOk(requestId);
-        if (!duplicate)
-        {
-            _counters.MessageStored();
-            _fanOut.Publish(conversation.Members, new MessagePush(conversation.ToWire(stored)));
-        }
     }
 }

@@ -1,5 +1,6 @@
 using Chat.Protocol;
 using Chat.Protocol.Messages;
+using Chat.Server.Delivery;
 using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
 using Chat.Server.Storage;
@@ -24,23 +25,23 @@ public sealed partial class MessagingFeature : IChatFeature
     private readonly IGroupStore _groups;
     private readonly ConversationDirectory _directory;
     private readonly FriendshipCache _friendships;
-    private readonly ConversationFanOut _fanOut;
+    private readonly PushDelivery _fanOut;
+    private readonly CommitDelivery _commits;
+    private readonly ServerMessages _serverMessages;
     private readonly TypingThrottle _typing;
-    private readonly ServerCounters _counters;
     private readonly TimeProvider _time;
     private readonly MessagingOptions _options;
-    private readonly IMessageSentObserver[] _sentObservers;
 
     public MessagingFeature(
         IChatStore store,
         ConversationDirectory directory,
         FriendshipCache friendships,
-        ConversationFanOut fanOut,
+        PushDelivery fanOut,
+        CommitDelivery commits,
+        ServerMessages serverMessages,
         TypingThrottle typing,
-        ServerCounters counters,
         TimeProvider time,
-        IOptions<MessagingOptions> options,
-        IEnumerable<IMessageSentObserver> sentObservers)
+        IOptions<MessagingOptions> options)
     {
         _messages = store.Messages;
         _accounts = store.Accounts;
@@ -48,31 +49,32 @@ public sealed partial class MessagingFeature : IChatFeature
         _directory = directory;
         _friendships = friendships;
         _fanOut = fanOut;
+        _commits = commits;
+        _serverMessages = serverMessages;
         _typing = typing;
-        _counters = counters;
         _time = time;
         _options = options.Value;
-        _sentObservers = [.. sentObservers];
     }
 
     public void Map(RequestRouter router)
     {
-        router.Map<Send>(SendAsync);
+        router.Map<Send>(SendAsync, order: RequestOrder.Pipelined);
         router.Map<Sync>(SyncAsync);
         router.Map<History>(HistoryAsync);
         router.Map<GetConversations>(GetConversationsAsync);
         router.Map<OpenConversation>(OpenConversationAsync);
-        router.Map<MarkRead>(MarkReadAsync);
-        router.Map<MarkDelivered>(MarkDeliveredAsync);
-        router.Map<Typing>(TypingAsync);
+        router.Map<MarkRead>(MarkReadAsync, order: RequestOrder.Pipelined);
+        router.Map<MarkDelivered>(MarkDeliveredAsync, order: RequestOrder.Pipelined);
+        router.Map<Typing>(TypingAsync, order: RequestOrder.Immediate);
         router.Map<Recall>(RecallAsync);
     }
 
     private static RequestFailedException Fail(ErrorCode code) => new(code);
 
     /// <summary>
-    /// Validate, store (the append returns only after its own transaction committed), ack, then push to every
-    /// device of every member except the sending one. A resend gets the original ack and pushes nothing.
+    /// Validates and hands the message to the group commit, then returns: the next request of the connection is read
+    /// while this one is stored. Once it is durable, <see cref="CommitDelivery"/> acks it and pushes it to every device
+    /// of every member except the sending one; a resend gets the original ack and pushes nothing.
     /// </summary>
     private async ValueTask SendAsync(ChatSession session, uint requestId, Send request, CancellationToken cancellationToken)
     {
@@ -103,19 +105,20 @@ public sealed partial class MessagingFeature : IChatFeature
                 throw Fail(ErrorCode.ConversationKindInvalid);
         }
 
-        var draft = new MessageDraft(conversation.Id, sender, request.ClientMessageId, request.Text, MessageFlags.None, mentions, _time.GetUtcNow());
-        var (message, duplicate) = await _messages.AppendAsync(draft, cancellationToken);
-        session.Send(requestId, new SendAck(message.ConversationId, message.Id, message.Seq, message.SentAt.ToUnixTimeMilliseconds(), duplicate));
-        if (!duplicate)
+        var pending = PendingMessage.FromDevice(_commits, conversation, session, requestId, request.ClientMessageId, request.Text, mentions, _time.GetUtcNow());
+        await SubmitAsync(session, pending);
+    }
+
+    /// <summary>Hands a pipelined write to the group commit; when its queue is full, this connection waits (is not read) until it has room.</summary>
+    private async ValueTask SubmitAsync(ChatSession session, StoreWrite write)
+    {
+        session.BeginPipelined();
+        if (!_messages.Submit(write))
         {
-            _counters.MessageStored();
-            _fanOut.Publish(conversation.Members, new MessagePush(conversation.ToWire(message)), exceptSession: session);
-            foreach (var observer in _sentObservers)
-            {
-                observer.OnMessageSent(session, conversation, message);
-            }
+            await _messages.WhenRoomAsync();
         }
     }
+
 
     /// <summary>
     /// The direct conversation with <paramref name="peerId"/> after checking they are friends (and, for

@@ -14,8 +14,9 @@ public static class MessagingServiceCollectionExtensions
         services.AddSingleton<IMembershipCache>(sp => sp.GetRequiredService<ConversationDirectory>());
         services.AddSingleton<FriendshipCache>();
         services.AddSingleton<IFriendshipCache>(sp => sp.GetRequiredService<FriendshipCache>());
-        services.AddSingleton<ConversationFanOut>();
         services.AddSingleton<TypingThrottle>();
+        services.AddSingleton<CommitDelivery>();
+        services.AddSingleton<ServerMessages>();
         services.AddSingleton<IChatFeature, MessagingFeature>();
         return services;
     }

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Cluster;
+using Chat.Server.Delivery;
 using Chat.Server.Dispatch;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
@@ -28,7 +29,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
 {
     private readonly Channel<PresenceEvent> _events = Channel.CreateUnbounded<PresenceEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly OnlineUsers _online;
-    private readonly PushRouter _push;
+    private readonly PushDelivery _push;
     private readonly IRemoteDelivery _remote;
     private readonly IFriendStore _friends;
     private readonly IAccountStore _accounts;
@@ -65,7 +66,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
     private readonly Dictionary<long, long> _lastSeenMs = [];
     private CancellationToken _stopping;
 
-    public PresenceTracker(OnlineUsers online, PushRouter push, IRemoteDelivery remote, IChatStore store, TimeProvider time, IOptions<PresenceOptions> options, ILogger<PresenceTracker> logger)
+    public PresenceTracker(OnlineUsers online, PushDelivery push, IRemoteDelivery remote, IChatStore store, TimeProvider time, IOptions<PresenceOptions> options, ILogger<PresenceTracker> logger)
     {
         _online = online;
         _push = push;
@@ -324,7 +325,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
                 }
             }
 
-            _push.SendToUsers(CollectionsMarshal.AsSpan(visible), frame);
+            _push.Push(CollectionsMarshal.AsSpan(visible), frame);
             _remote.Announced(userId, current);
         }
         else if (local)
@@ -375,7 +376,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
         var status = hidden ? PresenceStatus.Offline : StatusOf(subjectId);
         if (hidden || status != PresenceStatus.Offline)
         {
-            _online.SendToUser(viewerId, FrameCodec.Serialize(0, new PresencePush(subjectId, status, 0)));
+            _push.Push([viewerId], FrameCodec.Serialize(0, new PresencePush(subjectId, status, 0)));
         }
     }
 

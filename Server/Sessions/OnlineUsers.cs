@@ -78,19 +78,4 @@ public sealed class OnlineUsers
 
     /// <summary>The users with a device here now (a moving snapshot).</summary>
     public IEnumerable<long> UserIds() => _byUser.Keys;
-
-    /// <summary>Writes the same encoded frame to every device of the user, except <paramref name="except"/>.</summary>
-    public int SendToUser(long userId, ReadOnlySpan<byte> frame, ChatSession? except = null)
-    {
-        var sent = 0;
-        foreach (var session in Get(userId))
-        {
-            if (!ReferenceEquals(session, except) && session.Connection.Send(frame))
-            {
-                sent++;
-            }
-        }
-
-        return sent;
-    }
 }

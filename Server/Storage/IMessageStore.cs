@@ -11,11 +11,21 @@ public interface IMessageStore
     Task<long> GetOrCreateDirectConversationAsync(long userA, long userB, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Persists a message durably and returns it with its seq, id and time. Concurrent calls are
-    /// group-committed (many messages per transaction); each call still completes only after its own
-    /// transaction committed. A second append with the same (sender, client message id) returns the
-    /// first message with <see cref="AppendResult.Duplicate"/> set and writes nothing. Appending also
-    /// advances the sender's own read marker to the new seq.
+    /// Queues a write (a <see cref="MessageWrite"/> or a <see cref="MarkerWrite"/>) for the group commit and returns at
+    /// once; its sink hears of the outcome once the transaction holding it committed (<see cref="StoreWrite"/>). Writes
+    /// are stored and reported in submission order. Returns false when the store is over its queue capacity (the write
+    /// is queued all the same): the submitter should pause until <see cref="WhenRoomAsync"/> completes.
+    /// </summary>
+    bool Submit(StoreWrite write);
+
+    /// <summary>Completes when the group commit's queue has room again (at once when it has).</summary>
+    Task WhenRoomAsync();
+
+    /// <summary>
+    /// Persists a message durably and returns it with its seq, id and time: a <see cref="MessageWrite"/> submitted and
+    /// awaited. A second append with the same (sender, client message id) returns the first message with
+    /// <see cref="AppendResult.Duplicate"/> set and writes nothing. Appending also advances the sender's own read
+    /// marker to the new seq.
     /// </summary>
     Task<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken);
 
@@ -39,10 +49,10 @@ public interface IMessageStore
     /// <summary>Every conversation the user is an active member of, with computed unread counts.</summary>
     Task<IReadOnlyList<ConversationSummary>> GetConversationsAsync(long userId, CancellationToken cancellationToken);
 
-    /// <summary>Raises the read marker (never lowers it, never beyond the last seq); returns the marker now stored.</summary>
+    /// <summary>Raises the read marker (never lowers it, never beyond the last seq); returns the marker now stored. A <see cref="MarkerWrite"/> submitted and awaited.</summary>
     Task<long> MarkReadAsync(long conversationId, long userId, long seq, CancellationToken cancellationToken);
 
-    /// <summary>Raises the delivered marker (never lowers it); returns the marker now stored.</summary>
+    /// <summary>Raises the delivered marker (never lowers it, never beyond the last seq); returns the marker now stored.</summary>
     Task<long> MarkDeliveredAsync(long conversationId, long userId, long seq, CancellationToken cancellationToken);
 }
 

@@ -23,4 +23,13 @@ public sealed class StorageOptions
 
     /// <summary>This node's id (0-1023) inside message ids, so that several server nodes never mint the same id.</summary>
     public int NodeId { get; set; }
+
+    /// <summary>
+    /// Most writes (messages and markers) in one group-commit transaction. Large batches make a commit cheap per
+    /// message: the fsync is shared, and messages of one conversation land on the same pages.
+    /// </summary>
+    public int MaxBatch { get; set; } = 4096;
+
+    /// <summary>Writes queued for the group commit beyond which connections stop reading requests until it drains to half.</summary>
+    public int MaxQueuedWrites { get; set; } = 65_536;
 }

@@ -123,6 +123,59 @@ public sealed class ChatConnection
         }
     }
 
+    /// <summary>
+    /// Queues frames without waking the send loop: for a writer that queues to many connections and then calls
+    /// <see cref="Flush"/> once on each (a batch's acks and pushes go out in one send per connection). Returns false
+    /// when the connection is gone.
+    /// </summary>
+    public bool Enqueue(ReadOnlySpan<byte> frames)
+    {
+        lock (_writeLock)
+        {
+            if (IsClosed)
+            {
+                return false;
+            }
+
+            _output.Writer.Write(frames);
+            return true;
+        }
+    }
+
+    /// <summary>Encodes and queues one frame without waking the send loop (see <see cref="Enqueue(ReadOnlySpan{byte})"/>).</summary>
+    public bool Enqueue<T>(uint requestId, T message)
+        where T : IWireMessage<T>
+    {
+        lock (_writeLock)
+        {
+            if (IsClosed)
+            {
+                return false;
+            }
+
+            FrameCodec.Write(_output.Writer, requestId, message);
+            return true;
+        }
+    }
+
+    /// <summary>Hands what was queued to the send loop; a client that has stopped reading is cut off here.</summary>
+    public void Flush()
+    {
+        lock (_writeLock)
+        {
+            if (!IsClosed)
+            {
+                FlushLocked();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The last batch that queued to this connection (<see cref="Enqueue(ReadOnlySpan{byte})"/>): lets a batch list
+    /// each connection once. Exchanged atomically, so batches on two threads may both list it, never neither.
+    /// </summary>
+    internal long BatchMark;
+
     /// <summary>Queues an Error answer.</summary>
     public bool SendError(uint requestId, ErrorCode code, string message) => Send(requestId, new Error((ushort)code, message));
 

@@ -12,7 +12,7 @@ namespace Chat.Server.Storage.MySql;
 public sealed class MySqlChatStore : SqlChatStore
 {
     public MySqlChatStore(StorageOptions options, ILoggerFactory? loggerFactory = null)
-        : base(new MySqlDatabase(options?.ConnectionString ?? ""), options!, loggerFactory)
+        : base(new MySqlDatabase(options?.ConnectionString ?? ""), ids => new MySqlBatchWriter(ids), options!, loggerFactory)
     {
     }
 

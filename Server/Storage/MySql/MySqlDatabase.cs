@@ -74,6 +74,23 @@ internal sealed class MySqlDatabase : SqlDatabase
 
     protected override ValueTask ReleaseWriteConnectionAsync(DbConnection connection) => connection.DisposeAsync();
 
+    protected override DbConnection AcquireWriteConnection()
+    {
+        var connection = new MySqlConnection(ConnectionString);
+        try
+        {
+            connection.Open();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    protected override void ReleaseWriteConnection(DbConnection connection) => connection.Dispose();
+
     private async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new MySqlConnection(ConnectionString);

@@ -6,18 +6,18 @@ namespace Chat.Server.Storage.Sql;
 /// <summary>The feature stores over one <see cref="SqlDatabase"/>; the engine classes add schema creation.</summary>
 public abstract class SqlChatStore : IChatStore
 {
-    private readonly MessageAppender _appender;
+    private readonly GroupCommit _commit;
     private int _disposed;
 
-    private protected SqlChatStore(SqlDatabase database, StorageOptions options, ILoggerFactory? loggerFactory)
+    private protected SqlChatStore(SqlDatabase database, Func<MessageIdGenerator, BatchWriter> batchWriter, StorageOptions options, ILoggerFactory? loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         Database = database;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(GetType());
-        _appender = new MessageAppender(database, new MessageIdGenerator(options.NodeId), logger);
+        _commit = new GroupCommit(database, batchWriter(new MessageIdGenerator(options.NodeId)), options, logger);
         Accounts = new SqlAccountStore(database);
         Friends = new SqlFriendStore(database);
-        Messages = new SqlMessageStore(database, _appender);
+        Messages = new SqlMessageStore(database, _commit);
         Groups = new SqlGroupStore(database);
     }
 
@@ -29,8 +29,11 @@ public abstract class SqlChatStore : IChatStore
 
     public IGroupStore Groups { get; }
 
-    /// <summary>Append transactions committed so far; with concurrent senders it stays well below the message count.</summary>
-    internal long AppendBatchesCommitted => _appender.CommittedBatches;
+    /// <summary>Group-commit transactions so far; with concurrent writers it stays well below the write count.</summary>
+    public long CommittedBatches => _commit.CommittedBatches;
+
+    /// <summary>Messages and markers stored by the group commit so far.</summary>
+    public long CommittedWrites => _commit.CommittedWrites;
 
     private protected SqlDatabase Database { get; }
 
@@ -43,8 +46,8 @@ public abstract class SqlChatStore : IChatStore
             return;
         }
 
-        // Drain queued appends first: they still need the connections.
-        await _appender.DisposeAsync();
+        // Drain queued writes first: they still need the connections.
+        await _commit.DisposeAsync();
         await Database.DisposeAsync();
         GC.SuppressFinalize(this);
     }

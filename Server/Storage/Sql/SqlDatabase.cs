@@ -49,6 +49,11 @@ internal abstract class SqlDatabase : IAsyncDisposable
 
     protected abstract ValueTask ReleaseWriteConnectionAsync(DbConnection connection);
 
+    /// <summary>The write connection for a caller on its own thread (the group commit): blocks instead of awaiting.</summary>
+    protected abstract DbConnection AcquireWriteConnection();
+
+    protected abstract void ReleaseWriteConnection(DbConnection connection);
+
     /// <summary>Runs <paramref name="body"/> on a read connection, without a transaction.</summary>
     public async Task<T> ReadAsync<T>(Func<SqlSession, Task<T>> body, CancellationToken cancellationToken)
     {
@@ -82,6 +87,29 @@ internal abstract class SqlDatabase : IAsyncDisposable
             try
             {
                 return await WriteOnceAsync(body, transaction, cancellationToken);
+            }
+            catch (Exception ex) when (attempt == 1 && IsConflict(ex))
+            {
+                // Retry below.
+            }
+            catch (Exception ex) when (ex is not StorageUnavailableException && (IsUnavailable(ex) || IsConflict(ex)))
+            {
+                throw Unavailable(ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="WriteAsync{T}"/> for a caller that owns its thread (the group commit): the same retry and error
+    /// classification, with blocking calls, so the thread never waits on the thread pool.
+    /// </summary>
+    public T Write<T>(Func<SqlSession, T> body, bool transaction)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return WriteOnce(body, transaction);
             }
             catch (Exception ex) when (attempt == 1 && IsConflict(ex))
             {
@@ -131,6 +159,51 @@ internal abstract class SqlDatabase : IAsyncDisposable
             }
 
             await ReleaseWriteConnectionAsync(connection);
+        }
+    }
+
+    private T WriteOnce<T>(Func<SqlSession, T> body, bool transaction)
+    {
+        var connection = AcquireWriteConnection();
+        DbTransaction? tx = null;
+        var committed = false;
+        try
+        {
+            if (transaction)
+            {
+                tx = connection.BeginTransaction();
+            }
+
+            var result = body(new SqlSession(connection, tx));
+            tx?.Commit();
+            committed = true;
+            return result;
+        }
+        finally
+        {
+            if (tx is not null)
+            {
+                if (!committed)
+                {
+                    RollbackQuietly(tx);
+                }
+
+                tx.Dispose();
+            }
+
+            ReleaseWriteConnection(connection);
+        }
+    }
+
+    private static void RollbackQuietly(DbTransaction tx)
+    {
+        try
+        {
+            tx.Rollback();
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or IOException)
+        {
+            // The connection is already broken; the server rolls the transaction back on its own.
         }
     }
 

@@ -1,9 +1,8 @@
 using System.Data.Common;
-using System.Text;
 
 namespace Chat.Server.Storage.Sql;
 
-internal sealed class SqlMessageStore(SqlDatabase db, MessageAppender appender) : IMessageStore
+internal sealed class SqlMessageStore(SqlDatabase db, GroupCommit commit) : IMessageStore
 {
     internal const string MessageColumns = "id, conversation_id, seq, sender_id, client_msg_id, sent_at_ms, flags, text";
 
@@ -45,7 +44,23 @@ internal sealed class SqlMessageStore(SqlDatabase db, MessageAppender appender) 
         }
     }
 
-    public Task<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken) => appender.AppendAsync(draft, cancellationToken);
+    public bool Submit(StoreWrite write) => commit.Submit(write);
+
+    public Task WhenRoomAsync() => commit.WhenRoomAsync();
+
+    public async Task<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var write = new AwaitedMessageWrite(draft);
+        if (!commit.Submit(write))
+        {
+            await commit.WhenRoomAsync().WaitAsync(cancellationToken);
+        }
+
+        // A caller that gives up after its draft entered a transaction may still find it stored: a resend with the
+        // same client message id then returns it as a duplicate.
+        return await write.Completion.WaitAsync(cancellationToken);
+    }
 
     public Task<IReadOnlyList<StoredMessage>> ReadAfterAsync(long conversationId, long afterSeq, int limit, CancellationToken cancellationToken) =>
         ReadPageAsync(
@@ -107,62 +122,16 @@ internal sealed class SqlMessageStore(SqlDatabase db, MessageAppender appender) 
         db.ReadAsync(s => ReadSummariesAsync(s, userId, cancellationToken), cancellationToken);
 
     public Task<long> MarkReadAsync(long conversationId, long userId, long seq, CancellationToken cancellationToken) =>
-        RaiseMarkerAsync("read_seq", conversationId, userId, seq, cancellationToken);
+        RaiseMarkerAsync(MarkerKind.Read, conversationId, userId, seq, cancellationToken);
 
     public Task<long> MarkDeliveredAsync(long conversationId, long userId, long seq, CancellationToken cancellationToken) =>
-        RaiseMarkerAsync("delivered_seq", conversationId, userId, seq, cancellationToken);
-
-    internal static IReadOnlyList<long> NormalizeMentions(IReadOnlyList<long> mentions) =>
-        mentions.Count == 0 ? [] : mentions.Distinct().Order().ToArray();
+        RaiseMarkerAsync(MarkerKind.Delivered, conversationId, userId, seq, cancellationToken);
 
     internal static async Task<long> InsertConversationAsync(SqlDatabase db, SqlSession s, ConversationKind kind, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var cmd = s.Command("INSERT INTO conversations (kind, last_seq, created_at) VALUES (@kind, 0, @at)")
             .With("@kind", (int)kind).With("@at", at.ToMs());
         return await db.ExecuteInsertAsync(cmd, cancellationToken);
-    }
-
-    /// <summary>Messages already stored under these (sender, client message id) keys, with their mentions.</summary>
-    internal static async Task<Dictionary<(long Sender, long ClientId), StoredMessage>> FindByClientIdsAsync(
-        SqlSession s, IReadOnlyCollection<(long Sender, long ClientId)> keys, bool repeatStatement, CancellationToken cancellationToken)
-    {
-        List<StoredMessage> found;
-        if (repeatStatement)
-        {
-            // One indexed probe per key with one prepared statement: SQLite looks named parameters up by a
-            // linear scan, so a statement with thousands of them costs more than the probes themselves.
-            found = [];
-            await using var probe = s.Command($"SELECT {MessageColumns} FROM messages WHERE sender_id = @s AND client_msg_id = @k").With("@s", 0L).With("@k", 0L);
-            foreach (var (sender, clientId) in keys)
-            {
-                probe.Parameters[0].Value = sender;
-                probe.Parameters[1].Value = clientId;
-                found.AddRange(await ReadMessagesAsync(probe, cancellationToken));
-            }
-        }
-        else
-        {
-            await using var cmd = s.Command("");
-            var sql = new StringBuilder($"SELECT {MessageColumns} FROM messages WHERE ");
-            var n = 0;
-            foreach (var (sender, clientId) in keys)
-            {
-                sql.Append(n == 0 ? "" : " OR ").Append($"(sender_id = @s{n} AND client_msg_id = @k{n})");
-                cmd.With($"@s{n}", sender).With($"@k{n}", clientId);
-                n++;
-            }
-
-            cmd.CommandText = sql.ToString();
-            found = await ReadMessagesAsync(cmd, cancellationToken);
-        }
-
-        var result = new Dictionary<(long, long), StoredMessage>();
-        foreach (var message in await WithMentionsAsync(s, found, cancellationToken))
-        {
-            result[(message.SenderId, message.ClientMessageId)] = message;
-        }
-
-        return result;
     }
 
     /// <summary>Reads message rows; mentions are attached separately by <see cref="WithMentionsAsync"/>.</summary>
@@ -176,6 +145,50 @@ internal sealed class SqlMessageStore(SqlDatabase db, MessageAppender appender) 
         }
 
         return list;
+    }
+
+    /// <summary><see cref="ReadMessagesAsync"/> for the group-commit thread, which blocks instead of awaiting.</summary>
+    internal static List<StoredMessage> ReadMessages(DbCommand cmd)
+    {
+        var list = new List<StoredMessage>();
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            list.Add(ReadMessage(reader, 0));
+        }
+
+        return list;
+    }
+
+    /// <summary><see cref="WithMentionsAsync"/> for the group-commit thread.</summary>
+    internal static List<StoredMessage> WithMentions(SqlSession s, List<StoredMessage> messages)
+    {
+        if (messages.Count == 0)
+        {
+            return messages;
+        }
+
+        var mentions = new Dictionary<(long Conversation, long Seq), List<long>>();
+        foreach (var message in messages)
+        {
+            using var cmd = s.Command("SELECT user_id FROM message_mentions WHERE conversation_id = @c AND seq = @s ORDER BY user_id")
+                .With("@c", message.ConversationId).With("@s", message.Seq);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                var key = (message.ConversationId, message.Seq);
+                if (!mentions.TryGetValue(key, out var users))
+                {
+                    mentions[key] = users = [];
+                }
+
+                users.Add(reader.Int64(0));
+            }
+        }
+
+        return mentions.Count == 0
+            ? messages
+            : messages.ConvertAll(m => mentions.TryGetValue((m.ConversationId, m.Seq), out var users) ? m with { Mentions = users } : m);
     }
 
     internal static StoredMessage ReadMessage(DbDataReader r, int o) =>
@@ -248,35 +261,16 @@ internal sealed class SqlMessageStore(SqlDatabase db, MessageAppender appender) 
         return await cmd.ScalarInt64Async(cancellationToken);
     }
 
-    /// <summary>
-    /// Raises a marker to min(seq, last seq). The last seq is read without a lock first: taking the
-    /// conversation row lock after the member row would invert the appender's lock order (conversation,
-    /// then member) and deadlock. A marker capped at a slightly older last seq is still correct.
-    /// </summary>
-    private Task<long> RaiseMarkerAsync(string column, long conversationId, long userId, long seq, CancellationToken cancellationToken) =>
-        db.WriteAsync(
-            async s =>
-            {
-                long last;
-                await using (var select = s.Command("SELECT last_seq FROM conversations WHERE id = @c").With("@c", conversationId))
-                {
-                    last = await select.ScalarInt64Async(cancellationToken) ?? 0;
-                }
+    private async Task<long> RaiseMarkerAsync(MarkerKind kind, long conversationId, long userId, long seq, CancellationToken cancellationToken)
+    {
+        var write = new AwaitedMarkerWrite(conversationId, userId, kind, seq);
+        if (!commit.Submit(write))
+        {
+            await commit.WhenRoomAsync().WaitAsync(cancellationToken);
+        }
 
-                await using (var update = s.Command(
-                    $"UPDATE conversation_members SET {column} = {db.Greatest}({column}, {db.Least}(@seq, @last)) " +
-                    "WHERE conversation_id = @c AND user_id = @u AND active = 1")
-                    .With("@seq", seq).With("@last", last).With("@c", conversationId).With("@u", userId))
-                {
-                    await update.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                await using var read = s.Command($"SELECT {column} FROM conversation_members WHERE conversation_id = @c AND user_id = @u AND active = 1")
-                    .With("@c", conversationId).With("@u", userId);
-                return await read.ScalarInt64Async(cancellationToken) ?? 0;
-            },
-            transaction: false,
-            cancellationToken);
+        return await write.Completion.WaitAsync(cancellationToken);
+    }
 
     private static async Task<IReadOnlyList<ConversationSummary>> ReadSummariesAsync(SqlSession s, long userId, CancellationToken cancellationToken)
     {

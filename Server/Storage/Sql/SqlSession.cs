@@ -6,6 +6,10 @@ namespace Chat.Server.Storage.Sql;
 /// <summary>One connection (and transaction, on the write path) lent to a store operation.</summary>
 internal readonly struct SqlSession(DbConnection connection, DbTransaction? transaction)
 {
+    public DbConnection Connection => connection;
+
+    public DbTransaction? Transaction => transaction;
+
     public DbCommand Command(string sql)
     {
         var command = connection.CreateCommand();

@@ -7,7 +7,7 @@ namespace Chat.Server.Storage.Sqlite;
 public sealed class SqliteChatStore : SqlChatStore
 {
     public SqliteChatStore(StorageOptions options, ILoggerFactory? loggerFactory = null)
-        : base(new SqliteDatabase(options?.ConnectionString ?? ""), options!, loggerFactory)
+        : base(new SqliteDatabase(options?.ConnectionString ?? ""), ids => new SqliteBatchWriter(ids), options!, loggerFactory)
     {
     }
 

@@ -96,6 +96,16 @@ internal sealed class SqliteDatabase : SqlDatabase
         await WriteAsync(
             async s =>
             {
+                // Existing files of an older layout are moved first; the schema script then adds what is missing.
+                await using (var check = s.Command(SqliteSchema.NeedsMessagesUpgrade))
+                {
+                    if (await check.ScalarInt64Async(cancellationToken) > 0)
+                    {
+                        await using var upgrade = s.Command(SqliteSchema.UpgradeMessages);
+                        await upgrade.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                }
+
                 await using var cmd = s.Command(schema);
                 return await cmd.ExecuteNonQueryAsync(cancellationToken);
             },
@@ -160,6 +170,23 @@ internal sealed class SqliteDatabase : SqlDatabase
         _writeLock.Release();
         return ValueTask.CompletedTask;
     }
+
+    protected override DbConnection AcquireWriteConnection()
+    {
+        _writeLock.Wait();
+        try
+        {
+            // Opening the writer is synchronous work in Microsoft.Data.Sqlite either way.
+            return _writer ??= OpenWriterAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch
+        {
+            _writeLock.Release();
+            throw;
+        }
+    }
+
+    protected override void ReleaseWriteConnection(DbConnection connection) => _writeLock.Release();
 
     private async Task<SqliteConnection> OpenWriterAsync(CancellationToken cancellationToken)
     {

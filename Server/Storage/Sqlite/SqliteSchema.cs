@@ -2,11 +2,40 @@ namespace Chat.Server.Storage.Sqlite;
 
 /// <summary>
 /// The SQLite twin of <c>schema.sql</c>: same tables, columns and keys. Times are INTEGER unix milliseconds.
-/// Tables keyed by small composite keys are WITHOUT ROWID (clustered on the key, like InnoDB); messages keep a
-/// rowid because their text can be large.
+/// Tables keyed by composite keys are WITHOUT ROWID, clustered on their key like InnoDB. Messages too: a message
+/// lives in the (conversation, seq) order that history is read in, so an append writes that one B-tree and not a
+/// rowid table beside it, and a batch's messages of one conversation share their pages.
 /// </summary>
 internal static class SqliteSchema
 {
+    /// <summary>
+    /// Moves a messages table of the first layout (a rowid table with (conversation, seq) as a second index) to the
+    /// clustered one, in the caller's transaction; the schema script then recreates the two other indexes.
+    /// </summary>
+    public const string UpgradeMessages = """
+        ALTER TABLE messages RENAME TO messages_rowid;
+        DROP INDEX IF EXISTS ux_messages_id;
+        DROP INDEX IF EXISTS ux_messages_sender_client;
+        CREATE TABLE messages (
+          conversation_id INTEGER NOT NULL,
+          seq INTEGER NOT NULL,
+          id INTEGER NOT NULL,
+          sender_id INTEGER NOT NULL,
+          client_msg_id INTEGER NULL,
+          sent_at_ms INTEGER NOT NULL,
+          flags INTEGER NOT NULL DEFAULT 0,
+          text TEXT NOT NULL,
+          PRIMARY KEY (conversation_id, seq)
+        ) WITHOUT ROWID;
+        INSERT INTO messages (conversation_id, seq, id, sender_id, client_msg_id, sent_at_ms, flags, text)
+          SELECT conversation_id, seq, id, sender_id, client_msg_id, sent_at_ms, flags, text FROM messages_rowid;
+        DROP TABLE messages_rowid;
+        """;
+
+    /// <summary>True when the database holds a messages table that is still a rowid table.</summary>
+    public const string NeedsMessagesUpgrade =
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'messages' AND sql NOT LIKE '%WITHOUT ROWID%'";
+
     public const string Script = """
         CREATE TABLE IF NOT EXISTS users (
           id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -108,7 +137,7 @@ internal static class SqliteSchema
           flags INTEGER NOT NULL DEFAULT 0,
           text TEXT NOT NULL,
           PRIMARY KEY (conversation_id, seq)
-        );
+        ) WITHOUT ROWID;
         CREATE UNIQUE INDEX IF NOT EXISTS ux_messages_id ON messages (id);
         CREATE UNIQUE INDEX IF NOT EXISTS ux_messages_sender_client ON messages (sender_id, client_msg_id);
 

@@ -13,26 +13,62 @@ public sealed class ClusterWireTests
     {
         var frame = FrameCodec.Serialize(0, new PresencePush(7, PresenceStatus.Busy, 0));
         var envelope = ForwardEnvelope.Encode([3, -1, long.MaxValue], frame);
-        Assert.Equal(4 + (3 * 8) + frame.Length, envelope.Length);
-        Assert.True(ForwardEnvelope.TryDecode(envelope, out var ids, out var decodedFrame));
-        var decoded = new long[ids.Length / 8];
-        for (var i = 0; i < decoded.Length; i++)
+        Assert.Equal(4 + (3 * 8) + 4 + frame.Length, envelope.Length);
+        ReadOnlySpan<byte> rest = envelope;
+        Assert.True(ForwardEnvelope.TryReadEntry(ref rest, out var ids, out var decodedFrame, out var malformed));
+        Assert.False(malformed);
+        Assert.Equal(new long[] { 3, -1, long.MaxValue }, Users(ids));
+        Assert.Equal(frame, decodedFrame.ToArray());
+        Assert.False(ForwardEnvelope.TryReadEntry(ref rest, out _, out _, out malformed));
+        Assert.False(malformed);
+    }
+
+    [Fact]
+    public void A_batch_envelope_carries_its_entries_in_order()
+    {
+        var first = FrameCodec.Serialize(0, new PresencePush(7, PresenceStatus.Busy, 0));
+        var second = FrameCodec.Serialize(0, new TypingPush(12, 7));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        ForwardEnvelope.Append(buffer, [1, 2], first);
+        ForwardEnvelope.Append(buffer, [5], second);
+        ReadOnlySpan<byte> rest = buffer.WrittenSpan;
+        var entries = new List<(long[] Users, byte[] Frame)>();
+        while (ForwardEnvelope.TryReadEntry(ref rest, out var ids, out var frame, out _))
         {
-            decoded[i] = ForwardEnvelope.UserAt(ids, i);
+            entries.Add((Users(ids), frame.ToArray()));
         }
 
-        Assert.Equal(new long[] { 3, -1, long.MaxValue }, decoded);
-        Assert.Equal(frame, decodedFrame.ToArray());
+        Assert.Equal(2, entries.Count);
+        Assert.Equal(new long[] { 1, 2 }, entries[0].Users);
+        Assert.Equal(first, entries[0].Frame);
+        Assert.Equal(new long[] { 5 }, entries[1].Users);
+        Assert.Equal(second, entries[1].Frame);
     }
 
     [Theory]
-    [InlineData(new byte[0])]
     [InlineData(new byte[] { 0, 0, 0 })]
     [InlineData(new byte[] { 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1 })]
     [InlineData(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3 })]
     [InlineData(new byte[] { 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 })]
-    public void A_truncated_or_lying_envelope_is_refused(byte[] envelope) =>
-        Assert.False(ForwardEnvelope.TryDecode(envelope, out _, out _));
+    [InlineData(new byte[] { 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 })]
+    [InlineData(new byte[] { 0, 0, 0, 0, 0, 0, 0, 9, 1, 2 })]
+    public void A_truncated_or_lying_envelope_is_refused(byte[] envelope)
+    {
+        ReadOnlySpan<byte> rest = envelope;
+        Assert.False(ForwardEnvelope.TryReadEntry(ref rest, out _, out _, out var malformed));
+        Assert.True(malformed);
+    }
+
+    private static long[] Users(ReadOnlySpan<byte> ids)
+    {
+        var users = new long[ids.Length / 8];
+        for (var i = 0; i < users.Length; i++)
+        {
+            users[i] = ForwardEnvelope.UserAt(ids, i);
+        }
+
+        return users;
+    }
 
     [Fact]
     public void A_cluster_event_round_trips_and_other_lengths_are_refused()

@@ -16,6 +16,28 @@ internal sealed class FaultInjectingMessageStore(IMessageStore inner) : IMessage
 
     public void FailNextAppendAfterStoring() => Interlocked.Increment(ref _failAfter);
 
+    public bool Submit(StoreWrite write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        if (write is MessageWrite && TakeOne(ref _failBefore))
+        {
+            // Refused before the store saw it, reported on the submitter's thread as the store does when it refuses.
+            write.Error = new StorageUnavailableException("injected: connection lost before the write");
+            write.Sink.OnWriteCompleted(write);
+            write.Sink.OnBatchCompleted();
+            return true;
+        }
+
+        if (write is MessageWrite && TakeOne(ref _failAfter))
+        {
+            write.Sink = new LoseOutcome(write.Sink);
+        }
+
+        return inner.Submit(write);
+    }
+
+    public Task WhenRoomAsync() => inner.WhenRoomAsync();
+
     public async Task<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
     {
         if (TakeOne(ref _failBefore))
@@ -51,6 +73,19 @@ internal sealed class FaultInjectingMessageStore(IMessageStore inner) : IMessage
     public Task<long> MarkReadAsync(long conversationId, long userId, long seq, CancellationToken cancellationToken) => inner.MarkReadAsync(conversationId, userId, seq, cancellationToken);
 
     public Task<long> MarkDeliveredAsync(long conversationId, long userId, long seq, CancellationToken cancellationToken) => inner.MarkDeliveredAsync(conversationId, userId, seq, cancellationToken);
+
+    /// <summary>The write is stored, but its writer hears that the connection to the database was lost.</summary>
+    private sealed class LoseOutcome(IStoreWriteSink inner) : IStoreWriteSink
+    {
+        public void OnWriteCompleted(StoreWrite write)
+        {
+            write.Error ??= new StorageUnavailableException("injected: connection lost after the commit");
+            write.Sink = inner;
+            inner.OnWriteCompleted(write);
+        }
+
+        public void OnBatchCompleted() => inner.OnBatchCompleted();
+    }
 
     private static bool TakeOne(ref int counter)
     {

@@ -1,0 +1,153 @@
+using Chat.Protocol;
+using Chat.Protocol.Messages;
+using Chat.Server.Delivery;
+using Chat.Server.Hosting;
+using Chat.Server.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Chat.Server.Messaging;
+
+/// <summary>
+/// What happens once a batch of messages and receipts is durable, on the group commit's thread and in seq order:
+/// each SendAck (or error) to its device, each message serialized once and queued to every recipient device, each
+/// receipt answered and its marker pushed; then every touched connection is sent to once and every other node
+/// published to once (<see cref="DeliveryBatch"/>).
+/// </summary>
+public sealed partial class CommitDelivery : IStoreWriteSink
+{
+    private readonly PushDelivery _push;
+    private readonly ServerCounters _counters;
+    private readonly IServiceProvider _services;
+    private readonly ILogger<CommitDelivery> _logger;
+    private IMessageSentObserver[]? _observers;
+
+    public CommitDelivery(PushDelivery push, ServerCounters counters, IServiceProvider services, ILogger<CommitDelivery> logger)
+    {
+        _push = push;
+        _counters = counters;
+        _services = services;
+        _logger = logger;
+    }
+
+    // Resolved on first use: an observer (the assistant) posts its replies through this class.
+    private IMessageSentObserver[] Observers => _observers ??= [.. _services.GetServices<IMessageSentObserver>()];
+
+    public void OnWriteCompleted(StoreWrite write)
+    {
+        switch (write)
+        {
+            case PendingMessage message:
+                Deliver(message);
+                break;
+            case PendingReceipt receipt:
+                Deliver(receipt);
+                break;
+        }
+    }
+
+    public void OnBatchCompleted() => DeliveryBatch.Current.Complete();
+
+    private void Deliver(PendingMessage message)
+    {
+        var batch = DeliveryBatch.Current;
+        var device = message.Device;
+        try
+        {
+            if (message.Error is { } error)
+            {
+                if (device is not null)
+                {
+                    var code = CodeFor(error, message.ConversationId);
+                    batch.Queue(device.Connection, message.RequestId, new Error((ushort)code, ErrorText.For(code, device.Language)));
+                }
+
+                return;
+            }
+
+            if (device is not null && message.RequestId != 0)
+            {
+                batch.Queue(device.Connection, message.RequestId, new SendAck(message.ConversationId, message.MessageId, message.Seq, message.SentAtMs, message.Duplicate));
+            }
+
+            if (message.Duplicate)
+            {
+                return;
+            }
+
+            _counters.MessageStored();
+            var push = new MessagePush(new ChatMessage(
+                message.ConversationId, (byte)message.Kind, message.TargetId, message.MessageId, message.Seq, message.SenderId,
+                message.ClientMessageId, message.SentAtMs, (byte)message.Flags, message.Text, message.Mentions));
+            if (_push.AnyRecipient(message.Recipients, device))
+            {
+                _push.Queue(message.Recipients, FrameBuffer.Encode(push), device);
+            }
+
+            if (device is not null && message.Conversation is { } conversation)
+            {
+                foreach (var observer in Observers)
+                {
+                    observer.OnMessageSent(device, conversation, message);
+                }
+            }
+        }
+        finally
+        {
+            message.Complete();
+            device?.EndPipelined();
+        }
+    }
+
+    private void Deliver(PendingReceipt receipt)
+    {
+        var device = receipt.Device;
+        try
+        {
+            var batch = DeliveryBatch.Current;
+            if (receipt.Error is { } error)
+            {
+                var code = CodeFor(error, receipt.ConversationId);
+                batch.Queue(device.Connection, receipt.RequestId, new Error((ushort)code, ErrorText.For(code, device.Language)));
+                return;
+            }
+
+            batch.Queue(device.Connection, receipt.RequestId, new Ok());
+            var conversation = receipt.Conversation;
+            var direct = conversation.Kind == ConversationKind.Direct;
+            if (receipt.Kind == MarkerKind.Read)
+            {
+                // Read receipts to every member of a group would multiply every read by the group's size: there only
+                // the reader's own devices hear, to keep their unread counts in step.
+                var push = FrameBuffer.Encode(new ReadPush(conversation.Id, receipt.UserId, receipt.Marker));
+                _push.Queue(direct && !receipt.PeerBlocked ? conversation.Members : [receipt.UserId], push, device);
+            }
+            else if (direct && !receipt.PeerBlocked)
+            {
+                _push.Queue([conversation.PeerOf(receipt.UserId)], FrameBuffer.Encode(new DeliveredPush(conversation.Id, receipt.UserId, receipt.Marker)));
+            }
+        }
+        finally
+        {
+            device.EndPipelined();
+        }
+    }
+
+    private ErrorCode CodeFor(Exception error, long conversationId)
+    {
+        switch (error)
+        {
+            case StorageUnavailableException:
+                return ErrorCode.StorageUnavailable;
+            case KeyNotFoundException:
+                // The conversation went away between the membership check and the write (a dismissed group).
+                return ErrorCode.NotAMember;
+            default:
+                LogWriteFailed(error, conversationId);
+                return ErrorCode.InternalError;
+        }
+    }
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Error, Message = "A write to conversation {ConversationId} failed")]
+    private partial void LogWriteFailed(Exception exception, long conversationId);
+}

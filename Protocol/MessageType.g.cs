@@ -23,7 +23,7 @@ public enum MessageType : ushort
     GoAway = 0x0007,
     /// <summary>Asks for the server process's resource figures (load tests).</summary>
     StatsRequest = 0x0008,
-    /// <summary>Server process CPU time, memory, connection count and counters.</summary>
+    /// <summary>Server process CPU time, memory, connection count and counters; storeCommits and storeWrites: group-commit transactions and the messages and markers they stored.</summary>
     Stats = 0x0009,
     /// <summary>Sends a 6-digit code to a phone. purpose: 1 sign-up, 2 password reset.</summary>
     SmsCodeRequest = 0x0101,

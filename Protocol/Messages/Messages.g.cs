@@ -282,12 +282,12 @@ namespace Chat.Protocol.Messages
         public static StatsRequest ReadBody(ref BodyReader reader) => new();
     }
 
-    /// <summary>Server process CPU time, memory, connection count and counters. Body: cpuMicros: i64, workingSetBytes: i64, gcHeapBytes: i64, connections: u32, signedIn: u32, messagesStored: i64, framesDelivered: i64.</summary>
-    public sealed partial record Stats(long CpuMicros, long WorkingSetBytes, long GcHeapBytes, uint Connections, uint SignedIn, long MessagesStored, long FramesDelivered) : IWireMessage<Stats>
+    /// <summary>Server process CPU time, memory, connection count and counters; storeCommits and storeWrites: group-commit transactions and the messages and markers they stored. Body: cpuMicros: i64, workingSetBytes: i64, gcHeapBytes: i64, connections: u32, signedIn: u32, messagesStored: i64, framesDelivered: i64, storeCommits: i64, storeWrites: i64.</summary>
+    public sealed partial record Stats(long CpuMicros, long WorkingSetBytes, long GcHeapBytes, uint Connections, uint SignedIn, long MessagesStored, long FramesDelivered, long StoreCommits, long StoreWrites) : IWireMessage<Stats>
     {
         public static MessageType Type => MessageType.Stats;
 
-        public int GetBodySize() => 8 + 8 + 8 + 4 + 4 + 8 + 8;
+        public int GetBodySize() => 8 + 8 + 8 + 4 + 4 + 8 + 8 + 8 + 8;
 
         public void WriteBody(ref BodyWriter writer)
         {
@@ -298,9 +298,11 @@ namespace Chat.Protocol.Messages
             writer.WriteUInt32(SignedIn);
             writer.WriteInt64(MessagesStored);
             writer.WriteInt64(FramesDelivered);
+            writer.WriteInt64(StoreCommits);
+            writer.WriteInt64(StoreWrites);
         }
 
-        public static Stats ReadBody(ref BodyReader reader) => new(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadUInt32(), reader.ReadUInt32(), reader.ReadInt64(), reader.ReadInt64());
+        public static Stats ReadBody(ref BodyReader reader) => new(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadUInt32(), reader.ReadUInt32(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64());
     }
 
     /// <summary>Sends a 6-digit code to a phone. purpose: 1 sign-up, 2 password reset. Body: phone: str, purpose: u8.</summary>

@@ -13,9 +13,11 @@ public sealed class ConnectionFeature : IChatFeature
     private readonly ConnectionRegistry _connections;
     private readonly OnlineUsers _online;
     private readonly ServerCounters _counters;
+    private readonly Storage.IMessageStore _messages;
 
-    public ConnectionFeature(ConnectionRegistry connections, OnlineUsers online, ServerCounters counters)
+    public ConnectionFeature(ConnectionRegistry connections, OnlineUsers online, ServerCounters counters, Storage.IChatStore store)
     {
+        _messages = store.Messages;
         _connections = connections;
         _online = online;
         _counters = counters;
@@ -48,7 +50,9 @@ public sealed class ConnectionFeature : IChatFeature
             (uint)_connections.Count,
             (uint)_online.SessionCount,
             _counters.MessagesStored,
-            _counters.FramesDelivered));
+            _counters.FramesDelivered,
+            _messages.CommittedBatches,
+            _messages.CommittedWrites));
         return ValueTask.CompletedTask;
     }
 }

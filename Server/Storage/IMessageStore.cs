@@ -21,6 +21,12 @@ public interface IMessageStore
     /// <summary>Completes when the group commit's queue has room again (at once when it has).</summary>
     Task WhenRoomAsync();
 
+    /// <summary>Group-commit transactions so far.</summary>
+    long CommittedBatches { get; }
+
+    /// <summary>Writes (messages and markers) the group commit has stored so far: per transaction, the batching factor.</summary>
+    long CommittedWrites { get; }
+
     /// <summary>
     /// Persists a message durably and returns it with its seq, id and time: a <see cref="MessageWrite"/> submitted and
     /// awaited. A second append with the same (sender, client message id) returns the first message with

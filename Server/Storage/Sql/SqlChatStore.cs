@@ -29,11 +29,6 @@ public abstract class SqlChatStore : IChatStore
 
     public IGroupStore Groups { get; }
 
-    /// <summary>Group-commit transactions so far; with concurrent writers it stays well below the write count.</summary>
-    public long CommittedBatches => _commit.CommittedBatches;
-
-    /// <summary>Messages and markers stored by the group commit so far.</summary>
-    public long CommittedWrites => _commit.CommittedWrites;
 
     private protected SqlDatabase Database { get; }
 

@@ -48,6 +48,10 @@ internal sealed class SqlMessageStore(SqlDatabase db, GroupCommit commit) : IMes
 
     public Task WhenRoomAsync() => commit.WhenRoomAsync();
 
+    public long CommittedBatches => commit.CommittedBatches;
+
+    public long CommittedWrites => commit.CommittedWrites;
+
     public async Task<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(draft);

@@ -337,6 +337,14 @@ export const MESSAGES = {
       [
         "framesDelivered",
         "i64"
+      ],
+      [
+        "storeCommits",
+        "i64"
+      ],
+      [
+        "storeWrites",
+        "i64"
       ]
     ]
   },

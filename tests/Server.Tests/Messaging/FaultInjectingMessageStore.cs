@@ -38,6 +38,10 @@ internal sealed class FaultInjectingMessageStore(IMessageStore inner) : IMessage
 
     public Task WhenRoomAsync() => inner.WhenRoomAsync();
 
+    public long CommittedBatches => inner.CommittedBatches;
+
+    public long CommittedWrites => inner.CommittedWrites;
+
     public async Task<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
     {
         if (TakeOne(ref _failBefore))

@@ -442,14 +442,14 @@ public abstract class ChatStoreContract(IChatStore store)
     {
         var (a, b, conversation) = await NewDirectAsync();
         var store = Assert.IsAssignableFrom<Chat.Server.Storage.Sql.SqlChatStore>(Store);
-        var before = store.CommittedBatches;
+        var before = store.Messages.CommittedBatches;
 
         // Queued without awaiting: while the first transaction commits, the rest wait in the queue and
         // go into the next transactions together.
         var pending = Enumerable.Range(0, 200).Select(i => Messages.AppendAsync(Draft(conversation, i % 2 == 0 ? a.Id : b.Id, NextId(), $"m{i}"), Ct)).ToList();
         var results = await Task.WhenAll(pending);
 
-        var batches = store.CommittedBatches - before;
+        var batches = store.Messages.CommittedBatches - before;
         Assert.InRange(batches, 1, 50);
         // One queue, one writer: the order of the calls is the order of the seqs.
         Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), results.Select(r => r.Message.Seq));

@@ -28,6 +28,42 @@ public class VectorTests
         Assert.Equal(names.Count, names.Distinct().Count());
     }
 
+    /// <summary>
+    /// The vectors are also the spec's examples (section 8), so they must be frames a real server could send: a
+    /// one-to-one ChatMessage's targetId is the user who did not send it (7.4), a batch or a conversation entry
+    /// holds messages of its own conversation and kind.
+    /// </summary>
+    [Fact]
+    public void Chat_messages_in_the_vectors_follow_the_rules_of_section_7_4()
+    {
+        var checkedMessages = 0;
+        foreach (var vector in ProtocolVectors.Valid)
+        {
+            foreach (var (message, conversationId, kind) in ChatMessagesOf(vector.Fields))
+            {
+                var where = $"{vector.Name}: message {(long)message["messageId"]!}";
+                if ((byte)message["kind"]! == 1)
+                {
+                    Assert.True((long)message["targetId"]! != (long)message["senderId"]!, $"{where}: a direct message's targetId must be the user who did not send it");
+                }
+
+                if (conversationId is { } id)
+                {
+                    Assert.True(id == (long)message["conversationId"]!, $"{where}: belongs to another conversation than its container");
+                }
+
+                if (kind is { } k)
+                {
+                    Assert.True(k == (byte)message["kind"]!, $"{where}: has another kind than its conversation");
+                }
+
+                checkedMessages++;
+            }
+        }
+
+        Assert.True(checkedMessages >= 5, $"only {checkedMessages} chat messages found in the vectors");
+    }
+
     [Theory]
     [MemberData(nameof(ValidNames))]
     public void Valid_vector_decodes_to_its_fields(string name)
@@ -100,6 +136,32 @@ public class VectorTests
 
         var bodyError = Assert.Throws<ProtocolException>(() => WireMessages.Decode(header.Type, body));
         Assert.Equal(vector.Error, bodyError.Code);
+    }
+
+    /// <summary>Every ChatMessage in a body, with the conversation id and kind of what holds it (a batch, a conversation entry) when there is one.</summary>
+    private static IEnumerable<(JsonObject Message, long? ConversationId, byte? Kind)> ChatMessagesOf(JsonNode fields)
+    {
+        if (fields["message"] is JsonObject pushed)
+        {
+            yield return (pushed, null, null);
+        }
+
+        if (fields["messages"] is JsonArray batch)
+        {
+            foreach (var message in batch)
+            {
+                yield return (message!.AsObject(), (long)fields["conversationId"]!, null);
+            }
+        }
+
+        IEnumerable<JsonNode?> entries = fields["conversations"] is JsonArray list ? list : new List<JsonNode?> { fields["conversation"] };
+        foreach (var entry in entries)
+        {
+            if (entry?["lastMessage"] is JsonObject last)
+            {
+                yield return (last, (long)entry["conversationId"]!, (byte)entry["kind"]!);
+            }
+        }
     }
 
     internal static void AssertFields(JsonNode expected, object? decoded)

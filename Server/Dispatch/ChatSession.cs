@@ -50,11 +50,23 @@ public sealed class ChatSession
         TokenHash = null;
     }
 
+    /// <summary>
+    /// Answers a request. A request sent with id 0 asked for no answer and gets none, whatever the outcome
+    /// (docs/protocol.md section 4): an id-0 frame from the server is never an answer, so it must not look like one.
+    /// </summary>
     public bool Send<T>(uint requestId, T message)
         where T : IWireMessage<T>
-        => Connection.Send(requestId, message);
+        => requestId != 0 && Connection.Send(requestId, message);
 
-    public bool SendOk(uint requestId) => Connection.Send(requestId, new Protocol.Messages.Ok());
+    /// <inheritdoc cref="Send{T}(uint, T)"/>
+    public bool SendOk(uint requestId) => requestId != 0 && Connection.Send(requestId, new Protocol.Messages.Ok());
 
-    public bool SendError(uint requestId, ErrorCode code) => Connection.SendError(requestId, code, ErrorText.For(code, Language));
+    /// <summary>Answers a request with an Error; none for request id 0, like every answer (see <see cref="Send{T}(uint, T)"/>).</summary>
+    public bool SendError(uint requestId, ErrorCode code) => requestId != 0 && SendClosingError(requestId, code);
+
+    /// <summary>
+    /// The Error that is the connection's last word (the caller then ends the connection). Sent whatever the request
+    /// id: the id of the frame that caused it, or 0 when no frame can be named (a frame-level error).
+    /// </summary>
+    public bool SendClosingError(uint requestId, ErrorCode code) => Connection.SendError(requestId, code, ErrorText.For(code, Language));
 }

@@ -58,7 +58,9 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
                 }
                 catch (ProtocolException ex)
                 {
-                    session.SendError(0, ex.Code);
+                    // Only frame-level errors get here (the boundary is lost, no frame to name): request id 0.
+                    // A body that does not decode is refused with its frame's request id where it is decoded.
+                    session.SendClosingError(0, ex.Code);
                     LogProtocolViolation(connection.Id, ex.Code, ex.Message);
                     keepGoing = false;
                 }
@@ -84,20 +86,30 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     {
         if (header.Type != MessageType.Hello)
         {
-            session.SendError(header.RequestId, ErrorCode.HandshakeRequired);
+            session.SendClosingError(header.RequestId, ErrorCode.HandshakeRequired);
             return false;
         }
 
-        var hello = FrameCodec.Decode<Hello>(body);
+        Hello hello;
+        try
+        {
+            hello = FrameCodec.Decode<Hello>(body);
+        }
+        catch (ProtocolException ex)
+        {
+            return RefuseBody(session, header, ex);
+        }
+
         session.Language = hello.Language.StartsWith("en", StringComparison.OrdinalIgnoreCase) ? "en" : "zh-CN";
         if (hello.Version != FrameCodec.ProtocolVersion)
         {
-            session.SendError(header.RequestId, ErrorCode.UnsupportedVersion);
+            session.SendClosingError(header.RequestId, ErrorCode.UnsupportedVersion);
             return false;
         }
 
+        // Hello is answered whatever its request id (0 included): a client must learn whether the handshake took.
         session.Connection.IsHandshaken = true;
-        session.Send(header.RequestId, new Welcome(
+        session.Connection.Send(header.RequestId, new Welcome(
             FrameCodec.ProtocolVersion,
             (uint)_options.MaxFrameSize,
             (uint)_options.IdleTimeout.TotalSeconds,
@@ -126,13 +138,13 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
             LogStorageUnavailable(header.Type, ex);
             session.SendError(header.RequestId, ErrorCode.StorageUnavailable);
         }
-        catch (ProtocolException)
+        catch (ProtocolException ex)
         {
-            throw;
+            return RefuseBody(session, header, ex);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            session.SendError(header.RequestId, ErrorCode.ShuttingDown);
+            session.SendClosingError(header.RequestId, ErrorCode.ShuttingDown);
             return false;
         }
 #pragma warning disable CA1031 // One failing request must not take the connection down; it is logged and answered.
@@ -144,6 +156,18 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// A sound frame whose body does not decode (MalformedBody): the Error names the frame by its request id, so a
+    /// client can fail exactly that request, then the connection closes (docs/protocol.md sections 2 and 4).
+    /// </summary>
+    /// <returns>False: the connection ends.</returns>
+    private bool RefuseBody(ChatSession session, FrameHeader header, ProtocolException ex)
+    {
+        session.SendClosingError(header.RequestId, ex.Code);
+        LogProtocolViolation(session.Connection.Id, ex.Code, ex.Message);
+        return false;
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Connection {ConnectionId} broke the protocol ({Code}): {Detail}")]

@@ -22,6 +22,19 @@ public class VectorTests
     }
 
     [Fact]
+    public void Every_type_has_a_direction_and_the_vectors_cover_each_one_a_client_must_not_send()
+    {
+        var types = Enum.GetValues<MessageType>();
+        Assert.DoesNotContain(types, t => MessageTypes.DirectionOf(t) == MessageDirection.Unknown);
+        Assert.Equal(42, types.Count(t => MessageTypes.DirectionOf(t) == MessageDirection.Request));
+        Assert.Equal(MessageDirection.Response, MessageTypes.DirectionOf(MessageType.Pong));
+        Assert.Equal(MessageDirection.Push, MessageTypes.DirectionOf(MessageType.MessagePush));
+        Assert.Equal(MessageDirection.Request, MessageTypes.DirectionOf(MessageType.Hello));
+        Assert.Equal(MessageDirection.Unknown, MessageTypes.DirectionOf((MessageType)0x7777));
+        Assert.Contains(ProtocolVectors.Invalid, v => v.Level == "direction");
+    }
+
+    [Fact]
     public void Vector_names_are_unique()
     {
         var names = ProtocolVectors.Valid.Select(v => v.Name).Concat(ProtocolVectors.Invalid.Select(v => v.Name)).ToList();
@@ -124,12 +137,22 @@ public class VectorTests
             return;
         }
 
-        Assert.Equal("body", vector.Level);
         Assert.True(FrameCodec.TryReadFrame(ref buffer, FrameCodec.DefaultMaxFrameSize, out var header, out var body));
+        if (vector.Level == "direction")
+        {
+            // A sound frame of a type only servers send: it decodes, and its direction is what a server refuses.
+            Assert.Equal(ErrorCode.UnexpectedMessage, vector.Error);
+            Assert.NotNull(WireMessages.Decode(header.Type, body));
+            Assert.Contains(MessageTypes.DirectionOf(header.Type), new[] { MessageDirection.Response, MessageDirection.Push });
+            return;
+        }
+
+        Assert.Equal("body", vector.Level);
         if (vector.Error == ErrorCode.UnknownMessageType)
         {
             // The frame is sound and the stream can continue; the type is simply not in the table.
             Assert.False(Enum.IsDefined(header.Type));
+            Assert.Equal(MessageDirection.Unknown, MessageTypes.DirectionOf(header.Type));
             Assert.Null(WireMessages.Decode(header.Type, body));
             return;
         }

@@ -229,6 +229,7 @@ export const STRUCTS = {
 export const MESSAGES = {
   "Hello": {
     "code": 1,
+    "dir": "request",
     "fields": [
       [
         "version",
@@ -246,6 +247,7 @@ export const MESSAGES = {
   },
   "Welcome": {
     "code": 2,
+    "dir": "response",
     "fields": [
       [
         "version",
@@ -267,14 +269,17 @@ export const MESSAGES = {
   },
   "Ping": {
     "code": 3,
+    "dir": "request",
     "fields": []
   },
   "Pong": {
     "code": 4,
+    "dir": "response",
     "fields": []
   },
   "Error": {
     "code": 5,
+    "dir": "response",
     "fields": [
       [
         "code",
@@ -288,10 +293,12 @@ export const MESSAGES = {
   },
   "Ok": {
     "code": 6,
+    "dir": "response",
     "fields": []
   },
   "GoAway": {
     "code": 7,
+    "dir": "push",
     "fields": [
       [
         "code",
@@ -305,10 +312,12 @@ export const MESSAGES = {
   },
   "StatsRequest": {
     "code": 8,
+    "dir": "request",
     "fields": []
   },
   "Stats": {
     "code": 9,
+    "dir": "response",
     "fields": [
       [
         "cpuMicros",
@@ -342,6 +351,7 @@ export const MESSAGES = {
   },
   "SmsCodeRequest": {
     "code": 257,
+    "dir": "request",
     "fields": [
       [
         "phone",
@@ -355,6 +365,7 @@ export const MESSAGES = {
   },
   "SmsCodeSent": {
     "code": 258,
+    "dir": "response",
     "fields": [
       [
         "cooldownSeconds",
@@ -364,6 +375,7 @@ export const MESSAGES = {
   },
   "SignUp": {
     "code": 259,
+    "dir": "request",
     "fields": [
       [
         "username",
@@ -397,6 +409,7 @@ export const MESSAGES = {
   },
   "SignIn": {
     "code": 260,
+    "dir": "request",
     "fields": [
       [
         "login",
@@ -414,6 +427,7 @@ export const MESSAGES = {
   },
   "TokenSignIn": {
     "code": 261,
+    "dir": "request",
     "fields": [
       [
         "token",
@@ -427,6 +441,7 @@ export const MESSAGES = {
   },
   "SignedIn": {
     "code": 262,
+    "dir": "response",
     "fields": [
       [
         "userId",
@@ -452,10 +467,12 @@ export const MESSAGES = {
   },
   "SignOut": {
     "code": 263,
+    "dir": "request",
     "fields": []
   },
   "PasswordReset": {
     "code": 264,
+    "dir": "request",
     "fields": [
       [
         "phone",
@@ -473,10 +490,12 @@ export const MESSAGES = {
   },
   "GetProfile": {
     "code": 265,
+    "dir": "request",
     "fields": []
   },
   "Profile": {
     "code": 266,
+    "dir": "response",
     "fields": [
       [
         "userId",
@@ -502,6 +521,7 @@ export const MESSAGES = {
   },
   "UpdateProfile": {
     "code": 267,
+    "dir": "request",
     "fields": [
       [
         "nickname",
@@ -515,6 +535,7 @@ export const MESSAGES = {
   },
   "FindUser": {
     "code": 513,
+    "dir": "request",
     "fields": [
       [
         "query",
@@ -524,6 +545,7 @@ export const MESSAGES = {
   },
   "UserCard": {
     "code": 514,
+    "dir": "response",
     "fields": [
       [
         "user",
@@ -533,6 +555,7 @@ export const MESSAGES = {
   },
   "FriendRequest": {
     "code": 515,
+    "dir": "request",
     "fields": [
       [
         "userId",
@@ -546,6 +569,7 @@ export const MESSAGES = {
   },
   "FriendRespond": {
     "code": 516,
+    "dir": "request",
     "fields": [
       [
         "userId",
@@ -559,6 +583,7 @@ export const MESSAGES = {
   },
   "FriendRemove": {
     "code": 517,
+    "dir": "request",
     "fields": [
       [
         "userId",
@@ -568,6 +593,7 @@ export const MESSAGES = {
   },
   "FriendRemark": {
     "code": 518,
+    "dir": "request",
     "fields": [
       [
         "userId",
@@ -581,6 +607,7 @@ export const MESSAGES = {
   },
   "Block": {
     "code": 519,
+    "dir": "request",
     "fields": [
       [
         "userId",
@@ -590,6 +617,7 @@ export const MESSAGES = {
   },
   "Unblock": {
     "code": 520,
+    "dir": "request",
     "fields": [
       [
         "userId",
@@ -599,10 +627,12 @@ export const MESSAGES = {
   },
   "GetFriends": {
     "code": 521,
+    "dir": "request",
     "fields": []
   },
   "FriendList": {
     "code": 522,
+    "dir": "response",
     "fields": [
       [
         "friends",
@@ -612,10 +642,12 @@ export const MESSAGES = {
   },
   "GetFriendRequests": {
     "code": 523,
+    "dir": "request",
     "fields": []
   },
   "FriendRequestList": {
     "code": 524,
+    "dir": "response",
     "fields": [
       [
         "requests",
@@ -625,6 +657,7 @@ export const MESSAGES = {
   },
   "SetStatus": {
     "code": 525,
+    "dir": "request",
     "fields": [
       [
         "status",
@@ -634,6 +667,7 @@ export const MESSAGES = {
   },
   "PresencePush": {
     "code": 526,
+    "dir": "push",
     "fields": [
       [
         "userId",
@@ -651,6 +685,7 @@ export const MESSAGES = {
   },
   "FriendEventPush": {
     "code": 527,
+    "dir": "push",
     "fields": [
       [
         "kind",
@@ -668,6 +703,7 @@ export const MESSAGES = {
   },
   "Send": {
     "code": 769,
+    "dir": "request",
     "fields": [
       [
         "kind",
@@ -693,6 +729,7 @@ export const MESSAGES = {
   },
   "SendAck": {
     "code": 770,
+    "dir": "response",
     "fields": [
       [
         "conversationId",
@@ -718,6 +755,7 @@ export const MESSAGES = {
   },
   "MessagePush": {
     "code": 771,
+    "dir": "push",
     "fields": [
       [
         "message",
@@ -727,6 +765,7 @@ export const MESSAGES = {
   },
   "Sync": {
     "code": 772,
+    "dir": "request",
     "fields": [
       [
         "conversationId",
@@ -744,6 +783,7 @@ export const MESSAGES = {
   },
   "History": {
     "code": 773,
+    "dir": "request",
     "fields": [
       [
         "conversationId",
@@ -761,6 +801,7 @@ export const MESSAGES = {
   },
   "MessageBatch": {
     "code": 774,
+    "dir": "response",
     "fields": [
       [
         "conversationId",
@@ -778,10 +819,12 @@ export const MESSAGES = {
   },
   "GetConversations": {
     "code": 775,
+    "dir": "request",
     "fields": []
   },
   "ConversationList": {
     "code": 776,
+    "dir": "response",
     "fields": [
       [
         "conversations",
@@ -791,6 +834,7 @@ export const MESSAGES = {
   },
   "MarkRead": {
     "code": 777,
+    "dir": "request",
     "fields": [
       [
         "conversationId",
@@ -804,6 +848,7 @@ export const MESSAGES = {
   },
   "ReadPush": {
     "code": 778,
+    "dir": "push",
     "fields": [
       [
         "conversationId",
@@ -821,6 +866,7 @@ export const MESSAGES = {
   },
   "MarkDelivered": {
     "code": 779,
+    "dir": "request",
     "fields": [
       [
         "conversationId",
@@ -834,6 +880,7 @@ export const MESSAGES = {
   },
   "DeliveredPush": {
     "code": 780,
+    "dir": "push",
     "fields": [
       [
         "conversationId",
@@ -851,6 +898,7 @@ export const MESSAGES = {
   },
   "Typing": {
     "code": 781,
+    "dir": "request",
     "fields": [
       [
         "conversationId",
@@ -860,6 +908,7 @@ export const MESSAGES = {
   },
   "TypingPush": {
     "code": 782,
+    "dir": "push",
     "fields": [
       [
         "conversationId",
@@ -873,6 +922,7 @@ export const MESSAGES = {
   },
   "Recall": {
     "code": 783,
+    "dir": "request",
     "fields": [
       [
         "conversationId",
@@ -886,6 +936,7 @@ export const MESSAGES = {
   },
   "OpenConversation": {
     "code": 784,
+    "dir": "request",
     "fields": [
       [
         "kind",
@@ -899,6 +950,7 @@ export const MESSAGES = {
   },
   "ConversationOpened": {
     "code": 785,
+    "dir": "response",
     "fields": [
       [
         "conversation",
@@ -908,6 +960,7 @@ export const MESSAGES = {
   },
   "GroupCreate": {
     "code": 1025,
+    "dir": "request",
     "fields": [
       [
         "name",
@@ -921,6 +974,7 @@ export const MESSAGES = {
   },
   "GroupInfo": {
     "code": 1026,
+    "dir": "response",
     "fields": [
       [
         "group",
@@ -930,6 +984,7 @@ export const MESSAGES = {
   },
   "GroupInvite": {
     "code": 1027,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -943,6 +998,7 @@ export const MESSAGES = {
   },
   "GroupLeave": {
     "code": 1028,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -952,6 +1008,7 @@ export const MESSAGES = {
   },
   "GroupKick": {
     "code": 1029,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -965,6 +1022,7 @@ export const MESSAGES = {
   },
   "GroupSetRole": {
     "code": 1030,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -982,6 +1040,7 @@ export const MESSAGES = {
   },
   "GroupTransfer": {
     "code": 1031,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -995,6 +1054,7 @@ export const MESSAGES = {
   },
   "GroupRename": {
     "code": 1032,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -1008,6 +1068,7 @@ export const MESSAGES = {
   },
   "GroupDismiss": {
     "code": 1033,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -1017,10 +1078,12 @@ export const MESSAGES = {
   },
   "GetGroups": {
     "code": 1034,
+    "dir": "request",
     "fields": []
   },
   "GroupList": {
     "code": 1035,
+    "dir": "response",
     "fields": [
       [
         "groups",
@@ -1030,6 +1093,7 @@ export const MESSAGES = {
   },
   "GetGroupMembers": {
     "code": 1036,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -1039,6 +1103,7 @@ export const MESSAGES = {
   },
   "GroupMemberList": {
     "code": 1037,
+    "dir": "response",
     "fields": [
       [
         "groupId",
@@ -1052,6 +1117,7 @@ export const MESSAGES = {
   },
   "GroupEventPush": {
     "code": 1038,
+    "dir": "push",
     "fields": [
       [
         "kind",
@@ -1065,6 +1131,7 @@ export const MESSAGES = {
   },
   "WeatherQuery": {
     "code": 1281,
+    "dir": "request",
     "fields": [
       [
         "city",
@@ -1074,6 +1141,7 @@ export const MESSAGES = {
   },
   "WeatherReport": {
     "code": 1282,
+    "dir": "response",
     "fields": [
       [
         "city",
@@ -1111,10 +1179,12 @@ export const MESSAGES = {
   },
   "JokeQuery": {
     "code": 1283,
+    "dir": "request",
     "fields": []
   },
   "Joke": {
     "code": 1284,
+    "dir": "response",
     "fields": [
       [
         "text",

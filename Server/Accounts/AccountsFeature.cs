@@ -52,6 +52,19 @@ public sealed class AccountsFeature : IChatFeature
         }
     }
 
+    /// <summary>
+    /// One identity per connection (docs/protocol.md 7.3): a connection signed in as one user never becomes another,
+    /// so pushes, presence, rate buckets and a gateway's bridge (which signed the connection in for its browser)
+    /// cannot change hands mid-stream. Checked before anything else, so a signed-in SignUp is not validated at all.
+    /// </summary>
+    private static void RequireSignedOut(ChatSession session)
+    {
+        if (session.IsSignedIn)
+        {
+            throw new RequestFailedException(ErrorCode.AlreadySignedIn);
+        }
+    }
+
     private static string RequirePhone(string phone) => AccountRules.NormalizePhone(phone) ?? throw new RequestFailedException(ErrorCode.PhoneInvalid);
 
     private static string HashToken(string token) => SessionTokens.Hash(token);
@@ -83,6 +96,7 @@ public sealed class AccountsFeature : IChatFeature
 
     private async ValueTask SignUpAsync(ChatSession session, uint requestId, SignUp request, CancellationToken cancellationToken)
     {
+        RequireSignedOut(session);
         Require(AccountRules.CheckUsername(request.Username));
         Require(AccountRules.CheckNickname(request.Nickname));
         Require(AccountRules.CheckEmail(request.Email));
@@ -115,6 +129,7 @@ public sealed class AccountsFeature : IChatFeature
 
     private async ValueTask SignInAsync(ChatSession session, uint requestId, SignIn request, CancellationToken cancellationToken)
     {
+        RequireSignedOut(session);
         var login = request.Login.Trim();
         var phone = AccountRules.NormalizePhone(login);
         var accountKey = phone ?? AccountRules.UsernameKey(login);
@@ -146,6 +161,7 @@ public sealed class AccountsFeature : IChatFeature
 
     private async ValueTask TokenSignInAsync(ChatSession session, uint requestId, TokenSignIn request, CancellationToken cancellationToken)
     {
+        RequireSignedOut(session);
         var tokenHash = HashToken(request.Token);
         if (await _store.FindTokenOwnerAsync(tokenHash, cancellationToken) is not { Token: var token, User: var user }
             || token.Revoked || token.ExpiresAt <= _time.GetUtcNow())

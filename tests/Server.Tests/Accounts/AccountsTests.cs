@@ -174,6 +174,26 @@ public abstract class AccountsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_signed_in_connection_refuses_every_sign_in_with_AlreadySignedIn_and_keeps_its_user()
+    {
+        var a = await _server.SignUpAsync();
+        var b = await _server.SignUpAsync();
+
+        // Another user's password or token, or even a sign-up (whose form is not looked at): the connection stays a's.
+        Assert.Equal(ErrorCode.AlreadySignedIn, (await Assert.ThrowsAsync<ChatErrorException>(() => a.Client.RequestAsync<SignIn, SignedIn>(new SignIn(b.Username, b.Password, "t")))).Code);
+        Assert.Equal(ErrorCode.AlreadySignedIn, (await Assert.ThrowsAsync<ChatErrorException>(() => a.Client.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(b.Token, "t")))).Code);
+        Assert.Equal(ErrorCode.AlreadySignedIn, (await Assert.ThrowsAsync<ChatErrorException>(() => a.Client.RequestAsync<SignIn, SignedIn>(new SignIn(a.Username, a.Password, "t")))).Code);
+        var signUp = new SignUp("1bad", "", "not-an-email", "12", "x", "000000", "t");
+        Assert.Equal(ErrorCode.AlreadySignedIn, (await Assert.ThrowsAsync<ChatErrorException>(() => a.Client.RequestAsync<SignUp, SignedIn>(signUp))).Code);
+        Assert.Equal(a.UserId, (await a.Client.RequestAsync<GetProfile, Profile>(new GetProfile())).UserId);
+
+        // No token was issued on the way: a's own token still works, and signing out first is the way to switch.
+        await a.Client.RequestOkAsync(new SignOut());
+        Assert.Equal(b.UserId, (await a.Client.RequestAsync<SignIn, SignedIn>(new SignIn(b.Username, b.Password, "t"))).UserId);
+        Assert.Equal(b.UserId, (await a.Client.RequestAsync<GetProfile, Profile>(new GetProfile())).UserId);
+    }
+
+    [Fact]
     public async Task Sign_out_revokes_the_token_and_requests_need_a_sign_in_again()
     {
         var user = await _server.SignUpAsync();

@@ -18,7 +18,12 @@ public sealed class ChatSession
 
     public string Username { get; private set; } = string.Empty;
 
-    public string Language { get; set; } = "zh-CN";
+    /// <summary>"en" or "zh-CN", from Hello; held by the connection, whose timeouts word their GoAway in it.</summary>
+    public string Language
+    {
+        get => Connection.Language;
+        set => Connection.Language = value;
+    }
 
     public string Device { get; private set; } = string.Empty;
 

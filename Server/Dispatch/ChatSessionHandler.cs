@@ -100,7 +100,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
             return RefuseBody(session, header, ex);
         }
 
-        session.Language = hello.Language.StartsWith("en", StringComparison.OrdinalIgnoreCase) ? "en" : "zh-CN";
+        session.Language = ErrorText.LanguageOf(hello.Language);
         if (hello.Version != FrameCodec.ProtocolVersion)
         {
             session.SendClosingError(header.RequestId, ErrorCode.UnsupportedVersion);

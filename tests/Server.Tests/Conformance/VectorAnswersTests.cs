@@ -16,7 +16,10 @@ public sealed class VectorAnswersTests : IAsyncLifetime
 {
     private ChatTestServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(StoreKind.Sqlite);
+    public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(StoreKind.Sqlite, new Dictionary<string, string?>
+    {
+        ["Chat:Transport:HandshakeTimeout"] = "00:00:01",
+    });
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
@@ -71,6 +74,29 @@ public sealed class VectorAnswersTests : IAsyncLifetime
             Assert.Equal(FrameRequestId(frame), last.Header.RequestId);
         }
     }
+
+    [Fact]
+    public async Task The_closing_frames_of_the_vectors_are_what_the_server_sends_byte_for_byte()
+    {
+        var vectors = JsonNode.Parse(RepositoryFiles.ReadAllText("docs", "protocol-vectors.json"))!.AsArray();
+        byte[] Vector(string name) => Convert.FromHexString((string)vectors.Single(v => (string?)v!["name"] == name)!["hex"]!);
+
+        // A connection that never sends a whole Hello (here: nothing at all).
+        using (var silent = await RawConnection.ConnectAsync(_server.EndPoint))
+        {
+            Assert.Equal(Vector("GoAway IdleTimeout before any Hello (zh-CN)"), Encode(Assert.Single(await silent.ReadUntilClosedAsync())));
+        }
+
+        // An English connection's SignIn (request id 9) whose first string claims more bytes than the body has.
+        using var raw = await RawConnection.HandshakenAsync(_server.EndPoint, "en");
+        var frame = new byte[15];
+        FrameCodec.WriteHeader(frame, MessageType.SignIn, 9, 5);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(10), 200);
+        await raw.SendAsync(frame);
+        Assert.Equal(Vector("Error MalformedBody naming its frame"), Encode(Assert.Single(await raw.ReadUntilClosedAsync())));
+    }
+
+    private static byte[] Encode(RawFrame frame) => WireMessages.Serialize(frame.Header.RequestId, frame.Message!)!;
 
     private static (ErrorCode Code, uint RequestId, bool Closes) Expected(string level, ErrorCode error, byte[] frame)
     {

@@ -128,22 +128,26 @@ public sealed class TransportTests : IAsyncLifetime
         AssertLastWordIsError(await raw.ReadUntilClosedAsync(), ErrorCode.UnsupportedVersion, 1);
     }
 
-    [Fact]
-    public async Task A_client_that_connects_and_sends_nothing_is_closed_by_the_handshake_timeout()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    public async Task A_client_that_sends_no_whole_hello_is_told_IdleTimeout_in_the_default_language_and_closed(int helloBytesSent)
     {
+        // Silent, or stuck inside its Hello: no Hello means no language, so the GoAway is in zh-CN.
         using var raw = await RawConnection.ConnectAsync(_server.EndPoint);
-        AssertLastWordIsError(await raw.ReadUntilClosedAsync(), ErrorCode.HandshakeRequired, 0);
+        var hello = FrameCodec.Serialize(1, new Hello(FrameCodec.ProtocolVersion, "slow", "en"));
+        await raw.SendAsync(hello.AsMemory(0, helloBytesSent));
+        AssertLastWordIsGoAway(await raw.ReadUntilClosedAsync(), ErrorCode.IdleTimeout, "zh-CN");
         await AssertServerStillServesAsync();
     }
 
     [Fact]
-    public async Task A_truncated_frame_then_silence_is_closed_by_the_idle_timeout()
+    public async Task A_truncated_frame_then_silence_is_closed_by_the_idle_timeout_in_the_hellos_language()
     {
-        using var raw = await RawConnection.HandshakenAsync(_server.EndPoint);
+        using var raw = await RawConnection.HandshakenAsync(_server.EndPoint, "en-GB");
         var frame = FrameCodec.Serialize(5, new SignIn("user", "password1", "dev"));
         await raw.SendAsync(frame.AsMemory(0, frame.Length - 4));
-        var goAway = Assert.IsType<GoAway>(Assert.Single(await raw.ReadUntilClosedAsync()).Message);
-        Assert.Equal((ushort)ErrorCode.IdleTimeout, goAway.Code);
+        AssertLastWordIsGoAway(await raw.ReadUntilClosedAsync(), ErrorCode.IdleTimeout, "en");
     }
 
     [Fact]
@@ -193,6 +197,16 @@ public sealed class TransportTests : IAsyncLifetime
         var other = await _server.ConnectAsync();
         await other.RequestAsync<Ping, Pong>(new Ping());
         Assert.Empty(_server.Logs.Errors);
+    }
+
+    /// <summary>The server's last word before closing: exactly one frame, a GoAway (request id 0) with this code and the catalogue's text.</summary>
+    private static void AssertLastWordIsGoAway(List<RawFrame> frames, ErrorCode code, string language)
+    {
+        var last = Assert.Single(frames);
+        var goAway = Assert.IsType<GoAway>(last.Message);
+        Assert.Equal(code, (ErrorCode)goAway.Code);
+        Assert.Equal(ErrorText.For(code, language), goAway.Message);
+        Assert.Equal(0u, last.Header.RequestId);
     }
 
     /// <summary>The server's last word before closing: exactly one frame, an Error with this code and request id.</summary>

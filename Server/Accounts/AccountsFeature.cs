@@ -169,18 +169,22 @@ public sealed class AccountsFeature : IChatFeature
             throw new RequestFailedException(ErrorCode.TokenInvalid);
         }
 
-        _lifecycle.SignIn(session, user.Id, user.Username, request.Device, tokenHash);
+        _lifecycle.SignIn(session, user.Id, user.Username, request.Device, tokenHash, token.ExpiresAt);
         session.Send(requestId, new SignedIn(user.Id, user.Username, user.Nickname, request.Token, token.ExpiresAt.ToUnixTimeMilliseconds()));
     }
 
     private async ValueTask SignOutAsync(ChatSession session, uint requestId, SignOut request, CancellationToken cancellationToken)
     {
+        var userId = session.UserId;
         if (session.TokenHash is { } tokenHash)
         {
             await _store.RevokeTokenAsync(tokenHash, cancellationToken);
         }
 
+        // This connection stays open, signed out; every other live session on the same token (another tab behind
+        // the gateway, a second connection of the same device), on any node, ends with a GoAway saying why.
         _lifecycle.SignOut(session);
+        await _revocation.RevokeAsync(userId, ErrorCode.SignedOutElsewhere, cancellationToken);
         session.SendOk(requestId);
     }
 
@@ -196,7 +200,7 @@ public sealed class AccountsFeature : IChatFeature
         await _store.RevokeAllTokensAsync(user.Id, cancellationToken);
 
         // Devices signed in with the old password must sign in again, on whichever node they are.
-        await _revocation.RevokeAsync(user.Id, cancellationToken);
+        await _revocation.RevokeAsync(user.Id, ErrorCode.PasswordChanged, cancellationToken);
 
         session.SendOk(requestId);
     }
@@ -226,7 +230,7 @@ public sealed class AccountsFeature : IChatFeature
         var now = _time.GetUtcNow();
         var expires = now + _options.TokenLifetime;
         await _store.CreateTokenAsync(new NewToken(tokenHash, userId, device, now, expires), cancellationToken);
-        _lifecycle.SignIn(session, userId, username, device, tokenHash);
+        _lifecycle.SignIn(session, userId, username, device, tokenHash, expires);
         session.Send(requestId, new SignedIn(userId, username, nickname, token, expires.ToUnixTimeMilliseconds()));
     }
 }

@@ -30,6 +30,9 @@ public sealed class ChatSession
     /// <summary>Hash of the token this connection signed in with (sign-out revokes it).</summary>
     public string? TokenHash { get; private set; }
 
+    /// <summary>When that token expires (Unix ms): the session ends then (<see cref="Accounts.TokenExpiry"/>).</summary>
+    public long TokenExpiresAtMs { get; private set; }
+
     public bool IsSignedIn => UserId != 0;
 
     /// <summary>
@@ -40,12 +43,13 @@ public sealed class ChatSession
     internal TokenBucket RequestBucket;
 #pragma warning restore SA1401, CA1051
 
-    public void SignIn(long userId, string username, string device, string tokenHash)
+    public void SignIn(long userId, string username, string device, string tokenHash, DateTimeOffset tokenExpiresAt)
     {
         UserId = userId;
         Username = username;
         Device = device;
         TokenHash = tokenHash;
+        TokenExpiresAtMs = tokenExpiresAt.ToUnixTimeMilliseconds();
     }
 
     public void SignOut()
@@ -53,6 +57,7 @@ public sealed class ChatSession
         UserId = 0;
         Username = string.Empty;
         TokenHash = null;
+        TokenExpiresAtMs = 0;
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ public sealed class SessionLifecycle
 
     /// <summary>Marks the session signed in as the user and registers it.</summary>
     /// <exception cref="RequestFailedException">AlreadySignedIn: the session is signed in (as anyone); it must sign out first.</exception>
-    public void SignIn(ChatSession session, long userId, string username, string device, string tokenHash)
+    public void SignIn(ChatSession session, long userId, string username, string device, string tokenHash, DateTimeOffset tokenExpiresAt)
     {
         // The sign-in handlers refuse a signed-in session up front; this holds the rule also for two sign-ins
         // that passed that check together (requests of one connection served concurrently).
@@ -25,7 +25,7 @@ public sealed class SessionLifecycle
             throw new RequestFailedException(Protocol.ErrorCode.AlreadySignedIn);
         }
 
-        session.SignIn(userId, username, device, tokenHash);
+        session.SignIn(userId, username, device, tokenHash, tokenExpiresAt);
         var first = _online.Add(session);
         foreach (var observer in _observers)
         {

@@ -96,6 +96,32 @@ public sealed class VectorAnswersTests : IAsyncLifetime
         Assert.Equal(Vector("Error MalformedBody naming its frame"), Encode(Assert.Single(await raw.ReadUntilClosedAsync())));
     }
 
+    [Fact]
+    public async Task The_GoAways_of_a_revoked_token_are_the_vectors_byte_for_byte()
+    {
+        var vectors = JsonNode.Parse(RepositoryFiles.ReadAllText("docs", "protocol-vectors.json"))!.AsArray();
+        byte[] Vector(string name) => Convert.FromHexString((string)vectors.Single(v => (string?)v!["name"] == name)!["hex"]!);
+        var user = await _server.SignUpAsync();
+
+        // A zh-CN tab on the token that the user's first connection signs out.
+        using (var tab = await RawConnection.HandshakenAsync(_server.EndPoint, "zh-CN"))
+        {
+            await tab.SendAsync(FrameCodec.Serialize(2, new TokenSignIn(user.Token, "tab")));
+            Assert.IsType<SignedIn>((await tab.ReadFrameAsync()).Message);
+            await user.Client.RequestOkAsync(new SignOut());
+            Assert.Equal(Vector("GoAway SignedOutElsewhere (zh-CN)"), Encode(Assert.Single(await tab.ReadUntilClosedAsync())));
+        }
+
+        // An English device of the user whose password is reset from elsewhere.
+        using var device = await RawConnection.HandshakenAsync(_server.EndPoint, "en");
+        await device.SendAsync(FrameCodec.Serialize(2, new SignIn(user.Username, user.Password, "phone")));
+        Assert.IsType<SignedIn>((await device.ReadFrameAsync()).Message);
+        var resetter = await _server.ConnectAsync();
+        await resetter.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)Chat.Server.Storage.SmsPurpose.PasswordReset));
+        await resetter.RequestOkAsync(new PasswordReset(user.Phone, _server.Sms.LastCode(user.Phone), "newpass99"));
+        Assert.Equal(Vector("GoAway PasswordChanged (en)"), Encode(Assert.Single(await device.ReadUntilClosedAsync())));
+    }
+
     private static byte[] Encode(RawFrame frame) => WireMessages.Serialize(frame.Header.RequestId, frame.Message!)!;
 
     private static (ErrorCode Code, uint RequestId, bool Closes) Expected(string level, ErrorCode error, byte[] frame)

@@ -80,7 +80,7 @@ public sealed class FriendsFeature : IChatFeature
             throw new RequestFailedException(ErrorCode.CannotFriendSelf);
         }
 
-        if (request.Note.Length > MaxNoteLength)
+        if (request.Note.Length > MaxNoteLength || request.Note.Any(char.IsControl))
         {
             throw new RequestFailedException(ErrorCode.NoteInvalid);
         }
@@ -177,7 +177,7 @@ public sealed class FriendsFeature : IChatFeature
 
     private async ValueTask RemarkAsync(ChatSession session, uint requestId, FriendRemark request, CancellationToken cancellationToken)
     {
-        if (request.Remark.Length > MaxRemarkLength)
+        if (request.Remark.Length > MaxRemarkLength || request.Remark.Any(char.IsControl))
         {
             throw new RequestFailedException(ErrorCode.RemarkInvalid);
         }

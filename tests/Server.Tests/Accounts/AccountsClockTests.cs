@@ -81,6 +81,35 @@ public abstract class AccountsClockTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_cooldown_is_per_purpose_and_the_daily_quota_counts_both_purposes()
+    {
+        // Signing up sent this phone a sign-up code; a reset code may follow at once, a second one may not.
+        var user = await _server.SignUpAsync();
+        var client = await _server.ConnectAsync();
+        await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)SmsPurpose.PasswordReset));
+        var soon = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)SmsPurpose.PasswordReset)));
+        Assert.Equal(ErrorCode.CodeTooSoon, soon.Code);
+
+        // The sign-up code and this reset code are 2 of the 10 a phone gets in 24 hours.
+        for (var sent = 2; sent < 10; sent++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(61));
+            await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)SmsPurpose.PasswordReset));
+        }
+
+        _clock.Advance(TimeSpan.FromSeconds(61));
+        var capped = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)SmsPurpose.PasswordReset)));
+        Assert.Equal(ErrorCode.CodeDailyLimit, capped.Code);
+
+        // A rolling window, not a calendar day: past midnight it still holds, until the first two are 24 hours old.
+        _clock.Advance(TimeSpan.FromDays(1) - TimeSpan.FromSeconds(61 * 9) - TimeSpan.FromSeconds(1));
+        var stillCapped = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)SmsPurpose.PasswordReset)));
+        Assert.Equal(ErrorCode.CodeDailyLimit, stillCapped.Code);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)SmsPurpose.PasswordReset));
+    }
+
+    [Fact]
     public async Task A_token_stops_working_when_it_expires()
     {
         var user = await _server.SignUpAsync();

@@ -246,6 +246,7 @@ public abstract class FriendsTests : IAsyncLifetime
         Assert.Equal(ErrorCode.CannotFriendSelf, await ErrorAsync(() => client.RequestOkAsync(new FriendRequest(a.UserId, "me"))));
         Assert.Equal(ErrorCode.UserNotFound, await ErrorAsync(() => client.RequestOkAsync(new FriendRequest(Unknown, "who"))));
         Assert.Equal(ErrorCode.NoteInvalid, await ErrorAsync(() => client.RequestOkAsync(new FriendRequest(b.UserId, new string('x', 101)))));
+        Assert.Equal(ErrorCode.NoteInvalid, await ErrorAsync(() => client.RequestOkAsync(new FriendRequest(b.UserId, "line\nbreak"))));
         await client.RequestOkAsync(new FriendRequest(c.UserId, new string('x', 100)));
         Assert.Equal(ErrorCode.RequestAlreadyPending, await ErrorAsync(() => client.RequestOkAsync(new FriendRequest(c.UserId, "twice"))));
 
@@ -259,6 +260,7 @@ public abstract class FriendsTests : IAsyncLifetime
         Assert.Equal(ErrorCode.NotFriends, await ErrorAsync(() => client.RequestOkAsync(new FriendRemove(c.UserId))));
         Assert.Equal(ErrorCode.NotFriends, await ErrorAsync(() => client.RequestOkAsync(new FriendRemark(c.UserId, "x"))));
         Assert.Equal(ErrorCode.RemarkInvalid, await ErrorAsync(() => client.RequestOkAsync(new FriendRemark(b.UserId, new string('备', 21)))));
+        Assert.Equal(ErrorCode.RemarkInvalid, await ErrorAsync(() => client.RequestOkAsync(new FriendRemark(b.UserId, "tab\tin"))));
         await client.RequestOkAsync(new FriendRemark(b.UserId, new string('备', 20)));
 
         Assert.Equal(ErrorCode.StatusInvalid, await ErrorAsync(() => client.RequestOkAsync(new SetStatus(0))));

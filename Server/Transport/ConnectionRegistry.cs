@@ -78,7 +78,8 @@ public sealed class ConnectionRegistry : IDisposable
         var idle = (long)_options.IdleTimeout.TotalMilliseconds;
         foreach (var connection in _connections.Values)
         {
-            if ((!connection.IsHandshaken && now - connection.ConnectedAtTicks > handshake) || now - connection.LastReceiveTicks > idle)
+            if (!connection.IsClosed
+                && ((!connection.IsHandshaken && now - connection.ConnectedAtTicks > handshake) || now - connection.LastReceiveTicks > idle))
             {
                 TimeOut(connection);
             }

@@ -49,6 +49,12 @@ public enum ErrorCode : ushort
     SmsPurposeInvalid = 117,
     SmsDeliveryFailed = 118,
 
+    /// <summary>GoAway: the token of this live session was revoked by SignOut on another connection.</summary>
+    SignedOutElsewhere = 119,
+
+    /// <summary>GoAway: a password reset revoked every token of the account, this session's included.</summary>
+    PasswordChanged = 120,
+
     // 200-299: friends
     UserNotFound = 200,
     CannotFriendSelf = 201,

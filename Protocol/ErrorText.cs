@@ -33,6 +33,12 @@ public static class ErrorText
         return english ? $"Request failed (error {number})." : $"请求失败（错误码 {number}）。";
     }
 
+    /// <summary>
+    /// The language a Hello's tag selects, as one of the two the texts exist in: "en" for "en" and "en-…" (any
+    /// case), <see cref="DefaultLanguage"/> for everything else, an empty or missing tag included (docs/protocol.md 3.1).
+    /// </summary>
+    public static string LanguageOf(string? language) => IsEnglish(language) ? "en" : DefaultLanguage;
+
     /// <summary>Whether the catalogue has an entry for <paramref name="code"/>.</summary>
     public static bool IsKnown(ErrorCode code) => Texts.Value.ContainsKey(code);
 

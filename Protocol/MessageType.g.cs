@@ -15,7 +15,7 @@ public enum MessageType : ushort
     Ping = 0x0003,
     /// <summary>Heartbeat answer.</summary>
     Pong = 0x0004,
-    /// <summary>A request failed (request id echoed), or the connection is being closed (request id 0).</summary>
+    /// <summary>A request failed (its request id), or the connection is being closed: then the id of the frame that caused it, or 0 when no frame can be named.</summary>
     Error = 0x0005,
     /// <summary>A request succeeded and has nothing to return.</summary>
     Ok = 0x0006,
@@ -147,4 +147,84 @@ public enum MessageType : ushort
     JokeQuery = 0x0503,
     /// <summary>A joke.</summary>
     Joke = 0x0504,
+}
+
+/// <summary>The direction of each message type, from the "dir" of messages.json.</summary>
+public static class MessageTypes
+{
+    /// <summary>Request (client to server), Response or Push (server to client), or Unknown for a type not in the table.</summary>
+    public static MessageDirection DirectionOf(MessageType type) => type switch
+    {
+        MessageType.Hello
+            or MessageType.Ping
+            or MessageType.StatsRequest
+            or MessageType.SmsCodeRequest
+            or MessageType.SignUp
+            or MessageType.SignIn
+            or MessageType.TokenSignIn
+            or MessageType.SignOut
+            or MessageType.PasswordReset
+            or MessageType.GetProfile
+            or MessageType.UpdateProfile
+            or MessageType.FindUser
+            or MessageType.FriendRequest
+            or MessageType.FriendRespond
+            or MessageType.FriendRemove
+            or MessageType.FriendRemark
+            or MessageType.Block
+            or MessageType.Unblock
+            or MessageType.GetFriends
+            or MessageType.GetFriendRequests
+            or MessageType.SetStatus
+            or MessageType.Send
+            or MessageType.Sync
+            or MessageType.History
+            or MessageType.GetConversations
+            or MessageType.MarkRead
+            or MessageType.MarkDelivered
+            or MessageType.Typing
+            or MessageType.Recall
+            or MessageType.OpenConversation
+            or MessageType.GroupCreate
+            or MessageType.GroupInvite
+            or MessageType.GroupLeave
+            or MessageType.GroupKick
+            or MessageType.GroupSetRole
+            or MessageType.GroupTransfer
+            or MessageType.GroupRename
+            or MessageType.GroupDismiss
+            or MessageType.GetGroups
+            or MessageType.GetGroupMembers
+            or MessageType.WeatherQuery
+            or MessageType.JokeQuery => MessageDirection.Request,
+        MessageType.Welcome
+            or MessageType.Pong
+            or MessageType.Error
+            or MessageType.Ok
+            or MessageType.Stats
+            or MessageType.SmsCodeSent
+            or MessageType.SignedIn
+            or MessageType.Profile
+            or MessageType.UserCard
+            or MessageType.FriendList
+            or MessageType.FriendRequestList
+            or MessageType.SendAck
+            or MessageType.MessageBatch
+            or MessageType.ConversationList
+            or MessageType.ConversationOpened
+            or MessageType.GroupInfo
+            or MessageType.GroupList
+            or MessageType.GroupMemberList
+            or MessageType.WeatherReport
+            or MessageType.Joke => MessageDirection.Response,
+        MessageType.GoAway
+            or MessageType.PresencePush
+            or MessageType.FriendEventPush
+            or MessageType.MessagePush
+            or MessageType.ReadPush
+            or MessageType.DeliveredPush
+            or MessageType.TypingPush
+            or MessageType.GroupEventPush => MessageDirection.Push,
+        _ => MessageDirection.Unknown,
+    };
 }

@@ -222,7 +222,7 @@ namespace Chat.Protocol.Messages
         public static Pong ReadBody(ref BodyReader reader) => new();
     }
 
-    /// <summary>A request failed (request id echoed), or the connection is being closed (request id 0). Body: code: u16, message: str.</summary>
+    /// <summary>A request failed (its request id), or the connection is being closed: then the id of the frame that caused it, or 0 when no frame can be named. Body: code: u16, message: str.</summary>
     public sealed partial record Error(ushort Code, string Message) : IWireMessage<Error>
     {
         public static MessageType Type => MessageType.Error;

@@ -8,6 +8,9 @@ public sealed class AccountOptions
 
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>How often live sessions are checked for an expired token (<see cref="TokenExpiry"/>); the most a session outlives its token.</summary>
+    public TimeSpan TokenExpiryCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Argon2id memory in KiB; OWASP's recommendation is 19456 (19 MiB) with 2 passes.</summary>
     public int Argon2MemoryKiB { get; set; } = 19456;
 

@@ -52,6 +52,19 @@ public sealed class AccountsFeature : IChatFeature
         }
     }
 
+    /// <summary>
+    /// One identity per connection (docs/protocol.md 7.3): a connection signed in as one user never becomes another,
+    /// so pushes, presence, rate buckets and a gateway's bridge (which signed the connection in for its browser)
+    /// cannot change hands mid-stream. Checked before anything else, so a signed-in SignUp is not validated at all.
+    /// </summary>
+    private static void RequireSignedOut(ChatSession session)
+    {
+        if (session.IsSignedIn)
+        {
+            throw new RequestFailedException(ErrorCode.AlreadySignedIn);
+        }
+    }
+
     private static string RequirePhone(string phone) => AccountRules.NormalizePhone(phone) ?? throw new RequestFailedException(ErrorCode.PhoneInvalid);
 
     private static string HashToken(string token) => SessionTokens.Hash(token);
@@ -83,6 +96,7 @@ public sealed class AccountsFeature : IChatFeature
 
     private async ValueTask SignUpAsync(ChatSession session, uint requestId, SignUp request, CancellationToken cancellationToken)
     {
+        RequireSignedOut(session);
         Require(AccountRules.CheckUsername(request.Username));
         Require(AccountRules.CheckNickname(request.Nickname));
         Require(AccountRules.CheckEmail(request.Email));
@@ -115,6 +129,7 @@ public sealed class AccountsFeature : IChatFeature
 
     private async ValueTask SignInAsync(ChatSession session, uint requestId, SignIn request, CancellationToken cancellationToken)
     {
+        RequireSignedOut(session);
         var login = request.Login.Trim();
         var phone = AccountRules.NormalizePhone(login);
         var accountKey = phone ?? AccountRules.UsernameKey(login);
@@ -146,6 +161,7 @@ public sealed class AccountsFeature : IChatFeature
 
     private async ValueTask TokenSignInAsync(ChatSession session, uint requestId, TokenSignIn request, CancellationToken cancellationToken)
     {
+        RequireSignedOut(session);
         var tokenHash = HashToken(request.Token);
         if (await _store.FindTokenOwnerAsync(tokenHash, cancellationToken) is not { Token: var token, User: var user }
             || token.Revoked || token.ExpiresAt <= _time.GetUtcNow())
@@ -153,18 +169,22 @@ public sealed class AccountsFeature : IChatFeature
             throw new RequestFailedException(ErrorCode.TokenInvalid);
         }
 
-        _lifecycle.SignIn(session, user.Id, user.Username, request.Device, tokenHash);
+        _lifecycle.SignIn(session, user.Id, user.Username, request.Device, tokenHash, token.ExpiresAt);
         session.Send(requestId, new SignedIn(user.Id, user.Username, user.Nickname, request.Token, token.ExpiresAt.ToUnixTimeMilliseconds()));
     }
 
     private async ValueTask SignOutAsync(ChatSession session, uint requestId, SignOut request, CancellationToken cancellationToken)
     {
+        var userId = session.UserId;
         if (session.TokenHash is { } tokenHash)
         {
             await _store.RevokeTokenAsync(tokenHash, cancellationToken);
         }
 
+        // This connection stays open, signed out; every other live session on the same token (another tab behind
+        // the gateway, a second connection of the same device), on any node, ends with a GoAway saying why.
         _lifecycle.SignOut(session);
+        await _revocation.RevokeAsync(userId, ErrorCode.SignedOutElsewhere, cancellationToken);
         session.SendOk(requestId);
     }
 
@@ -180,7 +200,7 @@ public sealed class AccountsFeature : IChatFeature
         await _store.RevokeAllTokensAsync(user.Id, cancellationToken);
 
         // Devices signed in with the old password must sign in again, on whichever node they are.
-        await _revocation.RevokeAsync(user.Id, cancellationToken);
+        await _revocation.RevokeAsync(user.Id, ErrorCode.PasswordChanged, cancellationToken);
 
         session.SendOk(requestId);
     }
@@ -210,7 +230,7 @@ public sealed class AccountsFeature : IChatFeature
         var now = _time.GetUtcNow();
         var expires = now + _options.TokenLifetime;
         await _store.CreateTokenAsync(new NewToken(tokenHash, userId, device, now, expires), cancellationToken);
-        _lifecycle.SignIn(session, userId, username, device, tokenHash);
+        _lifecycle.SignIn(session, userId, username, device, tokenHash, expires);
         session.Send(requestId, new SignedIn(userId, username, nickname, token, expires.ToUnixTimeMilliseconds()));
     }
 }

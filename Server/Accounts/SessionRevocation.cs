@@ -1,42 +1,51 @@
 using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Cluster;
+using Chat.Server.Dispatch;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
 
 namespace Chat.Server.Accounts;
 
 /// <summary>
-/// Ends the sessions whose token was revoked (a password reset revokes every token of the user), on every node.
-/// Each node checks its own devices of the user against the store rather than closing them all, so a device that
-/// signed in with the new password while the news travelled keeps its session: no clock is compared across nodes.
+/// Ends the live sessions whose token was revoked, on every node: a sign-out revokes one token, a password reset every
+/// token of the user. Each node checks its own devices of the user against the store rather than closing them all, so
+/// a device on another token (or one that signed in with the new password while the news travelled) keeps its
+/// session: no clock is compared across nodes. Each closed device gets a GoAway with the reason, in its language.
 /// </summary>
 public sealed class SessionRevocation(OnlineUsers online, IChatStore store, IRemoteDelivery remote)
 {
-    /// <summary>On the node that revoked the tokens: closes the user's revoked devices here and has the other nodes do the same.</summary>
-    public async Task RevokeAsync(long userId, CancellationToken cancellationToken)
+    /// <summary>
+    /// On the node that revoked (after the store has it): closes the user's revoked devices here and has the other
+    /// nodes do the same. <paramref name="reason"/> is the GoAway's code: SignedOutElsewhere or PasswordChanged.
+    /// </summary>
+    public async Task RevokeAsync(long userId, ErrorCode reason, CancellationToken cancellationToken)
     {
-        remote.RevokeSessions(userId);
-        await CloseRevokedAsync(userId, cancellationToken);
+        remote.RevokeSessions(userId, reason);
+        await CloseRevokedAsync(userId, reason, cancellationToken);
     }
 
-    /// <summary>Closes this node's devices of the user whose token is gone or revoked, each with a GoAway in its own language.</summary>
+    /// <summary>Closes this node's devices of the user whose token is gone or revoked, each with GoAway <paramref name="reason"/>.</summary>
     /// <returns>How many devices were closed.</returns>
-    public async Task<int> CloseRevokedAsync(long userId, CancellationToken cancellationToken)
+    public async Task<int> CloseRevokedAsync(long userId, ErrorCode reason, CancellationToken cancellationToken)
     {
         var closed = 0;
         foreach (var device in online.Get(userId))
         {
-            if (device.TokenHash is { } hash && await store.Accounts.FindTokenAsync(hash, cancellationToken) is { Revoked: false })
+            if (device.Connection.IsClosed
+                || (device.TokenHash is { } hash && await store.Accounts.FindTokenAsync(hash, cancellationToken) is { Revoked: false }))
             {
                 continue;
             }
 
-            var text = ErrorText.For(ErrorCode.TokenInvalid, device.Language);
-            device.Connection.Close(ErrorCode.TokenInvalid, FrameCodec.Serialize(0, new GoAway((ushort)ErrorCode.TokenInvalid, text)));
+            End(device, reason);
             closed++;
         }
 
         return closed;
     }
+
+    /// <summary>Closes a session whose token no longer holds, with a GoAway of <paramref name="reason"/> in its language.</summary>
+    internal static void End(ChatSession device, ErrorCode reason) =>
+        device.Connection.Close(reason, FrameCodec.Serialize(0, new GoAway((ushort)reason, ErrorText.For(reason, device.Language))));
 }

@@ -21,6 +21,9 @@ public enum ClusterEventKind : byte
     /// <summary>The members of group conversation Subject changed.</summary>
     MembersChanged = 11,
 
-    /// <summary>The tokens of user Subject were revoked (password reset): close the devices whose token is gone.</summary>
+    /// <summary>
+    /// Tokens of user Subject were revoked (sign-out, password reset): close the devices whose token is gone, with a
+    /// GoAway whose code is Other (0 from a node that did not send one: TokenInvalid).
+    /// </summary>
     SessionsRevoked = 12,
 }

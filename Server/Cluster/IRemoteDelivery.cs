@@ -32,6 +32,9 @@ public interface IRemoteDelivery
     /// <summary>This node told the user's friends <paramref name="status"/>: other nodes answer friend lists with it.</summary>
     void Announced(long userId, byte status);
 
-    /// <summary>The user's tokens were revoked here: every other node closes its devices of the user whose token is gone.</summary>
-    void RevokeSessions(long userId);
+    /// <summary>
+    /// Tokens of the user were revoked here (<paramref name="reason"/>: SignedOutElsewhere or PasswordChanged): every
+    /// other node closes its devices of the user whose token is gone, with a GoAway of that code.
+    /// </summary>
+    void RevokeSessions(long userId, Protocol.ErrorCode reason);
 }

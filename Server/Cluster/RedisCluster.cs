@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Chat.Protocol;
 using Chat.Server.Accounts;
 using Chat.Server.Delivery;
 using Chat.Server.Dispatch;
@@ -283,8 +284,8 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
     public void MembersChanged(long conversationId) =>
         Publish(_invalidateChannel, new ClusterEvent(ClusterEventKind.MembersChanged, _nodeId, conversationId).Encode());
 
-    public void RevokeSessions(long userId) =>
-        Publish(_invalidateChannel, new ClusterEvent(ClusterEventKind.SessionsRevoked, _nodeId, userId).Encode());
+    public void RevokeSessions(long userId, ErrorCode reason) =>
+        Publish(_invalidateChannel, new ClusterEvent(ClusterEventKind.SessionsRevoked, _nodeId, userId, (long)reason).Encode());
 
     // ---------------------------------------------------------------- sessions (ISessionObserver)
 
@@ -403,17 +404,17 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
                 _services.GetRequiredService<ConversationDirectory>().InvalidateMembers(e.Subject);
                 break;
             case ClusterEventKind.SessionsRevoked:
-                _ = CloseRevokedAsync(e.Subject);
+                _ = CloseRevokedAsync(e.Subject, e.Other is > 0 and <= ushort.MaxValue ? (ErrorCode)e.Other : ErrorCode.TokenInvalid);
                 break;
         }
     }
 
-    /// <summary>Another node revoked the user's tokens: close this node's devices of the user whose token is gone.</summary>
-    private async Task CloseRevokedAsync(long userId)
+    /// <summary>Another node revoked tokens of the user: close this node's devices of the user whose token is gone.</summary>
+    private async Task CloseRevokedAsync(long userId, ErrorCode reason)
     {
         try
         {
-            await _services.GetRequiredService<SessionRevocation>().CloseRevokedAsync(userId, _lifetime.ApplicationStopping);
+            await _services.GetRequiredService<SessionRevocation>().CloseRevokedAsync(userId, reason, _lifetime.ApplicationStopping);
         }
         catch (OperationCanceledException) when (_lifetime.ApplicationStopping.IsCancellationRequested)
         {

@@ -25,7 +25,7 @@ public sealed class SingleNodeDelivery : IRemoteDelivery
     {
     }
 
-    public void RevokeSessions(long userId)
+    public void RevokeSessions(long userId, Protocol.ErrorCode reason)
     {
     }
 }

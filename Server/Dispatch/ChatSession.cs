@@ -31,12 +31,20 @@ public sealed class ChatSession : IValueTaskSource
 
     public string Username { get; private set; } = string.Empty;
 
-    public string Language { get; set; } = "zh-CN";
+    /// <summary>"en" or "zh-CN", from Hello; held by the connection, whose timeouts word their GoAway in it.</summary>
+    public string Language
+    {
+        get => Connection.Language;
+        set => Connection.Language = value;
+    }
 
     public string Device { get; private set; } = string.Empty;
 
     /// <summary>Hash of the token this connection signed in with (sign-out revokes it).</summary>
     public string? TokenHash { get; private set; }
+
+    /// <summary>When that token expires (Unix ms): the session ends then (<see cref="Accounts.TokenExpiry"/>).</summary>
+    public long TokenExpiresAtMs { get; private set; }
 
     public bool IsSignedIn => UserId != 0;
 
@@ -48,12 +56,13 @@ public sealed class ChatSession : IValueTaskSource
     internal TokenBucket RequestBucket;
 #pragma warning restore SA1401, CA1051
 
-    public void SignIn(long userId, string username, string device, string tokenHash)
+    public void SignIn(long userId, string username, string device, string tokenHash, DateTimeOffset tokenExpiresAt)
     {
         UserId = userId;
         Username = username;
         Device = device;
         TokenHash = tokenHash;
+        TokenExpiresAtMs = tokenExpiresAt.ToUnixTimeMilliseconds();
     }
 
     public void SignOut()
@@ -61,15 +70,28 @@ public sealed class ChatSession : IValueTaskSource
         UserId = 0;
         Username = string.Empty;
         TokenHash = null;
+        TokenExpiresAtMs = 0;
     }
 
+    /// <summary>
+    /// Answers a request. A request sent with id 0 asked for no answer and gets none, whatever the outcome
+    /// (docs/protocol.md section 4): an id-0 frame from the server is never an answer, so it must not look like one.
+    /// </summary>
     public bool Send<T>(uint requestId, T message)
         where T : IWireMessage<T>
-        => Connection.Send(requestId, message);
+        => requestId != 0 && Connection.Send(requestId, message);
 
-    public bool SendOk(uint requestId) => Connection.Send(requestId, new Protocol.Messages.Ok());
+    /// <inheritdoc cref="Send{T}(uint, T)"/>
+    public bool SendOk(uint requestId) => requestId != 0 && Connection.Send(requestId, new Protocol.Messages.Ok());
 
-    public bool SendError(uint requestId, ErrorCode code) => Connection.SendError(requestId, code, ErrorText.For(code, Language));
+    /// <summary>Answers a request with an Error; none for request id 0, like every answer (see <see cref="Send{T}(uint, T)"/>).</summary>
+    public bool SendError(uint requestId, ErrorCode code) => requestId != 0 && SendClosingError(requestId, code);
+
+    /// <summary>
+    /// The Error that is the connection's last word (the caller then ends the connection). Sent whatever the request
+    /// id: the id of the frame that caused it, or 0 when no frame can be named (a frame-level error).
+    /// </summary>
+    public bool SendClosingError(uint requestId, ErrorCode code) => Connection.SendError(requestId, code, ErrorText.For(code, Language));
 
     /// <summary>Pipelined requests submitted and not answered yet.</summary>
     public int Pipelined => Volatile.Read(ref _pipelined);

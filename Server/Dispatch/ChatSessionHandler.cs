@@ -68,7 +68,9 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
                 }
                 catch (ProtocolException ex)
                 {
-                    session.SendError(0, ex.Code);
+                    // Only frame-level errors get here (the boundary is lost, no frame to name): request id 0.
+                    // A body that does not decode is refused with its frame's request id where it is decoded.
+                    session.SendClosingError(0, ex.Code);
                     LogProtocolViolation(connection.Id, ex.Code, ex.Message);
                     keepGoing = false;
                 }
@@ -94,20 +96,30 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     {
         if (header.Type != MessageType.Hello)
         {
-            session.SendError(header.RequestId, ErrorCode.HandshakeRequired);
+            session.SendClosingError(header.RequestId, ErrorCode.HandshakeRequired);
             return false;
         }
 
-        var hello = FrameCodec.Decode<Hello>(body);
-        session.Language = hello.Language.StartsWith("en", StringComparison.OrdinalIgnoreCase) ? "en" : "zh-CN";
+        Hello hello;
+        try
+        {
+            hello = FrameCodec.Decode<Hello>(body);
+        }
+        catch (ProtocolException ex)
+        {
+            return RefuseBody(session, header, ex);
+        }
+
+        session.Language = ErrorText.LanguageOf(hello.Language);
         if (hello.Version != FrameCodec.ProtocolVersion)
         {
-            session.SendError(header.RequestId, ErrorCode.UnsupportedVersion);
+            session.SendClosingError(header.RequestId, ErrorCode.UnsupportedVersion);
             return false;
         }
 
+        // Hello is answered whatever its request id (0 included): a client must learn whether the handshake took.
         session.Connection.IsHandshaken = true;
-        session.Send(header.RequestId, new Welcome(
+        session.Connection.Send(header.RequestId, new Welcome(
             FrameCodec.ProtocolVersion,
             (uint)_options.MaxFrameSize,
             (uint)_options.IdleTimeout.TotalSeconds,
@@ -145,13 +157,15 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
             await TurnAsync(session, order);
             session.SendError(header.RequestId, ErrorCode.StorageUnavailable);
         }
-        catch (ProtocolException)
+        catch (ProtocolException ex)
         {
-            throw;
+            // The answers due before it still go out before the connection closes.
+            await TurnAsync(session, order);
+            return RefuseBody(session, header, ex);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            session.SendError(header.RequestId, ErrorCode.ShuttingDown);
+            session.SendClosingError(header.RequestId, ErrorCode.ShuttingDown);
             return false;
         }
 #pragma warning disable CA1031 // One failing request must not take the connection down; it is logged and answered.
@@ -169,6 +183,18 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     /// <summary>A pipelined request answered here (refused before it reached the store) waits for the answers due before it.</summary>
     private static ValueTask TurnAsync(ChatSession session, RequestOrder order) =>
         order == RequestOrder.Pipelined ? session.WaitForPipelinedAsync(0) : ValueTask.CompletedTask;
+
+    /// <summary>
+    /// A sound frame whose body does not decode (MalformedBody): the Error names the frame by its request id, so a
+    /// client can fail exactly that request, then the connection closes (docs/protocol.md sections 2 and 4).
+    /// </summary>
+    /// <returns>False: the connection ends.</returns>
+    private bool RefuseBody(ChatSession session, FrameHeader header, ProtocolException ex)
+    {
+        session.SendClosingError(header.RequestId, ex.Code);
+        LogProtocolViolation(session.Connection.Id, ex.Code, ex.Message);
+        return false;
+    }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Connection {ConnectionId} broke the protocol ({Code}): {Detail}")]
     private partial void LogProtocolViolation(long connectionId, ErrorCode code, string detail);

@@ -54,7 +54,10 @@ public sealed class RequestRouter
         var route = _routes[(ushort)header.Type];
         if (route is null)
         {
-            session.SendError(header.RequestId, ErrorCode.UnknownMessageType);
+            // A type only servers send (a response or push) is in the table but in the wrong place: UnexpectedMessage.
+            // Only a type outside the table is UnknownMessageType (docs/protocol.md section 4; both keep the connection).
+            var code = MessageTypes.DirectionOf(header.Type) is MessageDirection.Response or MessageDirection.Push ? ErrorCode.UnexpectedMessage : ErrorCode.UnknownMessageType;
+            session.SendError(header.RequestId, code);
             return ValueTask.CompletedTask;
         }
 

@@ -80,7 +80,7 @@ public sealed class FriendsFeature : IChatFeature
             throw new RequestFailedException(ErrorCode.CannotFriendSelf);
         }
 
-        if (request.Note.Length > MaxNoteLength)
+        if (request.Note.Length > MaxNoteLength || request.Note.Any(char.IsControl))
         {
             throw new RequestFailedException(ErrorCode.NoteInvalid);
         }
@@ -93,9 +93,10 @@ public sealed class FriendsFeature : IChatFeature
         var target = await _accounts.GetAsync(request.UserId, cancellationToken) ?? throw new RequestFailedException(ErrorCode.UserNotFound);
         if (await _friends.IsBlockedAsync(target.Id, me, cancellationToken))
         {
-            // The blocked sender is not told: the answer is the one a delivered request gets.
-            session.SendOk(requestId);
-            return;
+            // The addressee takes nothing from this sender: the answer Send gives a blocked sender too. An Ok here
+            // hid nothing (a second request would be Ok again, where any other addressee answers RequestAlreadyPending)
+            // and left the sender waiting for an answer that could never come (docs/protocol.md 7.9).
+            throw new RequestFailedException(ErrorCode.RecipientUnavailable);
         }
 
         var now = _time.GetUtcNow();
@@ -176,7 +177,7 @@ public sealed class FriendsFeature : IChatFeature
 
     private async ValueTask RemarkAsync(ChatSession session, uint requestId, FriendRemark request, CancellationToken cancellationToken)
     {
-        if (request.Remark.Length > MaxRemarkLength)
+        if (request.Remark.Length > MaxRemarkLength || request.Remark.Any(char.IsControl))
         {
             throw new RequestFailedException(ErrorCode.RemarkInvalid);
         }
@@ -189,7 +190,10 @@ public sealed class FriendsFeature : IChatFeature
         session.SendOk(requestId);
     }
 
-    /// <summary>Silent by design: the blocked user gets no push and keeps the friendship; presence is hidden both ways.</summary>
+    /// <summary>
+    /// Silent towards the blocked user (no push) and the friendship stays; presence is hidden both ways, and what
+    /// the blocked user sends the blocker is refused or dropped (docs/protocol.md 7.9, "Blocking").
+    /// </summary>
     private async ValueTask BlockAsync(ChatSession session, uint requestId, Block request, CancellationToken cancellationToken)
     {
         await RequireOtherUserAsync(session, request.UserId, cancellationToken);

@@ -40,6 +40,8 @@ public static class ChatServerServiceCollectionExtensions
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SmsCodes>();
         services.AddSingleton<SessionRevocation>();
+        services.AddSingleton<TokenExpiry>();
+        services.AddHostedService(sp => sp.GetRequiredService<TokenExpiry>());
         if (string.Equals(chat["Accounts:Sms:Sender"], "Http", StringComparison.OrdinalIgnoreCase))
         {
             services.AddHttpClient<ISmsSender, HttpSmsSender>(http => http.Timeout = TimeSpan.FromSeconds(5));

@@ -56,7 +56,8 @@ public sealed partial class CommitDelivery : IStoreWriteSink
         {
             if (message.Error is { } error)
             {
-                if (device is not null)
+                // A request sent with id 0 asked for no answer, and gets none whatever the outcome (docs/protocol.md section 4).
+                if (device is not null && message.RequestId != 0)
                 {
                     var code = CodeFor(error, message.ConversationId);
                     batch.Queue(device.Connection, message.RequestId, new Error((ushort)code, ErrorText.For(code, device.Language)));
@@ -108,11 +109,19 @@ public sealed partial class CommitDelivery : IStoreWriteSink
             if (receipt.Error is { } error)
             {
                 var code = CodeFor(error, receipt.ConversationId);
-                batch.Queue(device.Connection, receipt.RequestId, new Error((ushort)code, ErrorText.For(code, device.Language)));
+                if (receipt.RequestId != 0)
+                {
+                    batch.Queue(device.Connection, receipt.RequestId, new Error((ushort)code, ErrorText.For(code, device.Language)));
+                }
+
                 return;
             }
 
-            batch.Queue(device.Connection, receipt.RequestId, new Ok());
+            if (receipt.RequestId != 0)
+            {
+                batch.Queue(device.Connection, receipt.RequestId, new Ok());
+            }
+
             var conversation = receipt.Conversation;
             var direct = conversation.Kind == ConversationKind.Direct;
             if (receipt.Kind == MarkerKind.Read)

@@ -14,15 +14,18 @@ public sealed class SessionLifecycle
         _observers = observers;
     }
 
-    /// <summary>Marks the session signed in as the user and registers it (a previous identity is signed out first).</summary>
-    public void SignIn(ChatSession session, long userId, string username, string device, string tokenHash)
+    /// <summary>Marks the session signed in as the user and registers it.</summary>
+    /// <exception cref="RequestFailedException">AlreadySignedIn: the session is signed in (as anyone); it must sign out first.</exception>
+    public void SignIn(ChatSession session, long userId, string username, string device, string tokenHash, DateTimeOffset tokenExpiresAt)
     {
+        // The sign-in handlers refuse a signed-in session up front; this holds the rule also for two sign-ins
+        // that passed that check together (requests of one connection served concurrently).
         if (session.IsSignedIn)
         {
-            SignOut(session);
+            throw new RequestFailedException(Protocol.ErrorCode.AlreadySignedIn);
         }
 
-        session.SignIn(userId, username, device, tokenHash);
+        session.SignIn(userId, username, device, tokenHash, tokenExpiresAt);
         var first = _online.Add(session);
         foreach (var observer in _observers)
         {

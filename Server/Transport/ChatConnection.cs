@@ -71,6 +71,12 @@ public sealed class ChatConnection
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>
+    /// The language of the texts this connection is sent ("en" or "zh-CN"), set from Hello by the session. Until a
+    /// Hello arrives it is the product's default, zh-CN: a handshake timeout's GoAway is worded in it.
+    /// </summary>
+    public string Language { get; set; } = ErrorText.DefaultLanguage;
+
     /// <summary>Set once Hello was accepted; until then the handshake timeout applies.</summary>
     public bool IsHandshaken { get; set; }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Chat.Protocol;
+using Chat.Protocol.Messages;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Transport;
@@ -77,16 +78,22 @@ public sealed class ConnectionRegistry : IDisposable
         var idle = (long)_options.IdleTimeout.TotalMilliseconds;
         foreach (var connection in _connections.Values)
         {
-            if (!connection.IsHandshaken && now - connection.ConnectedAtTicks > handshake)
+            if (!connection.IsClosed
+                && ((!connection.IsHandshaken && now - connection.ConnectedAtTicks > handshake) || now - connection.LastReceiveTicks > idle))
             {
-                connection.SendError(0, ErrorCode.HandshakeRequired, "handshake timeout");
-                connection.Close(ErrorCode.HandshakeRequired);
-            }
-            else if (now - connection.LastReceiveTicks > idle)
-            {
-                connection.Send(0, new Chat.Protocol.Messages.GoAway((ushort)ErrorCode.IdleTimeout, "idle timeout"));
-                connection.Close(ErrorCode.IdleTimeout);
+                TimeOut(connection);
             }
         }
+    }
+
+    /// <summary>
+    /// A silent client, before or after its Hello, is told why with GoAway IdleTimeout in its language (zh-CN when no
+    /// Hello came) and closed. Not an Error HandshakeRequired: that answers a first frame that is not Hello, and a
+    /// timeout answers no frame (docs/protocol.md 3.1 and code 14).
+    /// </summary>
+    private static void TimeOut(ChatConnection connection)
+    {
+        var goAway = new GoAway((ushort)ErrorCode.IdleTimeout, ErrorText.For(ErrorCode.IdleTimeout, connection.Language));
+        connection.Close(ErrorCode.IdleTimeout, FrameCodec.Serialize(0, goAway));
     }
 }

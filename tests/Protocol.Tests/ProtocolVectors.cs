@@ -31,5 +31,8 @@ internal static class ProtocolVectors
 
 internal sealed record ValidVector(string Name, string Type, uint RequestId, JsonNode Fields, byte[] Frame);
 
-/// <summary>Level "frame": FrameCodec.TryReadFrame throws. Level "body": the frame reads, decoding its body fails.</summary>
+/// <summary>
+/// Level "frame": FrameCodec.TryReadFrame throws. Level "body": the frame reads, decoding its body fails (or its type
+/// is unknown). Level "direction": the frame and body read, but the type is one only a server sends.
+/// </summary>
 internal sealed record InvalidVector(string Name, string Level, ErrorCode Error, byte[] Frame);

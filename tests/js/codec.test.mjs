@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { encodeFrame, tryDecodeFrame, decodeBody, ProtocolError, DEFAULT_MAX_FRAME_SIZE, TYPE_NAMES } from '../../WebGateway/wwwroot/js/codec.js';
+import { encodeFrame, tryDecodeFrame, decodeBody, directionOf, ProtocolError, DEFAULT_MAX_FRAME_SIZE, TYPE_NAMES } from '../../WebGateway/wwwroot/js/codec.js';
 import { MESSAGES } from '../../WebGateway/wwwroot/js/schema.g.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../../docs/protocol-vectors.json', import.meta.url), 'utf8'));
@@ -26,6 +26,16 @@ test('every message type has a valid vector', () => {
   const covered = new Set(valid.map((v) => v.type));
   assert.deepEqual(Object.keys(MESSAGES).filter((n) => !covered.has(n)), []);
   assert.equal(Object.keys(MESSAGES).length, 70);
+});
+
+test('every type has a direction; requests are the 42 a client may send', () => {
+  const dirs = Object.values(MESSAGES).map((m) => directionOf(m.code));
+  assert.equal(dirs.filter((d) => d === 'request').length, 42);
+  assert.equal(dirs.filter((d) => d === 'response' || d === 'push').length, 28);
+  assert.equal(directionOf(MESSAGES.Pong.code), 'response');
+  assert.equal(directionOf(MESSAGES.MessagePush.code), 'push');
+  assert.equal(directionOf(0x7777), null);
+  assert.ok(invalid.some((v) => v.level === 'direction'));
 });
 
 for (const v of valid) {
@@ -71,9 +81,17 @@ for (const v of invalid) {
       throwsCode(() => tryDecodeFrame(bytes, 0, DEFAULT_MAX_FRAME_SIZE), v.error);
       return;
     }
-    assert.equal(v.level, 'body');
     const type = new DataView(bytes.buffer).getUint16(4);
+    if (v.level === 'direction') {
+      // A sound frame of a type only servers send: it decodes, and its direction is what a server refuses.
+      assert.equal(v.error, 'UnexpectedMessage');
+      assert.notEqual(tryDecodeFrame(bytes).frame.fields, null);
+      assert.ok(['response', 'push'].includes(directionOf(type)), `${TYPE_NAMES.get(type)} is ${directionOf(type)}`);
+      return;
+    }
+    assert.equal(v.level, 'body');
     if (v.error === 'UnknownMessageType') {
+      assert.equal(directionOf(type), null);
       // The frame is sound; only its type is unknown, so the reader hands it up undecoded.
       const result = tryDecodeFrame(bytes);
       assert.equal(result.frame.typeName, null);

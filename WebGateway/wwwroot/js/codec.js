@@ -36,6 +36,17 @@ export class ProtocolError extends Error {
 /** Message name by numeric type. */
 export const TYPE_NAMES = new Map(Object.entries(MESSAGES).map(([name, m]) => [m.code, name]));
 
+/**
+ * Who sends a message type: 'request' (client to server), 'response' or 'push' (server to client), or null for a
+ * type not in the schema. A server answers a client's response or push type with Error UnexpectedMessage and an
+ * unknown type with UnknownMessageType, the frame's request id echoed either way (docs/protocol.md section 4).
+ * @param {number} type the frame's numeric type
+ */
+export function directionOf(type) {
+  const name = TYPE_NAMES.get(type);
+  return name === undefined ? null : MESSAGES[name].dir;
+}
+
 const FIXED = { u8: 1, u16: 2, u32: 4, i32: 4, i64: 8, bool: 1 };
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);

@@ -229,6 +229,7 @@ export const STRUCTS = {
 export const MESSAGES = {
   "Hello": {
     "code": 1,
+    "dir": "request",
     "fields": [
       [
         "version",
@@ -246,6 +247,7 @@ export const MESSAGES = {
   },
   "Welcome": {
     "code": 2,
+    "dir": "response",
     "fields": [
       [
         "version",
@@ -267,14 +269,17 @@ export const MESSAGES = {
   },
   "Ping": {
     "code": 3,
+    "dir": "request",
     "fields": []
   },
   "Pong": {
     "code": 4,
+    "dir": "response",
     "fields": []
   },
   "Error": {
     "code": 5,
+    "dir": "response",
     "fields": [
       [
         "code",
@@ -288,10 +293,12 @@ export const MESSAGES = {
   },
   "Ok": {
     "code": 6,
+    "dir": "response",
     "fields": []
   },
   "GoAway": {
     "code": 7,
+    "dir": "push",
     "fields": [
       [
         "code",
@@ -305,10 +312,12 @@ export const MESSAGES = {
   },
   "StatsRequest": {
     "code": 8,
+    "dir": "request",
     "fields": []
   },
   "Stats": {
     "code": 9,
+    "dir": "response",
     "fields": [
       [
         "cpuMicros",
@@ -350,6 +359,7 @@ export const MESSAGES = {
   },
   "SmsCodeRequest": {
     "code": 257,
+    "dir": "request",
     "fields": [
       [
         "phone",
@@ -363,6 +373,7 @@ export const MESSAGES = {
   },
   "SmsCodeSent": {
     "code": 258,
+    "dir": "response",
     "fields": [
       [
         "cooldownSeconds",
@@ -372,6 +383,7 @@ export const MESSAGES = {
   },
   "SignUp": {
     "code": 259,
+    "dir": "request",
     "fields": [
       [
         "username",
@@ -405,6 +417,7 @@ export const MESSAGES = {
   },
   "SignIn": {
     "code": 260,
+    "dir": "request",
     "fields": [
       [
         "login",
@@ -422,6 +435,7 @@ export const MESSAGES = {
   },
   "TokenSignIn": {
     "code": 261,
+    "dir": "request",
     "fields": [
       [
         "token",
@@ -435,6 +449,7 @@ export const MESSAGES = {
   },
   "SignedIn": {
     "code": 262,
+    "dir": "response",
     "fields": [
       [
         "userId",
@@ -460,10 +475,12 @@ export const MESSAGES = {
   },
   "SignOut": {
     "code": 263,
+    "dir": "request",
     "fields": []
   },
   "PasswordReset": {
     "code": 264,
+    "dir": "request",
     "fields": [
       [
         "phone",
@@ -481,10 +498,12 @@ export const MESSAGES = {
   },
   "GetProfile": {
     "code": 265,
+    "dir": "request",
     "fields": []
   },
   "Profile": {
     "code": 266,
+    "dir": "response",
     "fields": [
       [
         "userId",
@@ -510,6 +529,7 @@ export const MESSAGES = {
   },
   "UpdateProfile": {
     "code": 267,
+    "dir": "request",
     "fields": [
       [
         "nickname",
@@ -523,6 +543,7 @@ export const MESSAGES = {
   },
   "FindUser": {
     "code": 513,
+    "dir": "request",
     "fields": [
       [
         "query",
@@ -532,6 +553,7 @@ export const MESSAGES = {
   },
   "UserCard": {
     "code": 514,
+    "dir": "response",
     "fields": [
       [
         "user",
@@ -541,6 +563,7 @@ export const MESSAGES = {
   },
   "FriendRequest": {
     "code": 515,
+    "dir": "request",
     "fields": [
       [
         "userId",
@@ -554,6 +577,7 @@ export const MESSAGES = {
   },
   "FriendRespond": {
     "code": 516,
+    "dir": "request",
     "fields": [
       [
         "userId",
@@ -567,6 +591,7 @@ export const MESSAGES = {
   },
   "FriendRemove": {
     "code": 517,
+    "dir": "request",
     "fields": [
       [
         "userId",
@@ -576,6 +601,7 @@ export const MESSAGES = {
   },
   "FriendRemark": {
     "code": 518,
+    "dir": "request",
     "fields": [
       [
         "userId",
@@ -589,6 +615,7 @@ export const MESSAGES = {
   },
   "Block": {
     "code": 519,
+    "dir": "request",
     "fields": [
       [
         "userId",
@@ -598,6 +625,7 @@ export const MESSAGES = {
   },
   "Unblock": {
     "code": 520,
+    "dir": "request",
     "fields": [
       [
         "userId",
@@ -607,10 +635,12 @@ export const MESSAGES = {
   },
   "GetFriends": {
     "code": 521,
+    "dir": "request",
     "fields": []
   },
   "FriendList": {
     "code": 522,
+    "dir": "response",
     "fields": [
       [
         "friends",
@@ -620,10 +650,12 @@ export const MESSAGES = {
   },
   "GetFriendRequests": {
     "code": 523,
+    "dir": "request",
     "fields": []
   },
   "FriendRequestList": {
     "code": 524,
+    "dir": "response",
     "fields": [
       [
         "requests",
@@ -633,6 +665,7 @@ export const MESSAGES = {
   },
   "SetStatus": {
     "code": 525,
+    "dir": "request",
     "fields": [
       [
         "status",
@@ -642,6 +675,7 @@ export const MESSAGES = {
   },
   "PresencePush": {
     "code": 526,
+    "dir": "push",
     "fields": [
       [
         "userId",
@@ -659,6 +693,7 @@ export const MESSAGES = {
   },
   "FriendEventPush": {
     "code": 527,
+    "dir": "push",
     "fields": [
       [
         "kind",
@@ -676,6 +711,7 @@ export const MESSAGES = {
   },
   "Send": {
     "code": 769,
+    "dir": "request",
     "fields": [
       [
         "kind",
@@ -701,6 +737,7 @@ export const MESSAGES = {
   },
   "SendAck": {
     "code": 770,
+    "dir": "response",
     "fields": [
       [
         "conversationId",
@@ -726,6 +763,7 @@ export const MESSAGES = {
   },
   "MessagePush": {
     "code": 771,
+    "dir": "push",
     "fields": [
       [
         "message",
@@ -735,6 +773,7 @@ export const MESSAGES = {
   },
   "Sync": {
     "code": 772,
+    "dir": "request",
     "fields": [
       [
         "conversationId",
@@ -752,6 +791,7 @@ export const MESSAGES = {
   },
   "History": {
     "code": 773,
+    "dir": "request",
     "fields": [
       [
         "conversationId",
@@ -769,6 +809,7 @@ export const MESSAGES = {
   },
   "MessageBatch": {
     "code": 774,
+    "dir": "response",
     "fields": [
       [
         "conversationId",
@@ -786,10 +827,12 @@ export const MESSAGES = {
   },
   "GetConversations": {
     "code": 775,
+    "dir": "request",
     "fields": []
   },
   "ConversationList": {
     "code": 776,
+    "dir": "response",
     "fields": [
       [
         "conversations",
@@ -799,6 +842,7 @@ export const MESSAGES = {
   },
   "MarkRead": {
     "code": 777,
+    "dir": "request",
     "fields": [
       [
         "conversationId",
@@ -812,6 +856,7 @@ export const MESSAGES = {
   },
   "ReadPush": {
     "code": 778,
+    "dir": "push",
     "fields": [
       [
         "conversationId",
@@ -829,6 +874,7 @@ export const MESSAGES = {
   },
   "MarkDelivered": {
     "code": 779,
+    "dir": "request",
     "fields": [
       [
         "conversationId",
@@ -842,6 +888,7 @@ export const MESSAGES = {
   },
   "DeliveredPush": {
     "code": 780,
+    "dir": "push",
     "fields": [
       [
         "conversationId",
@@ -859,6 +906,7 @@ export const MESSAGES = {
   },
   "Typing": {
     "code": 781,
+    "dir": "request",
     "fields": [
       [
         "conversationId",
@@ -868,6 +916,7 @@ export const MESSAGES = {
   },
   "TypingPush": {
     "code": 782,
+    "dir": "push",
     "fields": [
       [
         "conversationId",
@@ -881,6 +930,7 @@ export const MESSAGES = {
   },
   "Recall": {
     "code": 783,
+    "dir": "request",
     "fields": [
       [
         "conversationId",
@@ -894,6 +944,7 @@ export const MESSAGES = {
   },
   "OpenConversation": {
     "code": 784,
+    "dir": "request",
     "fields": [
       [
         "kind",
@@ -907,6 +958,7 @@ export const MESSAGES = {
   },
   "ConversationOpened": {
     "code": 785,
+    "dir": "response",
     "fields": [
       [
         "conversation",
@@ -916,6 +968,7 @@ export const MESSAGES = {
   },
   "GroupCreate": {
     "code": 1025,
+    "dir": "request",
     "fields": [
       [
         "name",
@@ -929,6 +982,7 @@ export const MESSAGES = {
   },
   "GroupInfo": {
     "code": 1026,
+    "dir": "response",
     "fields": [
       [
         "group",
@@ -938,6 +992,7 @@ export const MESSAGES = {
   },
   "GroupInvite": {
     "code": 1027,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -951,6 +1006,7 @@ export const MESSAGES = {
   },
   "GroupLeave": {
     "code": 1028,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -960,6 +1016,7 @@ export const MESSAGES = {
   },
   "GroupKick": {
     "code": 1029,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -973,6 +1030,7 @@ export const MESSAGES = {
   },
   "GroupSetRole": {
     "code": 1030,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -990,6 +1048,7 @@ export const MESSAGES = {
   },
   "GroupTransfer": {
     "code": 1031,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -1003,6 +1062,7 @@ export const MESSAGES = {
   },
   "GroupRename": {
     "code": 1032,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -1016,6 +1076,7 @@ export const MESSAGES = {
   },
   "GroupDismiss": {
     "code": 1033,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -1025,10 +1086,12 @@ export const MESSAGES = {
   },
   "GetGroups": {
     "code": 1034,
+    "dir": "request",
     "fields": []
   },
   "GroupList": {
     "code": 1035,
+    "dir": "response",
     "fields": [
       [
         "groups",
@@ -1038,6 +1101,7 @@ export const MESSAGES = {
   },
   "GetGroupMembers": {
     "code": 1036,
+    "dir": "request",
     "fields": [
       [
         "groupId",
@@ -1047,6 +1111,7 @@ export const MESSAGES = {
   },
   "GroupMemberList": {
     "code": 1037,
+    "dir": "response",
     "fields": [
       [
         "groupId",
@@ -1060,6 +1125,7 @@ export const MESSAGES = {
   },
   "GroupEventPush": {
     "code": 1038,
+    "dir": "push",
     "fields": [
       [
         "kind",
@@ -1073,6 +1139,7 @@ export const MESSAGES = {
   },
   "WeatherQuery": {
     "code": 1281,
+    "dir": "request",
     "fields": [
       [
         "city",
@@ -1082,6 +1149,7 @@ export const MESSAGES = {
   },
   "WeatherReport": {
     "code": 1282,
+    "dir": "response",
     "fields": [
       [
         "city",
@@ -1119,10 +1187,12 @@ export const MESSAGES = {
   },
   "JokeQuery": {
     "code": 1283,
+    "dir": "request",
     "fields": []
   },
   "Joke": {
     "code": 1284,
+    "dir": "response",
     "fields": [
       [
         "text",

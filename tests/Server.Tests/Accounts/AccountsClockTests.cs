@@ -24,7 +24,11 @@ public abstract class AccountsClockTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(
         _store,
-        new Dictionary<string, string?> { ["Chat:Accounts:TokenLifetime"] = "1.00:00:00" },
+        new Dictionary<string, string?>
+        {
+            ["Chat:Accounts:TokenLifetime"] = "1.00:00:00",
+            ["Chat:Accounts:TokenExpiryCheckInterval"] = "00:00:00.100",
+        },
         services =>
         {
             services.RemoveAll<TimeProvider>();
@@ -77,6 +81,35 @@ public abstract class AccountsClockTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_cooldown_is_per_purpose_and_the_daily_quota_counts_both_purposes()
+    {
+        // Signing up sent this phone a sign-up code; a reset code may follow at once, a second one may not.
+        var user = await _server.SignUpAsync();
+        var client = await _server.ConnectAsync();
+        await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)SmsPurpose.PasswordReset));
+        var soon = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)SmsPurpose.PasswordReset)));
+        Assert.Equal(ErrorCode.CodeTooSoon, soon.Code);
+
+        // The sign-up code and this reset code are 2 of the 10 a phone gets in 24 hours.
+        for (var sent = 2; sent < 10; sent++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(61));
+            await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)SmsPurpose.PasswordReset));
+        }
+
+        _clock.Advance(TimeSpan.FromSeconds(61));
+        var capped = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)SmsPurpose.PasswordReset)));
+        Assert.Equal(ErrorCode.CodeDailyLimit, capped.Code);
+
+        // A rolling window, not a calendar day: past midnight it still holds, until the first two are 24 hours old.
+        _clock.Advance(TimeSpan.FromDays(1) - TimeSpan.FromSeconds(61 * 9) - TimeSpan.FromSeconds(1));
+        var stillCapped = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)SmsPurpose.PasswordReset)));
+        Assert.Equal(ErrorCode.CodeDailyLimit, stillCapped.Code);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)SmsPurpose.PasswordReset));
+    }
+
+    [Fact]
     public async Task A_token_stops_working_when_it_expires()
     {
         var user = await _server.SignUpAsync();
@@ -86,6 +119,30 @@ public abstract class AccountsClockTests : IAsyncLifetime
         var late = await _server.ConnectAsync();
         var expired = await Assert.ThrowsAsync<ChatErrorException>(() => late.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(user.Token, "d")));
         Assert.Equal(ErrorCode.TokenInvalid, expired.Code);
+    }
+
+    [Fact]
+    public async Task A_live_session_ends_with_GoAway_TokenInvalid_when_its_token_expires()
+    {
+        var user = await _server.SignUpAsync();
+        var english = await _server.ConnectAsync("en");
+        await english.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(user.Token, "d"));
+
+        // Half the lifetime later, a password sign-in gets a token of its own, which outlives the first.
+        _clock.Advance(TimeSpan.FromHours(12));
+        var later = await _server.ConnectAsync();
+        await later.RequestAsync<SignIn, SignedIn>(new SignIn(user.Username, user.Password, "later"));
+
+        // The sweep runs on real time against the (moved) clock: past the first token's end, its sessions are told why.
+        _clock.Advance(TimeSpan.FromHours(12) + TimeSpan.FromSeconds(1));
+        var zh = await user.Client.Closed;
+        Assert.Equal(((ushort)ErrorCode.TokenInvalid, ErrorText.For(ErrorCode.TokenInvalid, "zh-CN")), (zh!.Code, zh.Message));
+        var en = await english.Closed;
+        Assert.Equal(((ushort)ErrorCode.TokenInvalid, ErrorText.For(ErrorCode.TokenInvalid, "en")), (en!.Code, en.Message));
+
+        // The later token still holds: nothing of it is due, and its session is served.
+        Assert.Equal(0, _server.Get<Chat.Server.Accounts.TokenExpiry>().CloseExpired());
+        Assert.Equal(user.UserId, (await later.RequestAsync<GetProfile, Profile>(new GetProfile())).UserId);
     }
 
     [Fact]

@@ -174,6 +174,26 @@ public abstract class AccountsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_signed_in_connection_refuses_every_sign_in_with_AlreadySignedIn_and_keeps_its_user()
+    {
+        var a = await _server.SignUpAsync();
+        var b = await _server.SignUpAsync();
+
+        // Another user's password or token, or even a sign-up (whose form is not looked at): the connection stays a's.
+        Assert.Equal(ErrorCode.AlreadySignedIn, (await Assert.ThrowsAsync<ChatErrorException>(() => a.Client.RequestAsync<SignIn, SignedIn>(new SignIn(b.Username, b.Password, "t")))).Code);
+        Assert.Equal(ErrorCode.AlreadySignedIn, (await Assert.ThrowsAsync<ChatErrorException>(() => a.Client.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(b.Token, "t")))).Code);
+        Assert.Equal(ErrorCode.AlreadySignedIn, (await Assert.ThrowsAsync<ChatErrorException>(() => a.Client.RequestAsync<SignIn, SignedIn>(new SignIn(a.Username, a.Password, "t")))).Code);
+        var signUp = new SignUp("1bad", "", "not-an-email", "12", "x", "000000", "t");
+        Assert.Equal(ErrorCode.AlreadySignedIn, (await Assert.ThrowsAsync<ChatErrorException>(() => a.Client.RequestAsync<SignUp, SignedIn>(signUp))).Code);
+        Assert.Equal(a.UserId, (await a.Client.RequestAsync<GetProfile, Profile>(new GetProfile())).UserId);
+
+        // No token was issued on the way: a's own token still works, and signing out first is the way to switch.
+        await a.Client.RequestOkAsync(new SignOut());
+        Assert.Equal(b.UserId, (await a.Client.RequestAsync<SignIn, SignedIn>(new SignIn(b.Username, b.Password, "t"))).UserId);
+        Assert.Equal(b.UserId, (await a.Client.RequestAsync<GetProfile, Profile>(new GetProfile())).UserId);
+    }
+
+    [Fact]
     public async Task Sign_out_revokes_the_token_and_requests_need_a_sign_in_again()
     {
         var user = await _server.SignUpAsync();
@@ -189,6 +209,31 @@ public abstract class AccountsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sign_out_ends_every_other_live_session_on_that_token_with_GoAway_SignedOutElsewhere()
+    {
+        var user = await _server.SignUpAsync();
+        var sameToken = await _server.ConnectDeviceAsync(user, "tab 2");
+        var english = await _server.ConnectAsync("en");
+        await english.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(user.Token, "tab 3"));
+        var otherToken = await _server.ConnectAsync();
+        await otherToken.RequestAsync<SignIn, SignedIn>(new SignIn(user.Username, user.Password, "phone"));
+
+        await user.Client.RequestOkAsync(new SignOut());
+
+        // Told why, in each one's language, then closed.
+        var zh = await sameToken.Closed;
+        Assert.Equal(((ushort)ErrorCode.SignedOutElsewhere, ErrorText.For(ErrorCode.SignedOutElsewhere, "zh-CN")), (zh!.Code, zh.Message));
+        var en = await english.Closed;
+        Assert.Equal(((ushort)ErrorCode.SignedOutElsewhere, ErrorText.For(ErrorCode.SignedOutElsewhere, "en")), (en!.Code, en.Message));
+
+        // The device on another token is not concerned; the connection that signed out stays open, signed out.
+        Assert.Equal(user.UserId, (await otherToken.RequestAsync<GetProfile, Profile>(new GetProfile())).UserId);
+        Assert.False(otherToken.Closed.IsCompleted);
+        var signedOut = await Assert.ThrowsAsync<ChatErrorException>(() => user.Client.RequestAsync<GetProfile, Profile>(new GetProfile()));
+        Assert.Equal(ErrorCode.NotSignedIn, signedOut.Code);
+    }
+
+    [Fact]
     public async Task Password_reset_with_a_code_changes_the_password_and_revokes_every_token()
     {
         var user = await _server.SignUpAsync();
@@ -198,7 +243,7 @@ public abstract class AccountsTests : IAsyncLifetime
         await client.RequestOkAsync(new PasswordReset(user.Phone, _server.Sms.LastCode(user.Phone), "newpass99"));
 
         var goAway = await second.Closed;
-        Assert.Equal((ushort)ErrorCode.TokenInvalid, goAway?.Code);
+        Assert.Equal((ushort)ErrorCode.PasswordChanged, goAway?.Code);
 
         var fresh = await _server.ConnectAsync();
         var oldToken = await Assert.ThrowsAsync<ChatErrorException>(() => fresh.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(user.Token, "t")));

@@ -140,15 +140,36 @@ public sealed class ClusterTests : IAsyncLifetime, IDisposable
         await anonymous.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(a.Phone, (byte)SmsPurpose.PasswordReset), Guard);
         await anonymous.RequestOkAsync(new PasswordReset(a.Phone, _node1.Sms.LastCode(a.Phone), "newpass99"), Guard);
 
-        Assert.Equal((ushort)ErrorCode.TokenInvalid, (await a.Client.Closed.WaitAsync(Guard))?.Code);
-        Assert.Equal((ushort)ErrorCode.TokenInvalid, (await onNode2.Closed.WaitAsync(Guard))?.Code);
+        Assert.Equal((ushort)ErrorCode.PasswordChanged, (await a.Client.Closed.WaitAsync(Guard))?.Code);
+        Assert.Equal((ushort)ErrorCode.PasswordChanged, (await onNode2.Closed.WaitAsync(Guard))?.Code);
 
         // A device signed in with the new password on node 2 is not what the revocation is about, even if the
         // news of the reset reaches node 2 only after that sign-in (replayed here by hand).
         var fresh = await _node2.ConnectAsync();
         await fresh.RequestAsync<SignIn, SignedIn>(new SignIn(a.Username, "newpass99", "phone"), Guard);
-        Assert.Equal(0, await _node2.Get<SessionRevocation>().CloseRevokedAsync(a.UserId, Guard));
+        Assert.Equal(0, await _node2.Get<SessionRevocation>().CloseRevokedAsync(a.UserId, ErrorCode.PasswordChanged, Guard));
         Assert.Equal(a.UserId, (await fresh.RequestAsync<GetProfile, Profile>(new GetProfile(), Guard)).UserId);
+    }
+
+    [Fact]
+    public async Task A_sign_out_on_one_node_ends_the_sessions_on_that_token_on_every_node_and_no_other()
+    {
+        var a = await _node1.SignUpAsync();
+        var sameTokenHere = await _node1.ConnectDeviceAsync(a, "tab 2");
+        var sameTokenThere = await _node2.ConnectDeviceAsync(a, "tab 3");
+        var otherTokenThere = await _node2.ConnectAsync("en");
+        await otherTokenThere.RequestAsync<SignIn, SignedIn>(new SignIn(a.Username, a.Password, "phone"), Guard);
+
+        await a.Client.RequestOkAsync(new SignOut(), Guard);
+
+        Assert.Equal((ushort)ErrorCode.SignedOutElsewhere, (await sameTokenHere.Closed.WaitAsync(Guard))?.Code);
+        Assert.Equal((ushort)ErrorCode.SignedOutElsewhere, (await sameTokenThere.Closed.WaitAsync(Guard))?.Code);
+
+        // Node 2 has handled the news (it closed the device above); its device on another token was kept.
+        Assert.Equal(a.UserId, (await otherTokenThere.RequestAsync<GetProfile, Profile>(new GetProfile(), Guard)).UserId);
+        Assert.Equal(0, await _node2.Get<SessionRevocation>().CloseRevokedAsync(a.UserId, ErrorCode.SignedOutElsewhere, Guard));
+        var signedOut = await Assert.ThrowsAsync<ChatErrorException>(() => a.Client.RequestAsync<GetProfile, Profile>(new GetProfile(), Guard));
+        Assert.Equal(ErrorCode.NotSignedIn, signedOut.Code);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Chat.Server.Tests.Infrastructure;
 
 namespace Chat.Server.Tests.Deploy;
 
@@ -39,7 +40,7 @@ public sealed class NginxSite : IAsyncDisposable
         var directory = Path.Combine(Path.GetTempPath(), "chat-nginx-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var port = FreePort();
-        var site = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "deploy", "nginx", "chat.conf"), cancellationToken);
+        var site = await File.ReadAllTextAsync(RepositoryFiles.Path("deploy", "nginx", "chat.conf"), cancellationToken);
         site = Replace(site, "server 127.0.0.1:5000;", $"server 127.0.0.1:{upstreamPort};");
         site = Replace(site, "listen 80;", $"listen 127.0.0.1:{port};");
         site = Replace(site, "listen [::]:80;", string.Empty);
@@ -128,18 +129,5 @@ public sealed class NginxSite : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "ChatServer.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("ChatServer.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -160,15 +160,15 @@ public abstract class FriendsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_blocked_user_is_answered_ok_but_nothing_is_stored_or_pushed()
+    public async Task A_blocked_users_friend_request_is_refused_with_RecipientUnavailable_and_nothing_is_stored_or_pushed()
     {
         var a = await _server.SignUpAsync();
         var b = await _server.SignUpAsync();
         await b.Client.RequestOkAsync(new Block(a.UserId));
         await b.Client.RequestOkAsync(new Block(a.UserId)); // idempotent
 
-        await a.Client.RequestOkAsync(new FriendRequest(b.UserId, "let me in"));
-        await a.Client.RequestOkAsync(new FriendRequest(b.UserId, "again")); // not even "already pending": nothing was stored
+        Assert.Equal(ErrorCode.RecipientUnavailable, await ErrorAsync(() => a.Client.RequestOkAsync(new FriendRequest(b.UserId, "let me in"))));
+        Assert.Equal(ErrorCode.RecipientUnavailable, await ErrorAsync(() => a.Client.RequestOkAsync(new FriendRequest(b.UserId, "again")))); // nothing was stored
         Assert.DoesNotContain(await DrainAfterPingAsync(b.Client), p => p is FriendEventPush);
         Assert.Empty((await b.Client.RequestAsync<GetFriendRequests, FriendRequestList>(new GetFriendRequests())).Requests);
 
@@ -176,6 +176,27 @@ public abstract class FriendsTests : IAsyncLifetime
         Assert.Empty((await b.Client.RequestAsync<GetFriendRequests, FriendRequestList>(new GetFriendRequests())).Requests);
         await a.Client.RequestOkAsync(new FriendRequest(b.UserId, "now?"));
         Assert.Equal("now?", (await NextAsync<FriendEventPush>(b.Client)).Note);
+
+        // A block stops what reaches the blocker, not what the blocker sends.
+        var c = await _server.SignUpAsync();
+        await b.Client.RequestOkAsync(new Block(c.UserId));
+        await b.Client.RequestOkAsync(new FriendRequest(c.UserId, "sorry"));
+        Assert.Equal("sorry", (await NextAsync<FriendEventPush>(c.Client)).Note);
+    }
+
+    [Fact]
+    public async Task A_blocked_friend_stays_a_friend_and_a_friend_request_from_them_is_RecipientUnavailable()
+    {
+        var a = await _server.SignUpAsync();
+        var b = await _server.SignUpAsync();
+        await ChatTestServer.MakeFriendsAsync(a, b);
+        await b.Client.RequestOkAsync(new Block(a.UserId));
+
+        // The friendship is kept on both sides (a learns nothing), yet nothing of a's reaches b.
+        Assert.Contains(await b.Client.GetPeopleAsync(), f => f.UserId == a.UserId);
+        Assert.Contains(await a.Client.GetPeopleAsync(), f => f.UserId == b.UserId);
+        Assert.Equal(ErrorCode.RecipientUnavailable, await ErrorAsync(() => a.Client.RequestOkAsync(new FriendRequest(b.UserId, "?"))));
+        Assert.Equal(ErrorCode.AlreadyFriends, await ErrorAsync(() => b.Client.RequestOkAsync(new FriendRequest(a.UserId, "?"))));
     }
 
     [Fact]
@@ -225,6 +246,7 @@ public abstract class FriendsTests : IAsyncLifetime
         Assert.Equal(ErrorCode.CannotFriendSelf, await ErrorAsync(() => client.RequestOkAsync(new FriendRequest(a.UserId, "me"))));
         Assert.Equal(ErrorCode.UserNotFound, await ErrorAsync(() => client.RequestOkAsync(new FriendRequest(Unknown, "who"))));
         Assert.Equal(ErrorCode.NoteInvalid, await ErrorAsync(() => client.RequestOkAsync(new FriendRequest(b.UserId, new string('x', 101)))));
+        Assert.Equal(ErrorCode.NoteInvalid, await ErrorAsync(() => client.RequestOkAsync(new FriendRequest(b.UserId, "line\nbreak"))));
         await client.RequestOkAsync(new FriendRequest(c.UserId, new string('x', 100)));
         Assert.Equal(ErrorCode.RequestAlreadyPending, await ErrorAsync(() => client.RequestOkAsync(new FriendRequest(c.UserId, "twice"))));
 
@@ -238,6 +260,7 @@ public abstract class FriendsTests : IAsyncLifetime
         Assert.Equal(ErrorCode.NotFriends, await ErrorAsync(() => client.RequestOkAsync(new FriendRemove(c.UserId))));
         Assert.Equal(ErrorCode.NotFriends, await ErrorAsync(() => client.RequestOkAsync(new FriendRemark(c.UserId, "x"))));
         Assert.Equal(ErrorCode.RemarkInvalid, await ErrorAsync(() => client.RequestOkAsync(new FriendRemark(b.UserId, new string('备', 21)))));
+        Assert.Equal(ErrorCode.RemarkInvalid, await ErrorAsync(() => client.RequestOkAsync(new FriendRemark(b.UserId, "tab\tin"))));
         await client.RequestOkAsync(new FriendRemark(b.UserId, new string('备', 20)));
 
         Assert.Equal(ErrorCode.StatusInvalid, await ErrorAsync(() => client.RequestOkAsync(new SetStatus(0))));

@@ -144,14 +144,16 @@ public sealed class ServerFuzzTests : IAsyncLifetime, IDisposable
 
             using var pingGuard = CancellationTokenSource.CreateLinkedTokenSource(Guard);
             pingGuard.CancelAfter(TimeSpan.FromMinutes(2));
-            if (await PingAsync(client, written, pingGuard.Token))
+            var (answered, refusedPing) = await PingAsync(client, written, pingGuard.Token);
+            if (answered)
             {
                 result.Pongs++;
             }
             else
             {
-                // Closed: it must have been for a stated protocol reason, never a dropped connection without one.
-                var goAwayOrError = await LastConnectionErrorAsync(client);
+                // Closed: it must have been for a stated protocol reason, never a dropped connection without one. A
+                // closing Error names the frame that caused it, which may carry the id a Ping was waiting on.
+                var goAwayOrError = await LastConnectionErrorAsync(client) is var code and not ErrorCode.None ? code : refusedPing;
                 Assert.True(goAwayOrError is ErrorCode.MalformedFrame or ErrorCode.FrameTooLarge or ErrorCode.MalformedBody,
                     string.Create(CultureInfo.InvariantCulture, $"worker {worker}: closed with {goAwayOrError}"));
                 result.Refusals++;
@@ -197,22 +199,28 @@ public sealed class ServerFuzzTests : IAsyncLifetime, IDisposable
         }
     }
 
-    private static async Task<bool> PingAsync(ChatClient client, List<string> written, CancellationToken cancellationToken)
+    /// <returns>Whether a Ping was answered, and the last Error that answered a Ping in its place.</returns>
+    private static async Task<(bool Answered, ErrorCode RefusedPing)> PingAsync(ChatClient client, List<string> written, CancellationToken cancellationToken)
     {
         // A fuzzed frame may carry the request id the client picks for the Ping; the answer to that frame then
         // takes the Ping's place (an Error or another type). The next Ping has a fresh id.
+        var refused = ErrorCode.None;
         for (var attempt = 0; attempt < 10; attempt++)
         {
             try
             {
                 await client.RequestAsync<Ping, Pong>(new Ping(), cancellationToken);
-                return true;
+                return (true, refused);
             }
             catch (IOException)
             {
-                return false;
+                return (false, refused);
             }
-            catch (Exception ex) when (ex is ChatErrorException or ProtocolException)
+            catch (ChatErrorException ex)
+            {
+                refused = ex.Code;
+            }
+            catch (ProtocolException)
             {
             }
             catch (OperationCanceledException ex)
@@ -225,7 +233,7 @@ public sealed class ServerFuzzTests : IAsyncLifetime, IDisposable
         throw new InvalidOperationException("ten pings in a row were answered by something else");
     }
 
-    /// <summary>The code of the last connection-level Error (request id 0) the server sent before closing.</summary>
+    /// <summary>The code of the last Error the server sent before closing that answered no request of the client's (None when there was none).</summary>
     private async Task<ErrorCode> LastConnectionErrorAsync(ChatClient client)
     {
         await client.Closed.WaitAsync(Guard);

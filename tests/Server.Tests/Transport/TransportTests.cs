@@ -35,40 +35,46 @@ public sealed class TransportTests : IAsyncLifetime
     [Fact]
     public async Task A_frame_over_the_limit_gets_FrameTooLarge_and_the_connection_closes()
     {
-        using var socket = await HandshakenSocketAsync();
+        using var raw = await RawConnection.HandshakenAsync(_server.EndPoint);
         var header = new byte[10];
         FrameCodec.WriteHeader(header, MessageType.Ping, 7, 70_000);
-        await socket.SendAsync(header);
-        var (error, closed) = await ReadErrorThenEndAsync(socket);
-        Assert.Equal(ErrorCode.FrameTooLarge, error);
-        Assert.True(closed);
+        await raw.SendAsync(header);
+
+        // Decided from the length alone, so no frame is named: request id 0.
+        AssertLastWordIsError(await raw.ReadUntilClosedAsync(), ErrorCode.FrameTooLarge, 0);
         await AssertServerStillServesAsync();
     }
 
     [Fact]
     public async Task Garbage_bytes_get_an_error_and_the_connection_closes()
     {
-        using var socket = await HandshakenSocketAsync();
-        await socket.SendAsync(new byte[] { 0, 0, 0, 2, 0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3 });
-        var (error, closed) = await ReadErrorThenEndAsync(socket);
-        Assert.Equal(ErrorCode.MalformedFrame, error);
-        Assert.True(closed);
+        using var raw = await RawConnection.HandshakenAsync(_server.EndPoint);
+        await raw.SendAsync(new byte[] { 0, 0, 0, 2, 0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3 });
+        AssertLastWordIsError(await raw.ReadUntilClosedAsync(), ErrorCode.MalformedFrame, 0);
         await AssertServerStillServesAsync();
     }
 
     [Fact]
-    public async Task A_malformed_body_gets_MalformedBody()
+    public async Task A_malformed_body_gets_MalformedBody_with_its_request_id_and_the_connection_closes()
     {
-        using var socket = await HandshakenSocketAsync();
+        using var raw = await RawConnection.HandshakenAsync(_server.EndPoint);
 
         // SignIn whose first string claims 200 bytes but the body has 3.
         var frame = new byte[15];
         FrameCodec.WriteHeader(frame, MessageType.SignIn, 9, 5);
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(10), 200);
-        await socket.SendAsync(frame);
-        var (error, closed) = await ReadErrorThenEndAsync(socket);
-        Assert.Equal(ErrorCode.MalformedBody, error);
-        Assert.True(closed);
+        await raw.SendAsync(frame);
+        AssertLastWordIsError(await raw.ReadUntilClosedAsync(), ErrorCode.MalformedBody, 9);
+    }
+
+    [Fact]
+    public async Task A_malformed_hello_gets_MalformedBody_with_the_hellos_request_id()
+    {
+        using var raw = await RawConnection.ConnectAsync(_server.EndPoint);
+        var frame = new byte[13];
+        FrameCodec.WriteHeader(frame, MessageType.Hello, 3, 3);
+        await raw.SendAsync(frame);
+        AssertLastWordIsError(await raw.ReadUntilClosedAsync(), ErrorCode.MalformedBody, 3);
     }
 
     [Fact]
@@ -83,55 +89,72 @@ public sealed class TransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_with_id_0_gets_no_answer_of_any_kind_unless_it_closes_the_connection()
+    {
+        using var raw = await RawConnection.HandshakenAsync(_server.EndPoint);
+
+        // Refused (unknown type, a server-only type, not signed in) and served (Ping): none of them is answered.
+        var silent = new byte[10];
+        FrameCodec.WriteHeader(silent, (MessageType)0x7777, 0, 0);
+        await raw.SendAsync(silent);
+        await raw.SendAsync(FrameCodec.Serialize(0, new Pong()));
+        await raw.SendAsync(FrameCodec.Serialize(0, new GetProfile()));
+        await raw.SendAsync(FrameCodec.Serialize(0, new Ping()));
+        await raw.SendAsync(FrameCodec.Serialize(5, new Ping()));
+        var next = await raw.ReadFrameAsync();
+        Assert.IsType<Pong>(next.Message);
+        Assert.Equal(5u, next.Header.RequestId);
+
+        // A body that does not decode still closes the connection, and the Error names the frame: id 0.
+        var broken = new byte[10];
+        FrameCodec.WriteHeader(broken, MessageType.SmsCodeRequest, 0, 0);
+        await raw.SendAsync(broken);
+        AssertLastWordIsError(await raw.ReadUntilClosedAsync(), ErrorCode.MalformedBody, 0);
+    }
+
+    [Fact]
     public async Task A_first_frame_other_than_hello_is_refused()
     {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(_server.EndPoint);
-        await socket.SendAsync(FrameCodec.Serialize(1, new Ping()));
-        var (error, closed) = await ReadErrorThenEndAsync(socket);
-        Assert.Equal(ErrorCode.HandshakeRequired, error);
-        Assert.True(closed);
+        using var raw = await RawConnection.ConnectAsync(_server.EndPoint);
+        await raw.SendAsync(FrameCodec.Serialize(1, new Ping()));
+        AssertLastWordIsError(await raw.ReadUntilClosedAsync(), ErrorCode.HandshakeRequired, 1);
     }
 
     [Fact]
     public async Task A_wrong_protocol_version_is_refused()
     {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(_server.EndPoint);
-        await socket.SendAsync(FrameCodec.Serialize(1, new Hello(99, "old", "en")));
-        var (error, closed) = await ReadErrorThenEndAsync(socket);
-        Assert.Equal(ErrorCode.UnsupportedVersion, error);
-        Assert.True(closed);
+        using var raw = await RawConnection.ConnectAsync(_server.EndPoint);
+        await raw.SendAsync(FrameCodec.Serialize(1, new Hello(99, "old", "en")));
+        AssertLastWordIsError(await raw.ReadUntilClosedAsync(), ErrorCode.UnsupportedVersion, 1);
     }
 
-    [Fact]
-    public async Task A_client_that_connects_and_sends_nothing_is_closed_by_the_handshake_timeout()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    public async Task A_client_that_sends_no_whole_hello_is_told_IdleTimeout_in_the_default_language_and_closed(int helloBytesSent)
     {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(_server.EndPoint);
-        var (error, closed) = await ReadErrorThenEndAsync(socket);
-        Assert.Equal(ErrorCode.HandshakeRequired, error);
-        Assert.True(closed);
+        // Silent, or stuck inside its Hello: no Hello means no language, so the GoAway is in zh-CN.
+        using var raw = await RawConnection.ConnectAsync(_server.EndPoint);
+        var hello = FrameCodec.Serialize(1, new Hello(FrameCodec.ProtocolVersion, "slow", "en"));
+        await raw.SendAsync(hello.AsMemory(0, helloBytesSent));
+        AssertLastWordIsGoAway(await raw.ReadUntilClosedAsync(), ErrorCode.IdleTimeout, "zh-CN");
         await AssertServerStillServesAsync();
     }
 
     [Fact]
-    public async Task A_truncated_frame_then_silence_is_closed_by_the_idle_timeout()
+    public async Task A_truncated_frame_then_silence_is_closed_by_the_idle_timeout_in_the_hellos_language()
     {
-        using var socket = await HandshakenSocketAsync();
+        using var raw = await RawConnection.HandshakenAsync(_server.EndPoint, "en-GB");
         var frame = FrameCodec.Serialize(5, new SignIn("user", "password1", "dev"));
-        await socket.SendAsync(frame.AsMemory(0, frame.Length - 4));
-        using var guard = new CancellationTokenSource(HangGuard);
-        var frames = await ReadFramesUntilEndAsync(socket, guard.Token);
-        var goAway = Assert.IsType<GoAway>(Assert.Single(frames));
-        Assert.Equal((ushort)ErrorCode.IdleTimeout, goAway.Code);
+        await raw.SendAsync(frame.AsMemory(0, frame.Length - 4));
+        AssertLastWordIsGoAway(await raw.ReadUntilClosedAsync(), ErrorCode.IdleTimeout, "en");
     }
 
     [Fact]
     public async Task A_client_that_never_reads_is_cut_off_as_a_slow_consumer_and_others_are_served()
     {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-        await socket.ConnectAsync(_server.EndPoint);
+        using var raw = await RawConnection.ConnectAsync(_server.EndPoint, receiveBufferSize: 4096);
+        var socket = raw.Socket;
         await socket.SendAsync(FrameCodec.Serialize(1, new Hello(FrameCodec.ProtocolVersion, "slow", "en")));
         var pings = new byte[10 * 20_000];
         for (var i = 0; i < 20_000; i++)
@@ -176,70 +199,22 @@ public sealed class TransportTests : IAsyncLifetime
         Assert.Empty(_server.Logs.Errors);
     }
 
-    private async Task<Socket> HandshakenSocketAsync()
+    /// <summary>The server's last word before closing: exactly one frame, a GoAway (request id 0) with this code and the catalogue's text.</summary>
+    private static void AssertLastWordIsGoAway(List<RawFrame> frames, ErrorCode code, string language)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(_server.EndPoint);
-        await socket.SendAsync(FrameCodec.Serialize(1, new Hello(FrameCodec.ProtocolVersion, "raw", "en")));
-        using var guard = new CancellationTokenSource(HangGuard);
-        var welcome = await ReadOneFrameAsync(socket, guard.Token);
-        Assert.IsType<Welcome>(welcome);
-        return socket;
+        var last = Assert.Single(frames);
+        var goAway = Assert.IsType<GoAway>(last.Message);
+        Assert.Equal(code, (ErrorCode)goAway.Code);
+        Assert.Equal(ErrorText.For(code, language), goAway.Message);
+        Assert.Equal(0u, last.Header.RequestId);
     }
 
-    private static async Task<(ErrorCode Error, bool Closed)> ReadErrorThenEndAsync(Socket socket)
+    /// <summary>The server's last word before closing: exactly one frame, an Error with this code and request id.</summary>
+    private static void AssertLastWordIsError(List<RawFrame> frames, ErrorCode code, uint requestId)
     {
-        using var guard = new CancellationTokenSource(HangGuard);
-        var frames = await ReadFramesUntilEndAsync(socket, guard.Token);
-        var error = Assert.IsType<Error>(Assert.Single(frames));
-        return ((ErrorCode)error.Code, true);
-    }
-
-    private static async Task<object?> ReadOneFrameAsync(Socket socket, CancellationToken cancellationToken)
-    {
-        var head = new byte[4];
-        await ReadExactlyAsync(socket, head, cancellationToken);
-        var length = BinaryPrimitives.ReadInt32BigEndian(head);
-        var rest = new byte[length];
-        await ReadExactlyAsync(socket, rest, cancellationToken);
-        var seq = new System.Buffers.ReadOnlySequence<byte>([.. head, .. rest]);
-        Assert.True(FrameCodec.TryReadFrame(ref seq, 1 << 20, out var header, out var body));
-        return WireMessages.Decode(header.Type, body);
-    }
-
-    /// <summary>Reads frames until the server closes the connection (a reset counts as closed).</summary>
-    private static async Task<List<object?>> ReadFramesUntilEndAsync(Socket socket, CancellationToken cancellationToken)
-    {
-        var frames = new List<object?>();
-        try
-        {
-            while (true)
-            {
-                frames.Add(await ReadOneFrameAsync(socket, cancellationToken));
-            }
-        }
-        catch (EndOfStreamException)
-        {
-        }
-        catch (SocketException)
-        {
-        }
-
-        return frames;
-    }
-
-    private static async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await socket.ReceiveAsync(buffer[read..], SocketFlags.None, cancellationToken);
-            if (n == 0)
-            {
-                throw new EndOfStreamException();
-            }
-
-            read += n;
-        }
+        var last = Assert.Single(frames);
+        var error = Assert.IsType<Error>(last.Message);
+        Assert.Equal(code, (ErrorCode)error.Code);
+        Assert.Equal(requestId, last.Header.RequestId);
     }
 }

@@ -68,7 +68,7 @@ public sealed partial class CommitDelivery : IStoreWriteSink
 
             if (device is not null && message.RequestId != 0)
             {
-                batch.Queue(device.Connection, message.RequestId, new SendAck(message.ConversationId, message.MessageId, message.Seq, message.SentAtMs, message.Duplicate));
+                batch.Queue(device.Connection, FrameBuffer.Encode(message, static (output, m) => MessageFrames.WriteAck(output, m.RequestId, m)));
             }
 
             if (message.Duplicate)
@@ -77,12 +77,9 @@ public sealed partial class CommitDelivery : IStoreWriteSink
             }
 
             _counters.MessageStored();
-            var push = new MessagePush(new ChatMessage(
-                message.ConversationId, (byte)message.Kind, message.TargetId, message.MessageId, message.Seq, message.SenderId,
-                message.ClientMessageId, message.SentAtMs, (byte)message.Flags, message.Text, message.Mentions));
             if (_push.AnyRecipient(message.Recipients, device))
             {
-                _push.Queue(message.Recipients, FrameBuffer.Encode(push), device);
+                _push.Queue(message.Recipients, FrameBuffer.Encode(message, static (output, m) => MessageFrames.WritePush(output, m)), device);
             }
 
             if (device is not null && message.Conversation is { } conversation)

@@ -16,13 +16,6 @@ namespace Chat.Server.Transport;
 /// </summary>
 public sealed class ChatConnection
 {
-    private static readonly PipeOptions InputOptions = new(
-        pauseWriterThreshold: 256 * 1024,
-        resumeWriterThreshold: 128 * 1024,
-        readerScheduler: PipeScheduler.Inline,
-        writerScheduler: PipeScheduler.Inline,
-        useSynchronizationContext: false);
-
     private readonly Socket _socket;
     private Stream? _tls;
     private readonly SocketSenderPool _senders;
@@ -32,13 +25,13 @@ public sealed class ChatConnection
     private int _closed;
     private long _lastReceiveTicks;
 
-    internal ChatConnection(long id, Socket socket, SocketSenderPool senders, PipeOptions outputOptions)
+    internal ChatConnection(long id, Socket socket, SocketSenderPool senders, PipeOptions inputOptions, PipeOptions outputOptions)
     {
         Id = id;
         _socket = socket;
         _senders = senders;
         RemoteAddress = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        _input = new Pipe(InputOptions);
+        _input = new Pipe(inputOptions);
         _output = new Pipe(outputOptions);
         _lastReceiveTicks = Environment.TickCount64;
         ConnectedAtTicks = _lastReceiveTicks;
@@ -51,10 +44,20 @@ public sealed class ChatConnection
     /// connection). The send loop runs on the thread pool so that frames written in a burst (a fan-out, a page
     /// of history) coalesce into one gather send instead of one syscall each.
     /// </summary>
-    internal static PipeOptions OutputOptions(TransportOptions options) => new(
+    internal static PipeOptions OutputOptions(TransportOptions options, MemoryPool<byte> pool) => new(
+        pool: pool,
         pauseWriterThreshold: options.MaxPendingOutputBytes,
         resumeWriterThreshold: options.MaxPendingOutputBytes / 2,
         readerScheduler: PipeScheduler.ThreadPool,
+        writerScheduler: PipeScheduler.Inline,
+        useSynchronizationContext: false);
+
+    /// <summary>Options of the input pipe, shared like <see cref="OutputOptions"/>: the session loop parses on the receiving thread.</summary>
+    internal static PipeOptions InputOptions(MemoryPool<byte> pool) => new(
+        pool: pool,
+        pauseWriterThreshold: 256 * 1024,
+        resumeWriterThreshold: 128 * 1024,
+        readerScheduler: PipeScheduler.Inline,
         writerScheduler: PipeScheduler.Inline,
         useSynchronizationContext: false);
 

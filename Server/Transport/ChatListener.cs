@@ -23,6 +23,8 @@ public sealed partial class ChatListener : BackgroundService
     private readonly ConnectionRegistry _registry;
     private readonly IConnectionHandler _handler;
     private readonly SocketSenderPool _senders = new();
+    private readonly BlockPool _blocks = new();
+    private readonly PipeOptions _inputOptions;
     private readonly PipeOptions _outputOptions;
     private readonly ILogger<ChatListener> _logger;
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -32,7 +34,8 @@ public sealed partial class ChatListener : BackgroundService
     public ChatListener(IOptions<TransportOptions> options, ConnectionRegistry registry, IConnectionHandler handler, ILogger<ChatListener> logger)
     {
         _options = options.Value;
-        _outputOptions = ChatConnection.OutputOptions(_options);
+        _inputOptions = ChatConnection.InputOptions(_blocks);
+        _outputOptions = ChatConnection.OutputOptions(_options, _blocks);
         _registry = registry;
         _handler = handler;
         _logger = logger;
@@ -71,6 +74,7 @@ public sealed partial class ChatListener : BackgroundService
     {
         _listenSocket?.Dispose();
         _senders.Dispose();
+        _blocks.Dispose();
         _certificate?.Dispose();
         base.Dispose();
     }
@@ -129,7 +133,7 @@ public sealed partial class ChatListener : BackgroundService
             return;
         }
 
-        var connection = new ChatConnection(_registry.NextId(), socket, _senders, _outputOptions);
+        var connection = new ChatConnection(_registry.NextId(), socket, _senders, _inputOptions, _outputOptions);
         _registry.Add(connection);
         _ = RunConnectionAsync(connection);
     }

@@ -73,7 +73,7 @@ internal sealed class SqliteBatchWriter : BatchWriter, IDisposable
         }
     }
 
-    protected override void BeginMessages(SqlSession s, List<MessageWrite> keyed)
+    protected override void BeginMessages(SqlSession s, List<MessageWrite> keyed, bool probe)
     {
     }
 

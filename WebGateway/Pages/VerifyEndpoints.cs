@@ -4,9 +4,11 @@ using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
 using Chat.Server.Accounts;
 using Chat.Server.Storage;
+using Chat.WebGateway.Security;
 using Chat.WebGateway.Sessions;
 using Chat.WebGateway.Upstream;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.Extensions.Options;
 
 namespace Chat.WebGateway.Pages;
 
@@ -55,16 +57,18 @@ public static class VerifyEndpoints
 
     public static void MapVerifyPages(this WebApplication app)
     {
+        var options = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var form = options.MaxFormBytes;
         app.MapGet("/verify/signup", (HttpContext context, IAntiforgery antiforgery) => SignUpPage(context, antiforgery, new FormState()));
-        app.MapPost("/verify/signup", PostSignUpAsync).RequireRateLimiting(FormPostPolicy);
+        app.MapPost("/verify/signup", PostSignUpAsync).RequireRateLimiting(FormPostPolicy).WithFormBody(form);
         app.MapGet("/verify/signin", GetSignIn);
-        app.MapPost("/verify/signin", PostSignInAsync).RequireRateLimiting(FormPostPolicy);
-        app.MapPost("/verify/signout", PostSignOutAsync);
+        app.MapPost("/verify/signin", PostSignInAsync).RequireRateLimiting(FormPostPolicy).WithFormBody(form);
+        app.MapPost("/verify/signout", PostSignOutAsync).WithFormBody(form);
         app.MapGet("/verify/password_reset", (HttpContext context, IAntiforgery antiforgery) => ResetPage(context, antiforgery, new FormState()));
-        app.MapPost("/verify/password_reset", PostResetAsync).RequireRateLimiting(FormPostPolicy);
+        app.MapPost("/verify/password_reset", PostResetAsync).RequireRateLimiting(FormPostPolicy).WithFormBody(form);
         app.MapGet("/verify/password_reset2", GetReset2);
-        app.MapPost("/verify/password_reset2", PostReset2Async).RequireRateLimiting(FormPostPolicy);
-        app.MapPost("/verify/send_code", PostSendCodeAsync).RequireRateLimiting(FormPostPolicy);
+        app.MapPost("/verify/password_reset2", PostReset2Async).RequireRateLimiting(FormPostPolicy).WithFormBody(form);
+        app.MapPost("/verify/send_code", PostSendCodeAsync).RequireRateLimiting(FormPostPolicy).WithJsonBody(options.MaxJsonBytes);
     }
 
     private static IResult SignUpPage(HttpContext context, IAntiforgery antiforgery, FormState state, int status = 200) =>
@@ -281,6 +285,12 @@ public static class VerifyEndpoints
         if (!await antiforgery.IsRequestValidAsync(context))
         {
             return Results.Json(new { ok = false, field = "", message = PageText.Get(language, "error.forbidden") }, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        // The button's fetch sends JSON; anything else (text/plain, no type) is refused before reading, not guessed at.
+        if (!context.Request.HasJsonContentType())
+        {
+            return Results.Json(new { ok = false, field = "", message = PageText.Get(language, "error.forbidden") }, statusCode: StatusCodes.Status415UnsupportedMediaType);
         }
 
         SendCodeBody? body;

@@ -43,7 +43,7 @@ public static class GatewayApp
         }
 
         // Behind nginx: the browser's scheme and address from the trusted proxy; size limits below Kestrel's.
-        builder.Services.AddTrustedProxies(builder.Configuration);
+        builder.Services.AddTrustedProxies();
         builder.AddRequestSizeLimits();
 
         builder.Services.AddSingleton<ChatServerLocator>();

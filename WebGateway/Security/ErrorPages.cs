@@ -51,14 +51,20 @@ public static partial class ErrorPages
     /// </summary>
     public static int StatusFor(Exception exception)
     {
+        // The server's verdict wins over a wrapper's (an antiforgery failure caused by a body past the limit is a 413).
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            switch (e)
+            if (e is BadHttpRequestException bad)
             {
-                case BadHttpRequestException bad:
-                    return bad.StatusCode;
-                case InvalidDataException or JsonException or AntiforgeryValidationException:
-                    return StatusCodes.Status400BadRequest;
+                return bad.StatusCode;
+            }
+        }
+
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is InvalidDataException or JsonException or AntiforgeryValidationException)
+            {
+                return StatusCodes.Status400BadRequest;
             }
         }
 

@@ -90,12 +90,14 @@ public static class RequestSizeLimits
 
         if (request.HasFormContentType)
         {
-            var limit = (int)Math.Min(max, int.MaxValue);
+            // Values and multipart sections are bounded by the body limit itself (a body past it is a 413, not a
+            // 400); what only a hostile form has is bounded here: long keys, many fields, big section headers.
+            var limit = (int)Math.Min(2 * max, int.MaxValue);
             context.Features.Set<IFormFeature>(new FormFeature(request, new FormOptions
             {
                 ValueLengthLimit = limit,
                 MultipartBodyLengthLimit = limit,
-                MultipartHeadersLengthLimit = Math.Min(limit, 4096),
+                MultipartHeadersLengthLimit = 4096,
                 MultipartHeadersCountLimit = 8,
                 KeyLengthLimit = 256,
                 ValueCountLimit = 64,

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 using IPNetwork = System.Net.IPNetwork;
 
 namespace Chat.WebGateway.Security;
@@ -14,11 +15,10 @@ namespace Chat.WebGateway.Security;
 /// </summary>
 public static class TrustedProxies
 {
-    public static IServiceCollection AddTrustedProxies(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddTrustedProxies(this IServiceCollection services)
     {
-        var list = configuration[$"{GatewayOptions.SectionName}:{nameof(GatewayOptions.TrustedProxies)}"] ?? new GatewayOptions().TrustedProxies;
-        var networks = Parse(list);
-        services.Configure<ForwardedHeadersOptions>(o =>
+        // Bound when the middleware is built (at start), so configuration added after this call counts too.
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((o, gateway) =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             o.ForwardLimit = 1;
@@ -26,7 +26,7 @@ public static class TrustedProxies
             // The framework's defaults trust loopback; the configuration is the whole list.
             o.KnownProxies.Clear();
             o.KnownIPNetworks.Clear();
-            foreach (var network in networks)
+            foreach (var network in Parse(gateway.Value.TrustedProxies))
             {
                 o.KnownIPNetworks.Add(network);
             }

@@ -157,7 +157,7 @@ public sealed class GatewayNodeListTests : IAsyncLifetime, IDisposable
     private async Task<SignedInBrowser> SignedInBrowserAsync(TestUser user)
     {
         var jar = new CookieContainer();
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = jar, AllowAutoRedirect = false }) { BaseAddress = _gateway.BaseAddress };
+        var client = GatewayTestHost.CreateClient(_gateway.BaseAddress, jar);
         _disposables.Add(client);
         await GatewayTestHost.SignInAsync(client, user.Username, user.Password);
         var sessionId = jar.GetCookies(_gateway.BaseAddress)["chat_sid"]?.Value ?? throw new InvalidOperationException("no session cookie after sign-in");

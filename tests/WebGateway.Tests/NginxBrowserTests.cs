@@ -56,8 +56,8 @@ public sealed class NginxBrowserTests : IClassFixture<BrowserFixture>, IAsyncLif
         var nginx = _nginx!.BaseAddress;
 
         // Both accounts are made through nginx's proxied form posts; B then talks to the chat server directly.
-        using var aHttp = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = nginx };
-        using var bHttp = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = nginx };
+        using var aHttp = GatewayTestHost.CreateClient(nginx);
+        using var bHttp = GatewayTestHost.CreateClient(nginx);
         var a = await _gateway.SignUpAsync(aHttp);
         var b = await _gateway.SignUpAsync(bHttp);
         var server = await _gateway.Services.GetRequiredService<ChatListener>().BoundEndPoint.WaitAsync(Guard);

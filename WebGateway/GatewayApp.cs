@@ -50,6 +50,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<ChatUpstream>();
         builder.Services.AddSingleton<GatewaySessionStore>();
         builder.Services.AddSingleton<WebSocketBridge>();
+        builder.Services.AddSingleton<SignInGuard>();
 
         // The same section the server binds: the gateway names the assistant to the page even when it hosts no server.
         builder.Services.Configure<AssistantOptions>(builder.Configuration.GetSection("Chat:Assistant"));

@@ -38,6 +38,7 @@ public static class ChatServerServiceCollectionExtensions
         services.Configure<AccountOptions>(chat.GetSection("Accounts"));
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<SignInAlerts>();
         services.AddSingleton<SmsCodes>();
         services.AddSingleton<SessionRevocation>();
         if (string.Equals(chat["Accounts:Sms:Sender"], "Http", StringComparison.OrdinalIgnoreCase))

@@ -173,7 +173,7 @@ public static class VerifyEndpoints
         return SignUpPage(context, antiforgery, state, StatusCodes.Status400BadRequest);
     }
 
-    private static async Task<IResult> PostSignInAsync(HttpContext context, IAntiforgery antiforgery, GatewaySessionStore sessions, ChatUpstream upstream, IConfiguration configuration, ILoggerFactory logs)
+    private static async Task<IResult> PostSignInAsync(HttpContext context, IAntiforgery antiforgery, GatewaySessionStore sessions, ChatUpstream upstream, SignInGuard guard, IConfiguration configuration, ILoggerFactory logs)
     {
         var language = PageLanguage.Resolve(context);
         if (await ReadFormAsync(context, antiforgery, SignInFields) is not { } state)
@@ -184,12 +184,25 @@ public static class VerifyEndpoints
         FormRules.Check(SignInFields, state, language, PasswordPolicy(configuration));
         if (!state.HasErrors)
         {
+            var attempt = guard.Begin(context, state.Value("username"));
+            if (!attempt.Admitted)
+            {
+                state.AddError(ErrorFields.FieldFor(ErrorCode.SignInLocked, signIn: true), ErrorText.For(ErrorCode.SignInLocked, language));
+                return SignInPage(context, antiforgery, state, StatusCodes.Status429TooManyRequests);
+            }
+
             var signedIn = await CallAsync(state, language, true, logs, async client => await client.RequestAsync<SignIn, SignedIn>(
                 new SignIn(state.Value("username").Trim(), state.Value("password"), Device), context.RequestAborted), upstream, context);
             if (signedIn is not null)
             {
+                guard.Succeeded(context, attempt);
                 StartSession(context, sessions, signedIn);
                 return Results.Redirect("/");
+            }
+
+            if (state.ServerError == ErrorCode.BadCredentials)
+            {
+                guard.Failed(attempt);
             }
         }
 
@@ -350,6 +363,7 @@ public static class VerifyEndpoints
         }
         catch (ChatErrorException ex)
         {
+            state.ServerError = ex.Code;
             state.AddError(ErrorFields.FieldFor(ex.Code, signIn), ErrorText.For(ex.Code, language));
         }
         catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or TimeoutException)

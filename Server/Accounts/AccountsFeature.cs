@@ -14,6 +14,7 @@ public sealed class AccountsFeature : IChatFeature
     private readonly IAccountStore _store;
     private readonly PasswordHasher _hasher;
     private readonly SmsCodes _sms;
+    private readonly SmsOutbox _outbox;
     private readonly SignInThrottle _throttle;
     private readonly SignInAlerts _alerts;
     private readonly SessionLifecycle _lifecycle;
@@ -21,11 +22,12 @@ public sealed class AccountsFeature : IChatFeature
     private readonly AccountOptions _options;
     private readonly TimeProvider _time;
 
-    public AccountsFeature(IChatStore store, PasswordHasher hasher, SmsCodes sms, SignInThrottle throttle, SignInAlerts alerts, SessionLifecycle lifecycle, SessionRevocation revocation, IOptions<AccountOptions> options, TimeProvider time)
+    public AccountsFeature(IChatStore store, PasswordHasher hasher, SmsCodes sms, SmsOutbox outbox, SignInThrottle throttle, SignInAlerts alerts, SessionLifecycle lifecycle, SessionRevocation revocation, IOptions<AccountOptions> options, TimeProvider time)
     {
         _store = store.Accounts;
         _hasher = hasher;
         _sms = sms;
+        _outbox = outbox;
         _throttle = throttle;
         _alerts = alerts;
         _lifecycle = lifecycle;
@@ -84,21 +86,15 @@ public sealed class AccountsFeature : IChatFeature
             return;
         }
 
-        // A reset answers before any delivery, for every number alike: the same limits were applied and the same row
-        // stored whether or not anyone owns the number, and the answer cannot wait for a provider that only the
-        // registered numbers reach. So text, status and timing tell nothing; the text goes to an owner afterwards.
-        session.Send(requestId, sent);
+        // A reset is answered alike for every number: the same limits were applied and the same row stored whether
+        // or not anyone owns the number, and neither the answer nor the connection's next request waits for a
+        // provider that only registered numbers reach (the outbox delivers later). Text, status and timing tell nothing.
         if (owner is not null)
         {
-            try
-            {
-                await _sms.DeliverAsync(phone, text, cancellationToken);
-            }
-            catch (RequestFailedException)
-            {
-                // Logged by DeliverAsync; the owner asks again after the cooldown.
-            }
+            _outbox.Enqueue(phone, text);
         }
+
+        session.Send(requestId, sent);
     }
 
     private async ValueTask SignUpAsync(ChatSession session, uint requestId, SignUp request, CancellationToken cancellationToken)

@@ -40,6 +40,8 @@ public static class ChatServerServiceCollectionExtensions
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SignInAlerts>();
         services.AddSingleton<SmsCodes>();
+        services.AddSingleton<SmsOutbox>();
+        services.AddHostedService(sp => sp.GetRequiredService<SmsOutbox>());
         services.AddSingleton<SessionRevocation>();
         if (string.Equals(chat["Accounts:Sms:Sender"], "Http", StringComparison.OrdinalIgnoreCase))
         {

@@ -107,6 +107,7 @@ public sealed class SessionRevocationTests : IAsyncLifetime, IDisposable
     private async Task ResetPasswordFromAnotherBrowserAsync(WebUser user, string newPassword)
     {
         using var other = _host.CreateClient();
+        var texts = _host.Sms.TextsTo(user.Phone);
         var token = await GatewayTestHost.GetCsrfTokenAsync(other, "/verify/password_reset");
         using (var start = await other.PostAsync("/verify/password_reset", new FormUrlEncodedContent(new Dictionary<string, string>
         {
@@ -121,7 +122,7 @@ public sealed class SessionRevocationTests : IAsyncLifetime, IDisposable
         using var done = await other.PostAsync("/verify/password_reset2", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["__RequestVerificationToken"] = token,
-            ["veri_code"] = _host.Sms.LastCode(user.Phone),
+            ["veri_code"] = await _host.Sms.CodeAsync(user.Phone, texts, Guard),
             ["password"] = newPassword,
             ["password2"] = newPassword,
         }), Guard);

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Chat.Protocol;
+using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
 using Chat.Server.Assistant;
 using Chat.WebGateway.Security;
@@ -106,17 +107,7 @@ public sealed partial class WebSocketBridge
 
             using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
             await webSocket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(hello, JsonSerializerOptions.Web), WebSocketMessageType.Text, true, context.RequestAborted);
-            var end = await RelayAsync(webSocket, link, session, context.RequestAborted);
-            if (end == UpstreamEnd.NodeLost)
-            {
-                // The node dropped a live session without saying why, or is shutting down: the next browsers should try the others first.
-                nodes.MarkDown(link.Node);
-                LogUpstreamLost(link.Node.ToString() ?? "?", session.Username);
-            }
-            else if (end == UpstreamEnd.SessionRevoked)
-            {
-                LogTokenRefused(session.Username, ErrorCode.TokenInvalid);
-            }
+            await RelayAsync(webSocket, link, nodes, session, context.RequestAborted);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or WebSocketException or OperationCanceledException)
         {
@@ -213,14 +204,13 @@ public sealed partial class WebSocketBridge
         }
     }
 
-    /// <summary>Relays until either side ends, and says how the server's side ended.</summary>
-    private async Task<UpstreamEnd> RelayAsync(WebSocket webSocket, UpstreamLink link, GatewaySession session, CancellationToken requestAborted)
+    /// <summary>Relays until either side ends; a node that went away is put in cooldown before the browser is told.</summary>
+    private async Task RelayAsync(WebSocket webSocket, UpstreamLink link, NodeList nodes, GatewaySession session, CancellationToken requestAborted)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, session.Ended);
         var toBrowser = PumpToBrowserAsync(link.Reader, webSocket, cancel.Token);
         var toServer = PumpToServerAsync(webSocket, link.Stream, cancel.Token);
         var first = await Task.WhenAny(toBrowser, toServer);
-        var end = UpstreamEnd.BrowserSide;
         if (first == toServer)
         {
             // The browser closed (or broke): hang up on the server, which ends the other pump.
@@ -228,13 +218,21 @@ public sealed partial class WebSocketBridge
         }
         else if (await toBrowser is { ServerEnded: true } ended && !cancel.IsCancellationRequested)
         {
-            end = Classify(ended.GoAway);
+            var end = Classify(ended.GoAway);
             if (end == UpstreamEnd.SessionRevoked)
             {
+                LogTokenRefused(session.Username, ErrorCode.TokenInvalid);
                 await CloseQuietlyAsync(webSocket, WebSocketCloseStatus.NormalClosure, SessionRevokedReason);
             }
             else
             {
+                if (end == UpstreamEnd.NodeLost)
+                {
+                    // Before the browser hears of it: its reconnect, and the next browsers, try the other nodes first.
+                    nodes.MarkDown(link.Node);
+                    LogUpstreamLost(link.Node.ToString() ?? "?", session.Username);
+                }
+
                 // The node closed this connection or died under a live session: tell the browser to reconnect
                 // (it lands on a live node; on the same one when only the connection was at fault).
                 await CloseQuietlyAsync(webSocket, UpstreamLostCloseStatus, UpstreamLostReason);
@@ -259,7 +257,6 @@ public sealed partial class WebSocketBridge
         }
 
         ShutdownQuietly(link.Socket);
-        return end;
     }
 
     /// <summary>
@@ -396,12 +393,9 @@ public sealed partial class WebSocketBridge
         }
     }
 
-    /// <summary>How a relay ended, as far as the node list and the browser are concerned.</summary>
+    /// <summary>How the server's side of a relay ended, as far as the node list and the browser are concerned.</summary>
     private enum UpstreamEnd
     {
-        /// <summary>The browser closed, the session ended here (sign-out, expiry) or the request was aborted.</summary>
-        BrowserSide,
-
         /// <summary>The node went away (shutting down, or the connection dropped without a GoAway): cooldown, and the browser reconnects.</summary>
         NodeLost,
 

@@ -53,17 +53,21 @@ public static class ChatPage
     /// </summary>
     private static async Task<bool> IsRevokedAsync(HttpContext context, string sessionId, string token, string language, ChatUpstream upstream, ILoggerFactory logs)
     {
+        // The page waits for this: a node that accepted but does not answer costs the handshake bound, no more.
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        bound.CancelAfter(upstream.HandshakeTimeout);
         try
         {
-            await using var client = await upstream.ConnectAsync(sessionId, language, context.RequestAborted);
-            await client.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(token, "web"), context.RequestAborted);
+            await using var client = await upstream.ConnectAsync(sessionId, language, bound.Token);
+            await client.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(token, "web"), bound.Token);
             return false;
         }
         catch (ChatErrorException ex) when (ex.Code == ErrorCode.TokenInvalid)
         {
             return true;
         }
-        catch (Exception ex) when (ex is ChatErrorException or IOException or SocketException or ProtocolException or TimeoutException)
+        catch (Exception ex) when (ex is ChatErrorException or IOException or SocketException or ProtocolException or TimeoutException
+                                   || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
         {
             logs.CreateLogger("Chat.WebGateway.ChatPage").LogWarning(ex, "could not check the session token; serving the chat page");
             return false;

@@ -192,6 +192,19 @@ public sealed class HostileRequestTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_failing_handler_is_the_sites_own_500_in_development_too()
+    {
+        // Development is where ASP.NET Core adds its developer exception page (stack trace, source, headers, cookies).
+        await using var host = await GatewayTestHost.StartAsync(environment: "Development", services: AddFailingHandler);
+        var (client, _) = await BrowserWithSecretCookieAsync(host, "/verify/signin");
+        using var _ = client;
+        using var failing = await client.GetAsync(FailingPath, Guard);
+        var html = await AssertOwnErrorPageAsync(failing, "500 in Development", HttpStatusCode.InternalServerError);
+        Assert.DoesNotContain(FailureMessage, html, StringComparison.Ordinal);
+        Assert.DoesNotContain(nameof(FailingHandlerFilter), html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task What_kestrel_answers_by_itself_has_an_empty_body()
     {
         // A request Kestrel cannot parse never reaches the gateway: no page, no headers of ours, and nothing to render.

@@ -21,6 +21,9 @@ public sealed class ChatConnection
     private readonly SocketSenderPool _senders;
     private readonly Pipe _input;
     private readonly Pipe _output;
+    /// <summary>Queued bytes beyond which <see cref="Enqueue(ReadOnlySpan{byte})"/> wakes the send loop without waiting for the batch.</summary>
+    private const int EnqueueFlushBytes = 64 * 1024;
+
     private readonly Lock _writeLock = new();
     private int _closed;
     private long _lastReceiveTicks;
@@ -134,8 +137,9 @@ public sealed class ChatConnection
 
     /// <summary>
     /// Queues frames without waking the send loop: for a writer that queues to many connections and then calls
-    /// <see cref="Flush"/> once on each (a batch's acks and pushes go out in one send per connection). Returns false
-    /// when the connection is gone.
+    /// <see cref="Flush"/> once on each (a batch's acks and pushes go out in one send per connection). Past
+    /// <see cref="EnqueueFlushBytes"/> unsent, the queue is handed to the send loop at once, so that a big batch never
+    /// piles up to the slow-consumer limit for a client that reads. Returns false when the connection is gone.
     /// </summary>
     public bool Enqueue(ReadOnlySpan<byte> frames)
     {
@@ -147,7 +151,7 @@ public sealed class ChatConnection
             }
 
             _output.Writer.Write(frames);
-            return true;
+            return _output.Writer.UnflushedBytes < EnqueueFlushBytes || FlushLocked();
         }
     }
 
@@ -163,7 +167,7 @@ public sealed class ChatConnection
             }
 
             FrameCodec.Write(_output.Writer, requestId, message);
-            return true;
+            return _output.Writer.UnflushedBytes < EnqueueFlushBytes || FlushLocked();
         }
     }
 

@@ -266,7 +266,7 @@ public sealed partial class WebSocketBridge
     /// </summary>
     private static UpstreamEnd Classify(ErrorCode? goAway) => goAway switch
     {
-        ErrorCode.TokenInvalid or ErrorCode.NotSignedIn => UpstreamEnd.SessionRevoked,
+        ErrorCode.TokenInvalid or ErrorCode.SignedOutElsewhere or ErrorCode.PasswordChanged or ErrorCode.NotSignedIn => UpstreamEnd.SessionRevoked,
         null or ErrorCode.ShuttingDown or ErrorCode.ServerBusy or ErrorCode.InternalError => UpstreamEnd.NodeLost,
         _ => UpstreamEnd.ConnectionEnded,
     };

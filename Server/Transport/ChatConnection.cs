@@ -89,6 +89,9 @@ public sealed class ChatConnection
     /// <summary>Why the connection ended, once it has.</summary>
     public ErrorCode CloseReason { get; private set; }
 
+    /// <summary>The socket error that ended the receive side (a reset, a timeout), or null when it ended cleanly.</summary>
+    public SocketError? ReceiveError { get; private set; }
+
     /// <summary>Runs both loops until the connection ends.</summary>
     /// <summary>Runs both loops over a TLS stream (already authenticated) instead of the raw socket.</summary>
     internal Task RunAsync(Stream tls)
@@ -286,17 +289,24 @@ public sealed class ChatConnection
                 }
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (SocketException ex)
         {
-            error = ex;
+            // The reason is kept for the log line the listener writes when the connection is gone.
+            ReceiveError = ex.SocketErrorCode;
         }
-        catch (IOException)
+        catch (IOException ex)
         {
-            // TLS streams report a reset peer as IOException; like a socket error, it just ends the connection.
+            // TLS streams report a reset peer as IOException around the socket error.
+            ReceiveError = (ex.InnerException as SocketException)?.SocketErrorCode ?? SocketError.SocketError;
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException)
+        {
+            // Closed from this side (abort, slow consumer): CloseReason says why.
+            error = ex;
         }
         finally
         {
-            await writer.CompleteAsync(error is SocketException ? null : error);
+            await writer.CompleteAsync(error);
         }
     }
 

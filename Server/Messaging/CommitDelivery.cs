@@ -16,6 +16,13 @@ namespace Chat.Server.Messaging;
 /// </summary>
 public sealed partial class CommitDelivery : IStoreWriteSink
 {
+    /// <summary>
+    /// Markers already pushed in this thread's current batch: every receipt of one member in a batch reports the same
+    /// stored marker, so the push goes out once per member and kind, not once per receipt.
+    /// </summary>
+    [ThreadStatic]
+    private static HashSet<(long Conversation, long User, MarkerKind Kind)>? t_pushedMarkers;
+
     private readonly PushDelivery _push;
     private readonly ServerCounters _counters;
     private readonly IServiceProvider _services;
@@ -46,7 +53,11 @@ public sealed partial class CommitDelivery : IStoreWriteSink
         }
     }
 
-    public void OnBatchCompleted() => DeliveryBatch.Current.Complete();
+    public void OnBatchCompleted()
+    {
+        t_pushedMarkers?.Clear();
+        DeliveryBatch.Current.Complete();
+    }
 
     private void Deliver(PendingMessage message)
     {
@@ -117,6 +128,11 @@ public sealed partial class CommitDelivery : IStoreWriteSink
             if (receipt.RequestId != 0)
             {
                 batch.Queue(device.Connection, receipt.RequestId, new Ok());
+            }
+
+            if (!(t_pushedMarkers ??= []).Add((receipt.ConversationId, receipt.UserId, receipt.Kind)))
+            {
+                return;
             }
 
             var conversation = receipt.Conversation;

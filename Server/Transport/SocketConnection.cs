@@ -31,14 +31,11 @@ internal sealed class SocketConnection : ChatConnection
     private const int FlushAtBytes = 64 * 1024;
 
     private readonly Socket _socket;
+
+    /// <summary>The wait for input; also the write lock (a private object nobody else locks: one object less per connection).</summary>
     private readonly SocketReadiness _readiness;
-    private readonly BlockPool _blocks;
-    private readonly SocketSendPool _senders;
-    private readonly int _maxInput;
-    private readonly long _maxPendingOutput;
-    private readonly Lock _writeLock = new();
+    private readonly SocketContext _context;
     private IConnectionSession? _session;
-    private Action<ChatConnection>? _ended;
 
     // Receive side: touched by the one thread that runs it at a time.
     private byte[]? _input;
@@ -57,14 +54,11 @@ internal sealed class SocketConnection : ChatConnection
     /// <summary>1 once a graceful close has sent its FIN: from then on input is read and dropped until the peer closes.</summary>
     private int _shutdown;
 
-    public SocketConnection(long id, Socket socket, IPAddress remoteAddress, BlockPool blocks, SocketSendPool senders, TransportOptions options)
+    public SocketConnection(long id, Socket socket, IPAddress remoteAddress, SocketContext context)
         : base(id, remoteAddress)
     {
         _socket = socket;
-        _blocks = blocks;
-        _senders = senders;
-        _maxInput = options.MaxFrameSize + BlockPool.BlockSize;
-        _maxPendingOutput = options.MaxPendingOutputBytes;
+        _context = context;
         _readiness = new SocketReadiness(this);
 
         // Reads and writes made here never wait: a full or empty socket answers WouldBlock and the async path takes over.
@@ -74,14 +68,13 @@ internal sealed class SocketConnection : ChatConnection
     internal override void Start(IConnectionSession session, Action<ChatConnection> ended)
     {
         _session = session;
-        _ended = ended;
         _receiveState = Busy;
         WaitForData();
     }
 
     public override bool Send(ReadOnlySpan<byte> frames)
     {
-        lock (_writeLock)
+        lock (_readiness)
         {
             if (IsClosed)
             {
@@ -94,7 +87,7 @@ internal sealed class SocketConnection : ChatConnection
 
     public override bool Enqueue(ReadOnlySpan<byte> frames)
     {
-        lock (_writeLock)
+        lock (_readiness)
         {
             if (IsClosed)
             {
@@ -107,7 +100,7 @@ internal sealed class SocketConnection : ChatConnection
 
     public override void Flush()
     {
-        lock (_writeLock)
+        lock (_readiness)
         {
             if (!IsClosed)
             {
@@ -118,7 +111,7 @@ internal sealed class SocketConnection : ChatConnection
 
     public override void Close(ErrorCode reason, ReadOnlySpan<byte> lastFrame = default)
     {
-        lock (_writeLock)
+        lock (_readiness)
         {
             if (!MarkClosed(reason))
             {
@@ -144,7 +137,7 @@ internal sealed class SocketConnection : ChatConnection
 
     public override void Abort(ErrorCode reason)
     {
-        lock (_writeLock)
+        lock (_readiness)
         {
             MarkClosed(reason);
             DisposeSocket(graceful: false);
@@ -164,7 +157,7 @@ internal sealed class SocketConnection : ChatConnection
     /// <summary>An asynchronous send completed: the completion callback.</summary>
     internal void OnSent(SocketSendOperation operation)
     {
-        lock (_writeLock)
+        lock (_readiness)
         {
             if (AfterSendLocked(operation))
             {
@@ -364,7 +357,7 @@ internal sealed class SocketConnection : ChatConnection
     /// </summary>
     private bool DrainAfterShutdown()
     {
-        var scratch = _blocks.RentArray();
+        var scratch = _context.Blocks.RentArray();
         try
         {
             while (true)
@@ -395,7 +388,7 @@ internal sealed class SocketConnection : ChatConnection
         }
         finally
         {
-            _blocks.ReturnArray(scratch);
+            _context.Blocks.ReturnArray(scratch);
         }
     }
 
@@ -412,7 +405,7 @@ internal sealed class SocketConnection : ChatConnection
     private void EndReceive()
     {
         ReleaseInput();
-        lock (_writeLock)
+        lock (_readiness)
         {
             MarkClosed(ErrorCode.None);
             DisposeSocket(graceful: false);
@@ -426,7 +419,7 @@ internal sealed class SocketConnection : ChatConnection
     {
         if (_input is null)
         {
-            _input = _blocks.RentArray();
+            _input = _context.Blocks.RentArray();
             _inputStart = _inputEnd = 0;
             return _input;
         }
@@ -447,12 +440,12 @@ internal sealed class SocketConnection : ChatConnection
 
         // One unfinished frame fills the buffer. Frames are at most the frame limit (the parser refuses a longer length
         // before its body arrives), so the buffer grows to that at most.
-        if (_input.Length >= _maxInput)
+        if (_input.Length >= _context.MaxInput)
         {
             return null;
         }
 
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(_input.Length * 2, _maxInput));
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(_input.Length * 2, _context.MaxInput));
 
         Buffer.BlockCopy(_input, 0, bigger, 0, held);
         ReturnInputArray(_input);
@@ -482,7 +475,7 @@ internal sealed class SocketConnection : ChatConnection
     {
         if (array.Length == BlockPool.BlockSize)
         {
-            _blocks.ReturnArray(array);
+            _context.Blocks.ReturnArray(array);
         }
         else
         {
@@ -520,9 +513,9 @@ internal sealed class SocketConnection : ChatConnection
     /// <summary>Queues bytes the socket did not take; false when that puts the client past the output limit and it was cut off.</summary>
     private bool QueueLocked(ReadOnlySpan<byte> frames)
     {
-        var output = _output ??= new OutputQueue(_blocks);
+        var output = _output ??= new OutputQueue(_context.Blocks);
         output.Write(frames);
-        if (output.Length <= _maxPendingOutput)
+        if (output.Length <= _context.MaxPendingOutput)
         {
             return true;
         }
@@ -569,7 +562,7 @@ internal sealed class SocketConnection : ChatConnection
             return true;
         }
 
-        if (_output.Length > _maxPendingOutput)
+        if (_output.Length > _context.MaxPendingOutput)
         {
             // The client is not reading: its messages stay in the store for catch-up; the connection goes.
             MarkClosed(ErrorCode.SlowConsumer);
@@ -621,7 +614,7 @@ internal sealed class SocketConnection : ChatConnection
         while (true)
         {
             _sending = true;
-            var operation = _senders.Rent();
+            var operation = _context.Sends.Rent();
             bool pending;
             try
             {
@@ -629,7 +622,7 @@ internal sealed class SocketConnection : ChatConnection
             }
             catch (ObjectDisposedException)
             {
-                _senders.Return(operation);
+                _context.Sends.Return(operation);
                 _sending = false;
                 ReleaseOutputLocked();
                 return;
@@ -647,7 +640,7 @@ internal sealed class SocketConnection : ChatConnection
     {
         var error = operation.SocketError;
         var sent = operation.BytesTransferred;
-        _senders.Return(operation);
+        _context.Sends.Return(operation);
         _sending = false;
         if (Volatile.Read(ref _disposed) != 0 || error != SocketError.Success)
         {
@@ -660,7 +653,7 @@ internal sealed class SocketConnection : ChatConnection
         _output!.Consume(sent);
         if (!_output.IsEmpty)
         {
-            if (_output.Length > _maxPendingOutput)
+            if (_output.Length > _context.MaxPendingOutput)
             {
                 MarkClosed(ErrorCode.SlowConsumer);
                 DisposeSocket(graceful: false);
@@ -756,6 +749,6 @@ internal sealed class SocketConnection : ChatConnection
     {
         _readiness.Dispose();
         _session?.OnEnded();
-        _ended?.Invoke(this);
+        _context.Ended(this);
     }
 }

@@ -44,7 +44,6 @@ public static class GatewayApp
 
         builder.Services.AddSingleton<ChatServerLocator>();
         builder.Services.AddSingleton<ChatUpstream>();
-        builder.Services.AddSingleton<GatewaySessionStore>();
         builder.Services.AddSingleton<WebSocketBridge>();
 
         // The same section the server binds: the gateway names the assistant to the page even when it hosts no server.
@@ -78,6 +77,9 @@ public static class GatewayApp
                 _ => new SlidingWindowRateLimiterOptions { PermitLimit = Math.Max(1, postsPerMinute), Window = TimeSpan.FromMinutes(1), SegmentsPerWindow = 6, QueueLimit = 0 }));
         });
         configure?.Invoke(builder);
+
+        // After configure: where sessions and keys live is read from the final configuration.
+        builder.AddGatewaySessions();
 
         var app = builder.Build();
         app.UseSecurityHeaders();

@@ -90,7 +90,8 @@ public static class GatewayApp
         app.UseRateLimiter();
 
         app.MapGet("/healthz", () => "ok");
-        app.MapGet("/", ChatPage.Get);
+        // HEAD too: monitors and the page's own session check ask without wanting the body.
+        app.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], ChatPage.Get);
         app.MapVerifyPages();
         app.Map("/ws", (HttpContext context, WebSocketBridge bridge, GatewaySessionStore sessions) => bridge.HandleAsync(context, sessions));
         return app;

@@ -22,8 +22,9 @@ public static class ChatPage
         var body = $"""
             <header class="topbar">
               <span class="brand">{HtmlLayout.Encode(PageText.Get(language, "app.name"))}</span>
-              <span class="me" id="me">{HtmlLayout.Encode(session.Nickname)} (@{HtmlLayout.Encode(session.Username)})</span>
-              <span class="conn" id="conn-state"></span>
+              <button type="button" class="me" id="me" aria-controls="details" aria-expanded="false"><span class="me-name">{HtmlLayout.Encode(session.Nickname)} (@{HtmlLayout.Encode(session.Username)})</span></button>
+              <span class="conn" id="conn-state" role="status"></span>
+              {HtmlLayout.LanguageLink(language)}
               <form method="post" action="/verify/signout" class="signout">
                 <input type="hidden" name="__RequestVerificationToken" value="{HtmlLayout.Encode(csrf)}">
                 <button type="submit" id="signout">{HtmlLayout.Encode(PageText.Get(language, "chat.signout"))}</button>
@@ -31,6 +32,6 @@ public static class ChatPage
             </header>
             <div id="app" class="app" data-lang="{HtmlLayout.Encode(language)}"></div>
             """;
-        return HtmlLayout.Render(context, language, PageText.Get(language, "app.name"), body, csrf, ["/js/app.js"], bodyClass: "chat");
+        return HtmlLayout.Render(context, language, PageText.Get(language, "app.name"), body, csrf, ["/js/app.js"], bodyClass: "chat", languageLink: false);
     }
 }

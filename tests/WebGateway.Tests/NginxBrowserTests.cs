@@ -78,7 +78,7 @@ public sealed class NginxBrowserTests : IClassFixture<BrowserFixture>, IAsyncLif
         await Expect(page.Locator("body[data-ready='1'][data-connection='open']")).ToHaveCountAsync(1);
         await Expect(page.Locator("#me")).ToContainTextAsync(a.Username);
 
-        await page.Locator($"#friends li.friend[data-username='{b.Username}']").ClickAsync();
+        await ChatPageActions.OpenFriendAsync(page, b.Username);
         await page.FillAsync("#composer-input", "你好，经过 nginx");
         await page.PressAsync("#composer-input", "Enter");
         var push = await bClient.WaitForPushAsync<MessagePush>(p => p.Message.SenderId == aId, Guard);

@@ -17,13 +17,23 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// Generous hang guards for every wait (Playwright waits for a condition, it does not time anything): a busy
     /// two-core CI machine can take far longer than Playwright's 30 s default to build and serve a page.
     /// </summary>
-    public const float WaitTimeoutMs = 120_000;
+    public static readonly float WaitTimeoutMs = Environment.GetEnvironmentVariable("CHAT_TEST_WAIT_MS") is { Length: > 0 } wait ? float.Parse(wait, System.Globalization.CultureInfo.InvariantCulture) : 120_000;
 
     /// <summary>A fresh browser context (its own cookies) with the test viewport and the long waits.</summary>
     public async Task<IBrowserContext> NewContextAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 800 } });
         context.SetDefaultTimeout(WaitTimeoutMs);
+
+        // Script errors in the page go to the test's output: a broken page otherwise shows only as a wait that times out.
+        context.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+            {
+                Console.Error.WriteLine($"[browser {message.Type}] {message.Text}");
+            }
+        };
+        context.WebError += (_, error) => Console.Error.WriteLine($"[browser exception] {error.Error}");
         context.SetDefaultNavigationTimeout(WaitTimeoutMs);
         return context;
     }

@@ -33,14 +33,18 @@ public sealed class NginxSite : IAsyncDisposable
 
     /// <summary>Starts nginx in front of 127.0.0.1:<paramref name="upstreamPort"/> and waits until it accepts connections.</summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public static async Task<NginxSite> StartAsync(int upstreamPort, CancellationToken cancellationToken)
+    public static Task<NginxSite> StartAsync(int upstreamPort, CancellationToken cancellationToken) => StartAsync([upstreamPort], cancellationToken);
+
+    /// <summary>The site in front of several gateways on 127.0.0.1 (one upstream server line each, as the site's comment says).</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public static async Task<NginxSite> StartAsync(IReadOnlyList<int> upstreamPorts, CancellationToken cancellationToken)
     {
         Assert.True(IsInstalled, $"{Binary} is missing: scripts/test.sh installs Debian's nginx");
         var directory = Path.Combine(Path.GetTempPath(), "chat-nginx-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var port = FreePort();
         var site = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "deploy", "nginx", "chat.conf"), cancellationToken);
-        site = Replace(site, "server 127.0.0.1:5000;", $"server 127.0.0.1:{upstreamPort};");
+        site = Replace(site, "server 127.0.0.1:5000;", string.Join("\n    ", upstreamPorts.Select(p => $"server 127.0.0.1:{p};")));
         site = Replace(site, "listen 80;", $"listen 127.0.0.1:{port};");
         site = Replace(site, "listen [::]:80;", string.Empty);
         await File.WriteAllTextAsync(Path.Combine(directory, "chat.conf"), site, cancellationToken);
@@ -123,7 +127,8 @@ public sealed class NginxSite : IAsyncDisposable
         return text.Replace(old, replacement, StringComparison.Ordinal);
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port free right now (for a gateway started later behind the site).</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

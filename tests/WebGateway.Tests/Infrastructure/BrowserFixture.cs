@@ -19,16 +19,34 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// </summary>
     public static readonly float WaitTimeoutMs = Environment.GetEnvironmentVariable("CHAT_TEST_WAIT_MS") is { Length: > 0 } wait ? float.Parse(wait, System.Globalization.CultureInfo.InvariantCulture) : 120_000;
 
+    /// <summary>The two sizes the chat app is tried at: a desktop window and a phone (390×844, an iPhone 12-15's CSS size).</summary>
+    public static readonly ViewportSize Desktop = new() { Width = 1280, Height = 800 };
+
+    public static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };
+
     /// <summary>A fresh browser context (its own cookies) with the test viewport and the long waits.</summary>
-    public async Task<IBrowserContext> NewContextAsync()
+    public Task<IBrowserContext> NewContextAsync() => NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 800 } });
+
+    /// <summary>A fresh context of one of the two sizes; a phone context is also a touch device.</summary>
+    public Task<IBrowserContext> NewContextAsync(ViewportSize size, bool bypassCsp = false, IEnumerable<string>? permissions = null) =>
+        NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = size,
+            IsMobile = size.Width < 600,
+            HasTouch = size.Width < 600,
+            BypassCSP = bypassCsp,
+            Permissions = permissions,
+        });
+
+    private async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions options)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 800 } });
+        var context = await Browser.NewContextAsync(options);
         context.SetDefaultTimeout(WaitTimeoutMs);
 
         // Script errors in the page go to the test's output: a broken page otherwise shows only as a wait that times out.
         context.Console += (_, message) =>
         {
-            if (message.Type is "error" or "warning")
+            if (message.Type is "error")
             {
                 Console.Error.WriteLine($"[browser {message.Type}] {message.Text}");
             }

@@ -129,7 +129,7 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
     public static string CsrfOf(string html) => CsrfField().Match(html).Groups[1].Value;
 
     /// <summary>Signs a user up through the pages' own endpoints (send_code JSON, then the form post).</summary>
-    public async Task<WebUser> SignUpAsync(HttpClient client, string? username = null, string password = "abc12345x")
+    public async Task<WebUser> SignUpAsync(HttpClient client, string? username = null, string password = "abc12345x", string? nickname = null)
     {
         username ??= NewUsername();
         var phone = NewPhone();
@@ -145,7 +145,7 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
         {
             ["__RequestVerificationToken"] = token,
             ["username"] = username,
-            ["nickname"] = "Nick " + username,
+            ["nickname"] = nickname ?? "Nick " + username,
             ["email"] = username + "@example.com",
             ["phone"] = phone,
             ["password"] = password,

@@ -409,12 +409,13 @@ async function setBlocked(userId, blocked, slot) {
   return true;
 }
 
-function blockButtons(userId, slot, after) {
+/** Block or unblock; `prefix` keeps the ids apart where the finder and the friend panel are both on screen. */
+function blockButtons(userId, slot, after, prefix = '') {
   const blocked = blockedSet().has(userId);
   return el('div', { class: 'row' },
-    blocked ? el('span', { class: 'result', id: 'blocked-state', text: t.blocked }) : null,
+    blocked ? el('span', { class: 'result', id: `${prefix}blocked-state`, text: t.blocked }) : null,
     el('button', {
-      type: 'button', id: blocked ? 'unblock' : 'block', class: blocked ? '' : 'danger', text: blocked ? t.unblock : t.block,
+      type: 'button', id: `${prefix}${blocked ? 'unblock' : 'block'}`, class: blocked ? '' : 'danger', text: blocked ? t.unblock : t.block,
       onclick: async () => { if (await setBlocked(userId, !blocked, slot)) after(); },
     }));
 }
@@ -460,7 +461,7 @@ function showFound(user) {
       },
     });
     found.append(el('label', { for: 'request-note', text: t.requestNote }), note, el('div', { class: 'row' }, add,
-      blockButtons(user.userId, slot, () => showFound(user))));
+      blockButtons(user.userId, slot, () => showFound(user), 'find-')));
   }
   found.append(slot);
   ui.findResult.replaceChildren(found);

@@ -589,9 +589,13 @@ async function loadConversations() {
   try {
     const { conversations } = (await connection.request('GetConversations')).fields;
     state.conversations = new Map(conversations.map((c) => [c.conversationId, c]));
-    if (state.current) {
-      const fresh = state.conversations.get(state.current.conv.conversationId);
-      if (fresh) Object.assign(state.current.conv, { peerReadSeq: Math.max(state.current.conv.peerReadSeq, fresh.peerReadSeq), peerDeliveredSeq: Math.max(state.current.conv.peerDeliveredSeq, fresh.peerDeliveredSeq) });
+    const current = state.current;
+    const fresh = current && state.conversations.get(current.conv.conversationId);
+    if (fresh) {
+      // The open conversation keeps one entry: markers only move forward (a MarkRead may still be on its way).
+      for (const key of ['readSeq', 'lastSeq', 'peerReadSeq', 'peerDeliveredSeq']) fresh[key] = Math.max(fresh[key] || 0, current.conv[key] || 0);
+      fresh.unread = Math.max(0, fresh.lastSeq - fresh.readSeq);
+      current.conv = fresh;
     }
   } catch (error) {
     console.warn('GetConversations', error);
@@ -778,7 +782,8 @@ async function openConversation(kind, targetId) {
   const route = parseRoute(location.hash);
   if (route && (route.kind !== kind || route.targetId !== targetId)) return;
   saveDraft();
-  state.conversations.set(conv.conversationId, { ...(state.conversations.get(conv.conversationId) ?? {}), ...conv });
+  conv = { ...(state.conversations.get(conv.conversationId) ?? {}), ...conv };
+  state.conversations.set(conv.conversationId, conv);
   const current = { conv, kind, targetId, members: [], oldestSeq: 0, more: true, loading: false, bySeq: new Map(), byId: new Map(), gone: false };
   state.current = current;
   document.body.dataset.conversationId = String(conv.conversationId);
@@ -979,18 +984,19 @@ function scrollToBottom() {
 
 function markRead() {
   const current = state.current;
-  if (!current || document.visibilityState === 'hidden') return;
+  if (!current || document.visibilityState === 'hidden') {
+    // Nobody is reading: what arrived stays unread (and counts in the title).
+    renderLists();
+    return;
+  }
+  const conv = current.conv;
   const lastSeq = Math.max(0, ...[...current.bySeq.keys()]);
-  const conv = state.conversations.get(current.conv.conversationId) ?? current.conv;
-  if (lastSeq > (current.conv.readSeq || 0)) {
-    current.conv.readSeq = lastSeq;
-    quiet('MarkRead', { conversationId: current.conv.conversationId, seq: lastSeq });
+  if (lastSeq > (conv.readSeq || 0)) {
+    conv.readSeq = lastSeq;
+    quiet('MarkRead', { conversationId: conv.conversationId, seq: lastSeq });
   }
-  if (conv.unread || conv.mentionCount) {
-    conv.readSeq = Math.max(conv.readSeq || 0, lastSeq);
-    conv.unread = 0;
-    conv.mentionCount = 0;
-  }
+  conv.unread = Math.max(0, (conv.lastSeq || 0) - (conv.readSeq || 0));
+  conv.mentionCount = 0;
   renderLists();
 }
 document.addEventListener('visibilitychange', () => { markRead(); renderAttention(); });
@@ -1009,6 +1015,11 @@ function onMessage(m) {
   }
   const counts = !mine && !(m.flags & FLAGS.recallNotice) && m.seq > (conv?.readSeq || 0);
   const open = current && current.conv.conversationId === m.conversationId;
+  if (conv && mine) {
+    // Writing (from any of my devices) moves my read marker there, as the server does.
+    conv.readSeq = Math.max(conv.readSeq || 0, m.seq);
+    conv.mentionCount = 0;
+  }
   if (open) {
     const nearBottom = ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 80;
     const node = renderMessage(m);
@@ -1017,9 +1028,10 @@ function onMessage(m) {
     if (!mine) clearTyping(m.senderId);
     if (nearBottom || mine) scrollToBottom();
   }
-  if (counts && conv && (!open || document.visibilityState === 'hidden')) {
-    conv.unread = (Number(conv.unread) || 0) + 1;
-    if ((m.mentions || []).some((id) => id === 0 || id === state.me.userId)) conv.mentionCount = (conv.mentionCount || 0) + 1;
+  if (conv) {
+    // The server's own rule: unread = last seq - read marker (never a counter that could drift from it).
+    conv.unread = Math.max(0, (conv.lastSeq || 0) - (conv.readSeq || 0));
+    if (counts && (m.mentions || []).some((id) => id === 0 || id === state.me.userId)) conv.mentionCount = (conv.mentionCount || 0) + 1;
   }
   if (counts && !(m.flags & FLAGS.system)) notify(m, conv);
   if (open) markRead();
@@ -1033,8 +1045,7 @@ function onMarker(f, field) {
     const conv = state.conversations.get(f.conversationId);
     if (!conv) return;
     const { conv: next, exact } = afterOwnRead(conv, f.seq);
-    state.conversations.set(f.conversationId, Object.assign(conv, next));
-    if (state.current?.conv.conversationId === f.conversationId) state.current.conv.readSeq = Math.max(state.current.conv.readSeq || 0, f.seq);
+    Object.assign(conv, next);
     if (exact) renderLists(); else loadConversations();
     return;
   }

@@ -32,6 +32,6 @@ public static class ChatPage
             </header>
             <div id="app" class="app" data-lang="{HtmlLayout.Encode(language)}"></div>
             """;
-        return HtmlLayout.Render(context, language, PageText.Get(language, "app.name"), body, csrf, ["/js/app.js"], bodyClass: "chat", languageLink: false);
+        return HtmlLayout.Render(context, language, PageText.Get(language, "chat.title"), body, csrf, ["/js/app.js"], bodyClass: "chat", languageLink: false);
     }
 }

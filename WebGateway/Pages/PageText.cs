@@ -11,6 +11,7 @@ public static class PageText
     private static readonly FrozenDictionary<string, string> Chinese = new Dictionary<string, string>
     {
         ["app.name"] = "微聊",
+        ["chat.title"] = "聊天",
         ["signup.title"] = "注册",
         ["signup.submit"] = "注册",
         ["signup.have_account"] = "已有账号？去登录",
@@ -53,6 +54,7 @@ public static class PageText
     private static readonly FrozenDictionary<string, string> English = new Dictionary<string, string>
     {
         ["app.name"] = "WeChat Lite",
+        ["chat.title"] = "Chats",
         ["signup.title"] = "Sign up",
         ["signup.submit"] = "Sign up",
         ["signup.have_account"] = "Have an account? Sign in",

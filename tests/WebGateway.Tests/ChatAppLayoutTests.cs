@@ -218,4 +218,44 @@ public sealed class ChatAppLayoutTests : IClassFixture<BrowserFixture>, IAsyncLi
         await Expect(names).ToHaveTextAsync(new[] { "卡罗尔", "鲍勃" });
         await Expect(page.Locator("#recent li.chat").First.Locator(".preview")).ToHaveTextAsync("我: to carol");
     }
+
+    [Fact]
+    public async Task Messages_read_as_runs_under_a_date_line_and_a_recall_says_who_recalled()
+    {
+        var alice = await _scene.NewUserAsync("a", "爱丽丝");
+        var bob = await _scene.NewUserAsync("b", "鲍勃");
+        await _scene.MakeFriendsAsync(alice, bob);
+        await _scene.SendAsync(bob, alice, "第一条");
+        var second = await _scene.SendAsync(bob, alice, "第二条");
+        await _scene.SendAsync(bob, alice, "第三条");
+
+        var page = await _scene.OpenAsync(await _browser.NewContextAsync(BrowserFixture.Desktop), alice);
+        await ChatPageActions.OpenFriendAsync(page, bob.Username);
+        var theirs = page.Locator("#messages .msg.theirs");
+        await Expect(theirs).ToHaveCountAsync(3);
+
+        // One run: the name and avatar once, on the first; one date line above it.
+        await Expect(page.Locator("#messages .day-separator")).ToHaveTextAsync(new[] { "今天" });
+        await Expect(theirs.Nth(0)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bfirst\b"));
+        await Expect(theirs.Nth(1)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bcont\b"));
+        await Expect(theirs.Nth(2)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bcont\b"));
+        await Expect(theirs.Nth(0).Locator(".meta")).ToBeVisibleAsync();
+        await Expect(theirs.Nth(1).Locator(".meta")).ToBeHiddenAsync();
+        await Expect(theirs.Nth(0).Locator(".avatar")).ToHaveTextAsync("鲍");
+
+        // Bob recalls his second message: it says so, with his name.
+        await bob.Client.RequestOkAsync(new Recall(second.ConversationId, second.MessageId), _hangGuard.Token);
+        await Expect(page.Locator($"#messages .msg[data-message-id='{second.MessageId}'] .bubble")).ToHaveTextAsync("鲍勃 撤回了一条消息");
+        await Expect(page.Locator("#messages .msg.theirs:not(.recalled) .bubble")).ToHaveTextAsync(new[] { "第一条", "第三条" });
+
+        // Alice recalls her own from the page.
+        await ChatPageActions.SendAsync(page, "发错了");
+        var mine = page.Locator("#messages .msg.mine").Last;
+        await Expect(mine.Locator(".bubble")).ToHaveTextAsync("发错了");
+        await mine.HoverAsync();
+        await mine.Locator(".recall").ClickAsync();
+        await Expect(mine.Locator(".bubble")).ToHaveTextAsync("你撤回了一条消息");
+        await Expect(page.Locator("#recent li.chat").First.Locator(".preview")).ToHaveTextAsync("你撤回了一条消息");
+        await BrowserFixture.ScreenshotAsync(page, "desktop-runs-and-recalls");
+    }
 }

@@ -167,4 +167,30 @@ public sealed class ChatAppContinuityTests : IClassFixture<BrowserFixture>, IDis
         await page.ClickAsync("#signout");
         await page.WaitForURLAsync(scene.Url("/verify/signin?signedout=1"));
     }
+
+    [Fact]
+    public async Task A_password_reset_elsewhere_signs_the_page_out_and_removes_its_stored_session()
+    {
+        await using var host = await GatewayTestHost.StartAsync();
+        await using var scene = await ChatScene.StartAsync(host, Guard);
+        var alice = await scene.NewUserAsync("a", "爱丽丝");
+        var context = await _browser.NewContextAsync(BrowserFixture.Desktop);
+        var page = await scene.OpenAsync(context, alice);
+        var sid = (await context.CookiesAsync()).Single(c => c.Name == Sessions.GatewaySessionStore.CookieName).Value;
+        var stored = Path.Combine(host.DataDirectory, "gateway", "sessions", Sessions.GatewaySessionStore.KeyOf(sid) + ".session");
+        Assert.True(File.Exists(stored));
+
+        // The reset, from another device that is not signed in.
+        await using (var other = await Chat.Protocol.Client.ChatClient.ConnectAsync(scene.Server, new Chat.Protocol.Client.ChatClientOptions { HeartbeatInterval = null }, Guard))
+        {
+            await other.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(alice.Web.Phone, 2), Guard);
+            await other.RequestOkAsync(new PasswordReset(alice.Web.Phone, host.Sms.LastCode(alice.Web.Phone), "newpass77"), Guard);
+        }
+
+        // The page's token is revoked: its bridge is refused, the session ends (in the store too), it goes to sign in.
+        await page.WaitForURLAsync(scene.Url("/verify/signin"));
+        Assert.False(File.Exists(stored));
+        await page.GotoAsync(scene.Url("/"));
+        Assert.Contains("/verify/signin", page.Url, StringComparison.Ordinal);
+    }
 }

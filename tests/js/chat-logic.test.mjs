@@ -100,6 +100,9 @@ test('recent chats: newest message first, empty conversations last, ties stable 
   const c = (id, sentAtMs, lastSeq = 1) => ({ conversationId: id, lastSeq, lastMessage: sentAtMs ? { sentAtMs } : null });
   assert.deepEqual(recentOrder([c(1, 100), c(2, 300), c(3, 0, 0), c(4, 200)]).map((x) => x.conversationId), [2, 4, 1, 3]);
   assert.deepEqual(recentOrder([c(5, 100), c(6, 100)]).map((x) => x.conversationId), [6, 5]);
+  // The same millisecond: the later message id (a BigInt beyond 2^53) wins, as in the server's list.
+  const same = (id, messageId) => ({ conversationId: id, lastSeq: 1, lastMessage: { sentAtMs: 100, messageId } });
+  assert.deepEqual(recentOrder([same(1, 9007199254740993n), same(2, 9007199254740992)]).map((x) => x.conversationId), [1, 2]);
 });
 
 test('routes: a URL fragment per conversation, anything else is no route', async () => {

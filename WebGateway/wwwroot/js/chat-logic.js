@@ -146,7 +146,10 @@ export function catchUpAfterSeq(seqs) {
  */
 export function recentOrder(conversations) {
   const activity = (c) => c.lastMessage?.sentAtMs ?? 0;
-  return [...conversations].sort((a, b) => activity(b) - activity(a) || (b.lastSeq || 0) - (a.lastSeq || 0) || b.conversationId - a.conversationId);
+  // Within one millisecond, the server's own order: message ids grow with time (and may be BigInts, so compare).
+  const id = (c) => c.lastMessage?.messageId ?? 0;
+  const byId = (a, b) => (id(a) > id(b) ? -1 : id(a) < id(b) ? 1 : 0);
+  return [...conversations].sort((a, b) => activity(b) - activity(a) || byId(a, b) || b.conversationId - a.conversationId);
 }
 
 /**

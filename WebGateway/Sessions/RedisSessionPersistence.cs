@@ -33,5 +33,10 @@ public sealed class RedisSessionPersistence : ISessionPersistence, IDisposable
         _redis.GetSubscriber().Publish(_endedChannel, key);
     }
 
-    public void Dispose() => _redis.GetSubscriber().Unsubscribe(_endedChannel);
+    /// <summary>Closes the connection, which the gateway's key ring shares: both end with the app.</summary>
+    public void Dispose()
+    {
+        _redis.GetSubscriber().Unsubscribe(_endedChannel);
+        _redis.Dispose();
+    }
 }

@@ -24,10 +24,10 @@ public static class SessionServices
         var protection = builder.Services.AddDataProtection().SetApplicationName(ApplicationName);
         if (redis is not null)
         {
-            // One multiplexer for keys and sessions; it reconnects by itself, and a gateway that cannot reach Redis
-            // at start refuses to start rather than hand out sessions nobody else will accept.
+            // One multiplexer for keys and sessions (the session store closes it with the app); it reconnects by
+            // itself, and a gateway that cannot reach Redis at start refuses to start rather than hand out sessions
+            // nobody else will accept.
             var multiplexer = ConnectionMultiplexer.Connect(redis);
-            builder.Services.AddSingleton(multiplexer);
             protection.PersistKeysToStackExchangeRedis(multiplexer, prefix + "gw:data-protection-keys");
             builder.Services.AddSingleton<ISessionPersistence>(_ => new RedisSessionPersistence(multiplexer, prefix));
         }

@@ -44,6 +44,9 @@ public sealed class GatewaySession
     /// <summary>When the store last saved this session (UTC ticks): touches are saved at most once a minute.</summary>
     internal long SavedTicks;
 
+    /// <summary>Whether the store holds a copy (so that a session left with nothing to keep is deleted there).</summary>
+    internal bool Stored { get; set; }
+
     public bool IsSignedIn => Token is not null;
 
     /// <summary>Cancelled when the session ends (sign-out, expiry): the bridges of this session close with it.</summary>
@@ -73,6 +76,7 @@ public sealed class GatewaySession
             Nickname = record.Nickname,
             Token = record.Token,
             _resetPhone = record.ResetPhone,
+            Stored = true,
         };
         return session;
     }

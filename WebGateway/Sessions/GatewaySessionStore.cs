@@ -168,14 +168,19 @@ public sealed partial class GatewaySessionStore
     private void Save(GatewaySession session)
     {
         Interlocked.Exchange(ref session.SavedTicks, _time.GetUtcNow().UtcTicks);
-        if (!session.IsSignedIn && session.ResetPhone is null)
-        {
-            return; // nothing worth keeping: an anonymous visitor's session is recreated on demand
-        }
-
         try
         {
-            _persistence.Save(KeyOf(session.Id), _protector.Protect(JsonSerializer.SerializeToUtf8Bytes(session.ToRecord())), _idleTimeout);
+            if (session.IsSignedIn || session.ResetPhone is not null)
+            {
+                _persistence.Save(KeyOf(session.Id), _protector.Protect(JsonSerializer.SerializeToUtf8Bytes(session.ToRecord())), _idleTimeout);
+                session.Stored = true;
+            }
+            else if (session.Stored)
+            {
+                // A finished password reset leaves nothing worth keeping: the stored copy must not bring it back.
+                _persistence.Delete(KeyOf(session.Id));
+                session.Stored = false;
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StackExchange.Redis.RedisException or TimeoutException)
         {

@@ -65,6 +65,45 @@ public sealed class SessionPersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_password_reset_in_progress_survives_a_restart_and_leaves_nothing_stored_once_done()
+    {
+        var first = await GatewayTestHost.StartAsync();
+        await using var _ = first;
+        // Start a reset in a browser of its own; its session holds the phone between the two pages.
+        var jar = new CookieContainer();
+        using var browser = first.CreateClient(jar);
+        using var signUp = first.CreateClient();
+        var user = await first.SignUpAsync(signUp);
+        var csrf = await GatewayTestHost.GetCsrfTokenAsync(browser, "/verify/password_reset");
+        using (var start = await browser.PostAsync("/verify/password_reset", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = csrf, ["phone"] = user.Phone }), Guard))
+        {
+            Assert.Equal("/verify/password_reset2", start.Headers.Location?.OriginalString);
+        }
+
+        var sid = jar.GetCookies(first.BaseAddress)[GatewaySessionStore.CookieName]!.Value;
+        var stored = Path.Combine(first.DataDirectory, "gateway", "sessions", GatewaySessionStore.KeyOf(sid) + ".session");
+        Assert.True(File.Exists(stored));
+        var code = first.Sms.LastCode(user.Phone);
+
+        // The gateway restarts between the two pages: the second still knows the phone.
+        await using var restarted = await first.RestartAsync();
+        var page = await browser.GetStringAsync("/verify/password_reset2", Guard);
+        Assert.Contains(user.Phone[..3] + "****" + user.Phone[7..], page, StringComparison.Ordinal);
+        using (var done = await browser.PostAsync("/verify/password_reset2", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = GatewayTestHost.CsrfOf(page),
+            ["veri_code"] = code,
+            ["password"] = "newpass77",
+            ["password2"] = "newpass77",
+        }), Guard))
+        {
+            Assert.Equal("/verify/signin?reset=1", done.Headers.Location?.OriginalString);
+        }
+
+        Assert.False(File.Exists(stored));
+    }
+
+    [Fact]
     public async Task Two_gateways_on_one_data_folder_accept_each_others_sessions_and_a_sign_out_on_one_closes_the_bridge_on_the_other()
     {
         await using var a = await GatewayTestHost.StartAsync();

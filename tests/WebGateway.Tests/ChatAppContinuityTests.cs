@@ -130,20 +130,27 @@ public sealed class ChatAppContinuityTests : IClassFixture<BrowserFixture>, IDis
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task A_browser_moved_between_two_gateways_behind_nginx_stays_signed_in_with_its_draft()
     {
-        // One chat server; two gateways on one data folder (key ring and sessions) behind deploy/nginx/chat.conf.
-        // The second gateway starts only once the browser is settled on the first, so the page's bridge is there.
+        // One chat server; two gateways on one data folder (key ring and sessions) behind deploy/nginx/chat.conf as
+        // deployed, TLS at nginx. The second gateway starts only once the browser is settled on the first, so the
+        // page's bridge is there.
         await using var server = await ChatTestServer.StartAsync(StoreKind.Sqlite);
         var settings = new Dictionary<string, string?> { ["Gateway:ServerEndPoint"] = server.EndPoint.ToString() };
         await using var a = await GatewayTestHost.StartAsync(settings);
         var bPort = NginxSite.FreePort();
-        await using var nginx = await NginxSite.StartAsync([a.BaseAddress.Port, bPort], Guard);
+        await using var nginx = await NginxSite.StartAsync([a.BaseAddress.Port, bPort], Guard, tls: true);
         await using var scene = await ChatScene.StartAsync(a, Guard, server.EndPoint);
         scene.BaseAddress = nginx.BaseAddress;
         var alice = scene.Add(await server.SignUpAsync(), "Nick alice");
         var bob = scene.Add(await server.SignUpAsync(), "Nick bob");
         await scene.MakeFriendsAsync(alice, bob);
 
-        var page = await scene.OpenAsync(await _browser.NewContextAsync(BrowserFixture.Desktop), alice);
+        var context = await _browser.NewContextAsync(BrowserFixture.Desktop, acceptAnyCertificate: true);
+        var page = await scene.OpenAsync(context, alice);
+        Assert.StartsWith("https://", page.Url, StringComparison.Ordinal);
+
+        // The session cookie A set is Secure (A believed nginx's X-Forwarded-Proto), and B accepts it as it is.
+        var sessionCookie = (await context.CookiesAsync()).Single(c => c.Name == Sessions.GatewaySessionStore.CookieName);
+        Assert.True(sessionCookie.Secure);
         await ChatPageActions.OpenFriendAsync(page, bob.Username);
         await ChatPageActions.SendAsync(page, "via gateway A");
         await bob.Client.WaitForPushAsync<MessagePush>(p => p.Message.Text == "via gateway A", Guard);
@@ -163,9 +170,11 @@ public sealed class ChatAppContinuityTests : IClassFixture<BrowserFixture>, IDis
         await scene.SendAsync(bob, alice, "reply via gateway B");
         await Expect(page.Locator("#messages .msg .bubble")).ToHaveTextAsync(new[] { "via gateway A", "draft across gateways", "reply via gateway B" });
 
-        // The anti-forgery token A issued still works on B: signing out through nginx ends the session.
+        // The anti-forgery token A issued still works on B (and the https Origin is B's own): signing out through
+        // nginx ends the session, in the shared store too.
         await page.ClickAsync("#signout");
         await page.WaitForURLAsync(scene.Url("/verify/signin?signedout=1"));
+        Assert.False(File.Exists(Path.Combine(a.DataDirectory, "gateway", "sessions", Sessions.GatewaySessionStore.KeyOf(sessionCookie.Value) + ".session")));
     }
 
     [Fact]

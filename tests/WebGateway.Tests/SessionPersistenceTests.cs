@@ -108,7 +108,7 @@ public sealed class SessionPersistenceTests : IDisposable
     {
         await using var a = await GatewayTestHost.StartAsync();
         var server = await a.Services.GetRequiredService<ChatListener>().BoundEndPoint.WaitAsync(Guard);
-        await using var b = await GatewayTestHost.StartAsync(new Dictionary<string, string?> { ["Gateway:ServerEndPoint"] = server.ToString() }, a.DataDirectory);
+        await using var b = await GatewayTestHost.StartAsync(new Dictionary<string, string?> { ["Gateway:ServerEndPoint"] = server.ToString() }, dataDirectory: a.DataDirectory);
         b.OwnsDataDirectory = false;
         await AssertSharedSessionsAsync(a, b, async client => await a.SignUpAsync(client));
     }
@@ -172,11 +172,12 @@ public sealed class SessionPersistenceTests : IDisposable
         Assert.Equal(HttpStatusCode.Redirect, pageOnA.StatusCode);
     }
 
-
+    /// <summary>A browser on <paramref name="host"/>'s pages that carries another gateway's cookies (with this site's Origin on posts, as browsers send it).</summary>
     private static HttpClient WithCookies(GatewayTestHost host, string cookies)
     {
         var client = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
         client.DefaultRequestHeaders.Add("Cookie", cookies);
+        client.DefaultRequestHeaders.Add("Origin", host.BaseAddress.GetLeftPart(UriPartial.Authority));
         return client;
     }
 

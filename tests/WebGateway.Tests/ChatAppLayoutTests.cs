@@ -72,11 +72,12 @@ public sealed class ChatAppLayoutTests : IClassFixture<BrowserFixture>, IAsyncLi
         var sidebar = page.Locator("nav.sidebar");
         var conversation = page.Locator("main.conversation");
 
-        // The recent chats, newest first: the group (with its @), Carol, Bob; each with its preview and unread count.
+        // The recent chats, newest first: the group (with its @), Carol, Bob; each with its preview and unread count
+        // (a sender's name in a preview sits in its bidi isolate, FSI … PDI).
         var recent = page.Locator("#recent li.chat");
         await Expect(recent).ToHaveCountAsync(3);
         await Expect(recent.Locator(".name")).ToHaveTextAsync(new[] { "周末爬山", "卡罗尔", "鲍勃" });
-        await Expect(recent.Nth(0).Locator(".preview")).ToHaveTextAsync("鲍勃: @爱丽丝 周六早上八点见");
+        await Expect(recent.Nth(0).Locator(".preview")).ToHaveTextAsync("\u2068鲍勃\u2069: @爱丽丝 周六早上八点见");
         await Expect(recent.Nth(0).Locator(".mention-badge")).ToHaveTextAsync("@");
         await Expect(recent.Nth(2).Locator(".preview")).ToHaveTextAsync("早上好 😀 周六一起去吗？");
         await Expect(recent.Locator(".badge.unread")).ToHaveTextAsync(new[] { "1", "1", "1" });
@@ -243,9 +244,9 @@ public sealed class ChatAppLayoutTests : IClassFixture<BrowserFixture>, IAsyncLi
         await Expect(theirs.Nth(1).Locator(".meta")).ToBeHiddenAsync();
         await Expect(theirs.Nth(0).Locator(".avatar")).ToHaveTextAsync("鲍");
 
-        // Bob recalls his second message: it says so, with his name.
+        // Bob recalls his second message: it says so, with his name (isolated in the sentence).
         await bob.Client.RequestOkAsync(new Recall(second.ConversationId, second.MessageId), _hangGuard.Token);
-        await Expect(page.Locator($"#messages .msg[data-message-id='{second.MessageId}'] .bubble")).ToHaveTextAsync("鲍勃 撤回了一条消息");
+        await Expect(page.Locator($"#messages .msg[data-message-id='{second.MessageId}'] .bubble")).ToHaveTextAsync("\u2068鲍勃\u2069 撤回了一条消息");
         await Expect(page.Locator("#messages .msg.theirs:not(.recalled) .bubble")).ToHaveTextAsync(new[] { "第一条", "第三条" });
 
         // Alice recalls her own from the page.

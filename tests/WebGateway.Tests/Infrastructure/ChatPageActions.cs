@@ -13,11 +13,16 @@ public static class ChatPageActions
         await Expect(page.Locator($"#panel-{tab}")).ToBeVisibleAsync();
     }
 
-    /// <summary>Opens the conversation with a friend from the contacts tab.</summary>
+    /// <summary>
+    /// Opens the conversation with a friend from the contacts tab, and waits until it is the open one: the composer of
+    /// the conversation open before stays enabled meanwhile, and what is typed there then is that one's draft.
+    /// </summary>
     public static async Task OpenFriendAsync(IPage page, string username)
     {
         await OpenTabAsync(page, "contacts");
-        await page.Locator($"#friends li.friend[data-username='{username}'] a").ClickAsync();
+        var link = page.Locator($"#friends li.friend[data-username='{username}'] a");
+        await link.ClickAsync();
+        await Expect(link).ToHaveAttributeAsync("aria-current", "page");
         await Expect(page.Locator("#composer-input")).ToBeEnabledAsync();
     }
 

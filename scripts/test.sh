@@ -150,6 +150,8 @@ ALTER USER 'chat'@'::1' IDENTIFIED BY 'chat';
 GRANT ALL PRIVILEGES ON `wechat_db`.* TO 'chat'@'localhost', 'chat'@'127.0.0.1', 'chat'@'::1';
 GRANT ALL PRIVILEGES ON `chat\_test\_%`.* TO 'chat'@'localhost', 'chat'@'127.0.0.1', 'chat'@'::1';
 FLUSH PRIVILEGES;
+-- Every test server keeps a pool of connections; the default 151 runs out when suites run side by side.
+SET GLOBAL max_connections = 1000;
 SQL
     then
         log "MariaDB: could not set up wechat_db/chat as root (see $SERVICES/mariadb-setup.log)"

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Chat.Server.Transport;
 
 /// <summary>
-/// Linux's epoll, for <see cref="EpollReactor"/>: the calls are blittable (ints, a struct, an array of structs), so
-/// they need no marshalling. Only x86-64's layout of <c>struct epoll_event</c> (packed, 12 bytes) is declared; elsewhere
+/// Linux's epoll, for <see cref="EpollReactor"/>, and non-blocking recv and send, for <see cref="NativeSocket"/>: the
+/// calls are blittable (ints, a struct, an array of structs, a pinned byte reference), so they need no marshalling. Only x86-64's layout of <c>struct epoll_event</c> (packed, 12 bytes) is declared; elsewhere
 /// the transport uses .NET's own socket waits.
 /// </summary>
 internal static class NativeMethods
@@ -19,6 +19,9 @@ internal static class NativeMethods
     public const int EpollCtlMod = 3;
     public const int EpollCloexec = 0x80000;
     public const int EIntr = 4;
+    public const int EAgain = 11;
+    public const int MsgDontWait = 0x40;
+    public const int MsgNoSignal = 0x4000;
 
     [DllImport("libc", SetLastError = true, EntryPoint = "epoll_create1")]
     public static extern int EpollCreate(int flags);
@@ -28,6 +31,12 @@ internal static class NativeMethods
 
     [DllImport("libc", SetLastError = true, EntryPoint = "epoll_wait")]
     public static extern int EpollWait(int epfd, [Out] EpollEvent[] events, int maxEvents, int timeoutMilliseconds);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "recv")]
+    public static extern nint Recv(int fd, ref byte buffer, nint length, int flags);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "send")]
+    public static extern nint Send(int fd, ref byte buffer, nint length, int flags);
 
     [DllImport("libc", SetLastError = true, EntryPoint = "close")]
     public static extern int Close(int fd);

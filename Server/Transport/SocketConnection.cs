@@ -67,16 +67,16 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         _context = context;
         if (context.Reactor is { } reactor)
         {
+            // Reads and writes ask the kernel not to wait, call by call (NativeSocket).
             _fd = (int)socket.SafeHandle.DangerousGetHandle();
             _token = reactor.Register(this);
         }
         else
         {
+            // Reads and writes made here never wait: a full or empty socket answers WouldBlock and the async path takes over.
             _readiness = new SocketReadiness(this);
+            socket.Blocking = false;
         }
-
-        // Reads and writes made here never wait: a full or empty socket answers WouldBlock and the async path takes over.
-        socket.Blocking = false;
     }
 
     internal override void Start(IConnectionSession session, Action<ChatConnection> ended)
@@ -297,7 +297,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
             SocketError error;
             try
             {
-                received = _socket.Receive(buffer, _inputEnd, space, SocketFlags.None, out error);
+                error = ReceiveNow(buffer.AsSpan(_inputEnd, space), out received);
             }
             catch (ObjectDisposedException)
             {
@@ -431,7 +431,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
                 SocketError error;
                 try
                 {
-                    received = _socket.Receive(scratch, 0, scratch.Length, SocketFlags.None, out error);
+                    error = ReceiveNow(scratch, out received);
                 }
                 catch (ObjectDisposedException)
                 {
@@ -464,6 +464,24 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         {
             ThreadPool.UnsafeQueueUserWorkItem(static c => c.WaitForData(), this, preferLocal: false);
         }
+    }
+
+    /// <summary>Reads what the socket has without waiting (WouldBlock when it has nothing).</summary>
+    private SocketError ReceiveNow(Span<byte> buffer, out int received)
+    {
+        if (_context.Reactor is not null)
+        {
+            return NativeSocket.Receive(_socket.SafeHandle, buffer, out received);
+        }
+
+        received = _socket.Receive(buffer, SocketFlags.None, out var error);
+        return error;
+    }
+
+    private SocketError SendDotNet(ReadOnlySpan<byte> data, out int sent)
+    {
+        sent = _socket.Send(data, SocketFlags.None, out var error);
+        return error;
     }
 
     /// <summary>The receive side met the end of the connection (the peer went, or the socket was disposed here).</summary>
@@ -651,7 +669,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         SocketError error;
         try
         {
-            sent = _socket.Send(data, SocketFlags.None, out error);
+            error = _context.Reactor is null ? SendDotNet(data, out sent) : NativeSocket.Send(_socket.SafeHandle, data, out sent);
         }
         catch (ObjectDisposedException)
         {

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Chat.Server.Assistant;
 using Chat.Server.Hosting;
 using Chat.WebGateway.Bridge;
+using Chat.WebGateway.Operations;
 using Chat.WebGateway.Pages;
 using Chat.WebGateway.Security;
 using Chat.WebGateway.Sessions;
@@ -40,6 +41,7 @@ public static class GatewayApp
             builder.Services.AddSingleton(TimeProvider.System);
         }
 
+        builder.AddGatewayOperations(ChatServerLocator.HostsServer(gateway));
         builder.Services.AddSingleton<ChatServerLocator>();
         builder.Services.AddSingleton<ChatUpstream>();
         builder.Services.AddSingleton<GatewaySessionStore>();
@@ -79,13 +81,13 @@ public static class GatewayApp
 
         var app = builder.Build();
         app.UseSecurityHeaders();
-        app.UseSerilogRequestLogging();
+        app.UseSerilogRequestLogging(GatewayOperations.QuietProbes);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseStaticFiles();
         app.UseRouting();
         app.UseRateLimiter();
 
-        app.MapGet("/healthz", () => "ok");
+        app.MapGatewayOperations();
         app.MapGet("/", ChatPage.Get);
         app.MapVerifyPages();
         app.Map("/ws", (HttpContext context, WebSocketBridge bridge, GatewaySessionStore sessions) => bridge.HandleAsync(context, sessions));

@@ -45,9 +45,11 @@ public sealed partial class WebSocketBridge
     private readonly GatewayOptions _options;
     private readonly ILogger<WebSocketBridge> _logger;
     private readonly string _assistantUsername;
+    private readonly Operations.GatewayMetrics _metrics;
 
-    public WebSocketBridge(ChatServerLocator locator, IOptions<GatewayOptions> options, IOptions<AssistantOptions> assistant, ILogger<WebSocketBridge> logger)
+    public WebSocketBridge(ChatServerLocator locator, IOptions<GatewayOptions> options, IOptions<AssistantOptions> assistant, Operations.GatewayMetrics metrics, ILogger<WebSocketBridge> logger)
     {
+        _metrics = metrics;
         _locator = locator;
         _options = options.Value;
         _assistantUsername = assistant.Value.Username;
@@ -61,6 +63,7 @@ public sealed partial class WebSocketBridge
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
+            _metrics.Refused("not_websocket");
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
         }
@@ -70,6 +73,7 @@ public sealed partial class WebSocketBridge
         var session = sessions.Find(context);
         if (session is not { IsSignedIn: true, Token: { } token } || !string.Equals(origin, OwnOrigin(context.Request), StringComparison.OrdinalIgnoreCase))
         {
+            _metrics.Refused("forbidden");
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return;
         }
@@ -83,7 +87,8 @@ public sealed partial class WebSocketBridge
         }
         catch (IOException ex)
         {
-            LogUpstreamFailed(ex);
+            _metrics.Refused("no_upstream");
+            LogUpstreamFailed(ex.Message);
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
@@ -94,18 +99,30 @@ public sealed partial class WebSocketBridge
             if (link.Hello is not { } hello)
             {
                 // The token no longer works (revoked by a reset or sign-out elsewhere): the session is over.
+                _metrics.Refused("token_refused");
                 sessions.End(context);
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
                 return;
             }
 
             using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
-            await webSocket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(hello, JsonSerializerOptions.Web), WebSocketMessageType.Text, true, context.RequestAborted);
-            if (await RelayAsync(webSocket, link, session, context.RequestAborted))
+            _metrics.Opened();
+            var ended = "error";
+            try
             {
-                // The node dropped a live session: whatever the cause, the next browsers should try the others first.
-                nodes.MarkDown(link.Node);
-                LogUpstreamLost(link.Node.ToString() ?? "?", session.Username);
+                await webSocket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(hello, JsonSerializerOptions.Web), WebSocketMessageType.Text, true, context.RequestAborted);
+                ended = "closed";
+                if (await RelayAsync(webSocket, link, session, context.RequestAborted))
+                {
+                    // The node dropped a live session: whatever the cause, the next browsers should try the others first.
+                    ended = "upstream_lost";
+                    nodes.MarkDown(link.Node);
+                    LogUpstreamLost(link.Node.ToString() ?? "?", session.Username);
+                }
+            }
+            finally
+            {
+                _metrics.Ended(ended);
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or WebSocketException or OperationCanceledException)
@@ -262,6 +279,7 @@ public sealed partial class WebSocketBridge
                     sending = true;
                     await SendFrameAsync(webSocket, frame, cancellationToken);
                     sending = false;
+                    _metrics.FrameToBrowser();
                 }
 
                 reader.AdvanceTo(buffer.Start, buffer.End);
@@ -320,6 +338,7 @@ public sealed partial class WebSocketBridge
                 }
 
                 await stream.WriteAsync(buffer.AsMemory(0, received.Count), cancellationToken);
+                _metrics.FrameToServer();
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -357,8 +376,9 @@ public sealed partial class WebSocketBridge
         }
     }
 
-    [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "no chat server node reachable for a WebSocket bridge")]
-    private partial void LogUpstreamFailed(Exception exception);
+    // Expected while the nodes restart: one line with the reason, no stack trace.
+    [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "no chat server node reachable for a WebSocket bridge: {Reason}")]
+    private partial void LogUpstreamFailed(string reason);
 
     [LoggerMessage(EventId = 801, Level = LogLevel.Information, Message = "chat server refused the session token of {Username}: {Code}")]
     private partial void LogTokenRefused(string username, ErrorCode code);

@@ -37,6 +37,9 @@ public static class ChatLog
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(configuration);
         var options = configuration.GetSection(LogOptions.SectionName).Get<LogOptions>() ?? new LogOptions();
+        // The health-check service logs every failed probe as an error; readiness changes are logged once each instead
+        // (Monitoring.ReadinessLog). Set after, the configuration can still turn it back on.
+        logger.MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", Serilog.Events.LogEventLevel.Fatal);
         logger.ReadFrom.Configuration(configuration);
         if (string.Equals(options.Console, "Json", StringComparison.OrdinalIgnoreCase))
         {

@@ -17,11 +17,13 @@ public sealed partial class HealthEndpoint : BackgroundService
     private readonly MetricsOptions _options;
     private readonly HealthCheckService _health;
     private readonly ServerReadiness _readiness;
+    private readonly ReadinessLog _readinessLog;
     private readonly ILogger<HealthEndpoint> _logger;
     private HttpListener? _listener;
 
-    public HealthEndpoint(IOptions<MetricsOptions> options, HealthCheckService health, ServerReadiness readiness, ILogger<HealthEndpoint> logger)
+    public HealthEndpoint(IOptions<MetricsOptions> options, HealthCheckService health, ServerReadiness readiness, ReadinessLog readinessLog, ILogger<HealthEndpoint> logger)
     {
+        _readinessLog = readinessLog;
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _health = health;
@@ -101,6 +103,7 @@ public sealed partial class HealthEndpoint : BackgroundService
                 if (tag == HealthTags.Ready)
                 {
                     answeredReady = response.StatusCode == 200;
+                    _readinessLog.Observe(report);
                 }
             }
 

@@ -1,6 +1,7 @@
 using Chat.Server.Cluster;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 
@@ -23,6 +24,7 @@ public static class MonitoringServiceCollectionExtensions
         services.Configure<MetricsOptions>(chat.GetSection(MetricsOptions.SectionName));
         services.Configure<HealthOptions>(chat.GetSection(HealthOptions.SectionName));
         services.AddSingleton<ServerReadiness>();
+        services.TryAddSingleton<ReadinessLog>();
         services.AddSingleton<ServerMetrics>();
         services.AddHostedService(sp => sp.GetRequiredService<ServerMetrics>());
         var checks = services.AddHealthChecks()

@@ -1,5 +1,6 @@
 using Chat.Server.Monitoring;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using Serilog.AspNetCore;
@@ -23,6 +24,7 @@ public static class GatewayOperations
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.TryAddSingleton<ReadinessLog>();
         if (!hostsServer)
         {
             // The in-process server registers its own (process, draining, store, redis).
@@ -58,12 +60,14 @@ public static class GatewayOperations
         app.MapHealthChecks("/health/live", live);
         app.MapHealthChecks("/healthz", live);
         var readiness = app.Services.GetService<ServerReadiness>();
+        var readinessLog = app.Services.GetRequiredService<ReadinessLog>();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = c => c.Tags.Contains(HealthTags.Ready),
             ResponseWriter = async (context, report) =>
             {
                 await WriteAsync(context, report);
+                readinessLog.Observe(report);
 
                 // A stopping in-process server waits for a prober to see "not ready" (ServerReadiness) before its GoAway.
                 readiness?.Answered(report.Status != HealthStatus.Unhealthy);

@@ -41,7 +41,7 @@ public sealed class NginxSite : IAsyncDisposable
         Directory.CreateDirectory(directory);
         var port = FreePort();
         var site = await File.ReadAllTextAsync(RepositoryFiles.Path("deploy", "nginx", "chat.conf"), cancellationToken);
-        site = Replace(site, "server 127.0.0.1:5000;", $"server 127.0.0.1:{upstreamPort};");
+        site = Replace(site, "server 127.0.0.1:5000 ", $"server 127.0.0.1:{upstreamPort} ");
         site = Replace(site, "listen 80;", $"listen 127.0.0.1:{port};");
         site = Replace(site, "listen [::]:80;", string.Empty);
         await File.WriteAllTextAsync(Path.Combine(directory, "chat.conf"), site, cancellationToken);

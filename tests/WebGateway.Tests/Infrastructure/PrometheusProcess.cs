@@ -101,6 +101,24 @@ public sealed class PrometheusProcess : IAsyncDisposable
         return double.Parse(result[0].GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Runs an instant query that must be valid PromQL; returns how many series it answered with.</summary>
+    public async Task<int> SeriesCountAsync(string promql, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(new Uri("api/v1/query?query=" + Uri.EscapeDataString(promql), UriKind.Relative), cancellationToken);
+        var json = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"{promql}: {json}");
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.GetProperty("data").GetProperty("result").GetArrayLength();
+    }
+
+    /// <summary>Every metric name Prometheus holds samples of.</summary>
+    public async Task<HashSet<string>> MetricNamesAsync(CancellationToken cancellationToken)
+    {
+        var json = await _http.GetStringAsync(new Uri("api/v1/label/__name__/values", UriKind.Relative), cancellationToken);
+        using var document = JsonDocument.Parse(json);
+        return [.. document.RootElement.GetProperty("data").EnumerateArray().Select(n => n.GetString()!)];
+    }
+
     /// <summary>Queries until the answer is <paramref name="expected"/> (scrapes lag the traffic); returns the last answer when 90 seconds (a hang guard) pass first.</summary>
     public async Task<double?> WaitForAsync(string promql, double expected, CancellationToken cancellationToken)
     {

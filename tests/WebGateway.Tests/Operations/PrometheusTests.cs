@@ -5,6 +5,8 @@ using System.Net.WebSockets;
 using Chat.Protocol;
 using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
+using System.Text.Json.Nodes;
+using Chat.Server.Tests.Infrastructure;
 using Chat.Server.Tests.Hardening;
 using Chat.Server.Tests.Operations;
 using Chat.WebGateway.Tests.Infrastructure;
@@ -17,7 +19,7 @@ namespace Chat.WebGateway.Tests.Operations;
 /// the counters back through Prometheus's query API. Each process is its own, so nothing else is counted.
 /// </summary>
 [Trait("Category", "Operations")]
-public sealed class PrometheusTests : IDisposable
+public sealed partial class PrometheusTests : IDisposable
 {
     private const int Messages = 7;
     private const int RefusedRequests = 3;
@@ -158,7 +160,32 @@ public sealed class PrometheusTests : IDisposable
         Assert.Equal(5, await prometheus.WaitForAsync("sum(chat_connections_opened_total)", 5, Guard));
         Assert.Equal(3, await prometheus.WaitForAsync("sum(chat_requests_total{type=\"TokenSignIn\"})", 3, Guard));
         Assert.Equal(1, await prometheus.WaitForAsync("sum(chat_requests_total{type=\"SignIn\"})", 1, Guard));
+
+        // 3. The Grafana dashboard (deploy/grafana/chat-dashboard.json) over this data: every query is valid PromQL,
+        //    every metric it names is exported, and its panels show something.
+        var names = await prometheus.MetricNamesAsync(Guard);
+        var dashboard = JsonNode.Parse(await File.ReadAllTextAsync(RepositoryFiles.Path("deploy", "grafana", "chat-dashboard.json"), Guard))!;
+        var expressions = dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray()).Select(t => (string)t!["expr"]!).ToList();
+        Assert.True(expressions.Count >= 10, "the dashboard has " + expressions.Count + " queries");
+        var answered = 0;
+        foreach (var expression in expressions)
+        {
+            foreach (var name in MetricName().Matches(expression).Select(m => m.Value).Where(n => !OnlyWhenItHappens.Contains(n)))
+            {
+                Assert.True(names.Contains(name), $"the dashboard's {name} is not exported ({expression})");
+            }
+
+            answered += await prometheus.SeriesCountAsync(expression.Replace("$__rate_interval", "1m", StringComparison.Ordinal), Guard) > 0 ? 1 : 0;
+        }
+
+        Assert.True(answered >= expressions.Count / 2, $"only {answered} of the dashboard's {expressions.Count} queries show data");
     }
+
+    /// <summary>Series that exist only once their event has happened (no connection was refused here).</summary>
+    private static readonly HashSet<string> OnlyWhenItHappens = ["chat_connections_refused_total"];
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(chat|dotnet|http)_[a-z_]+(?=\{)")]
+    private static partial System.Text.RegularExpressions.Regex MetricName();
 
     private async Task<(WebSocketMessageType Type, byte[] Bytes)> ReceiveAsync(ClientWebSocket socket)
     {

@@ -8,6 +8,7 @@ public sealed class LoadOptions
 {
     public const string Usage = """
         usage: Chat.LoadTests <connect|pairs|group|reconnect|mixed> [options]
+               Chat.LoadTests fsync DIR [--count N] [--bytes B]   the disk's own fsync latency in DIR
           --server HOST:PORT      server address (127.0.0.1:7400)
           --servers IP:PORT,...   several server nodes (a cluster): user i connects to node i mod N, so the two
                                   users of a pair sit on different nodes; Stats come from the first
@@ -17,6 +18,9 @@ public sealed class LoadOptions
           --tokens FILE           token cache (username, user id, token); missing users sign in by password once
           --messages M            messages per sender (200)
           --window W              sends in flight per sender (pairs 32, group 8, mixed 8)
+          --receipts none|delivered|read  what a receiving user sends back per message it receives: nothing
+                                  (none), MarkDelivered with its seq (delivered, what the web app does), or
+                                  MarkRead with its seq (read); the run waits for their answers too
           --senders S             group senders (10)
           --group-size G          group members: group = users; mixed = 10% of users, at most 500
           --group-id ID           the group (default: looked up by name "{prefix}-group")
@@ -59,6 +63,9 @@ public sealed class LoadOptions
     public string? TokensFile { get; set; }
 
     public int Messages { get; set; } = 200;
+
+    /// <summary>The receipt a receiving user sends back per message it receives (none, delivered, read).</summary>
+    public ReceiptKind Receipts { get; set; } = ReceiptKind.None;
 
     /// <summary>False: a storm reconnect stops after Hello (measures connect + handshake + close without the sign-in).</summary>
     public bool StormSignIn { get; set; } = true;
@@ -147,6 +154,7 @@ public sealed class LoadOptions
                     case "--tokens": o.TokensFile = value; break;
                     case "--messages": o.Messages = Int(value, 0); break;
                     case "--window": o.Window = Int(value, 1); break;
+                    case "--receipts": o.Receipts = value switch { "none" => ReceiptKind.None, "delivered" => ReceiptKind.Delivered, "read" => ReceiptKind.Read, _ => throw new FormatException("--receipts is none, delivered or read") }; break;
                     case "--senders": o.Senders = Int(value, 0); break;
                     case "--group-size": o.GroupSize = Int(value, 0); break;
                     case "--group-id": o.GroupId = long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture); break;
@@ -211,4 +219,12 @@ public sealed class LoadOptions
 
     private static IPEndPoint ParseEndPoint(string value) =>
         IPEndPoint.TryParse(value, out var endPoint) && endPoint.Port != 0 ? endPoint : throw new FormatException($"--server {value}: expected IP:PORT");
+}
+
+/// <summary>What a receiving user answers per message (<c>--receipts</c>).</summary>
+public enum ReceiptKind
+{
+    None,
+    Delivered,
+    Read,
 }

@@ -16,6 +16,11 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["fsync", .. var probeArgs])
+        {
+            return await DiskProbe.RunAsync(probeArgs);
+        }
+
         var options = LoadOptions.Parse(args, out var error);
         if (options is null)
         {

@@ -41,11 +41,16 @@ public static class GatewayApp
             builder.Services.AddSingleton(TimeProvider.System);
         }
 
+        // Behind nginx: the browser's scheme and address from the trusted proxy; size limits below Kestrel's.
+        builder.Services.AddTrustedProxies();
+        builder.AddRequestSizeLimits();
+
         builder.AddGatewayOperations(ChatServerLocator.HostsServer(gateway));
         builder.Services.AddSingleton<ChatServerLocator>();
         builder.Services.AddSingleton<ChatUpstream>();
         builder.Services.AddSingleton<GatewaySessionStore>();
         builder.Services.AddSingleton<WebSocketBridge>();
+        builder.Services.AddSingleton<SignInGuard>();
 
         // The same section the server binds: the gateway names the assistant to the page even when it hosts no server.
         builder.Services.Configure<AssistantOptions>(builder.Configuration.GetSection("Chat:Assistant"));
@@ -68,11 +73,7 @@ public static class GatewayApp
         {
             var postsPerMinute = configuration.GetValue("Gateway:FormPostsPerMinute", 30);
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.OnRejected = static (context, token) =>
-            {
-                context.HttpContext.Response.ContentType = "text/plain; charset=utf-8";
-                return new ValueTask(context.HttpContext.Response.WriteAsync("请求过于频繁，请稍后再试。 Too many attempts, please try again later.", token));
-            };
+            o.OnRejected = static (context, _) => new ValueTask(ErrorPages.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests));
             o.AddPolicy(VerifyEndpoints.FormPostPolicy, context => RateLimitPartition.GetSlidingWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new SlidingWindowRateLimiterOptions { PermitLimit = Math.Max(1, postsPerMinute), Window = TimeSpan.FromMinutes(1), SegmentsPerWindow = 6, QueueLimit = 0 }));
@@ -80,15 +81,20 @@ public static class GatewayApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseForwardedHeaders();
         app.UseSecurityHeaders();
+        app.UseErrorPages();
+        app.UseRequestLineAndHeaderLimits();
         app.UseSerilogRequestLogging(GatewayOperations.QuietProbes);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseBodyLimits();
+        app.UseOwnOriginForPosts();
         app.UseRateLimiter();
 
         app.MapGatewayOperations();
-        app.MapGet("/", ChatPage.Get);
+        app.MapGet("/", ChatPage.GetAsync);
         app.MapVerifyPages();
         app.Map("/ws", (HttpContext context, WebSocketBridge bridge, GatewaySessionStore sessions) => bridge.HandleAsync(context, sessions));
         return app;

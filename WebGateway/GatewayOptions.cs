@@ -38,4 +38,20 @@ public sealed class GatewayOptions
     public string ClientName { get; set; } = "web-gateway";
 
     public int MaxFrameSize { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or CIDR ranges,
+    /// comma-separated ("127.0.0.1,::1", "10.0.0.0/8"). Only the last hop is taken, so a header a browser sends
+    /// itself is never read. Empty: no proxy is trusted and every request stands for its own socket.
+    /// </summary>
+    public string TrustedProxies { get; set; } = "127.0.0.1,::1";
+
+    /// <summary>The largest body a form post may have (sign-up is the largest form: a few hundred bytes).</summary>
+    public int MaxFormBytes { get; set; } = 16 * 1024;
+
+    /// <summary>The largest body of a JSON post (/verify/send_code: a phone number and a purpose).</summary>
+    public int MaxJsonBytes { get; set; } = 4 * 1024;
+
+    /// <summary>Strict-Transport-Security max-age on HTTPS responses (direct or through a trusted proxy); zero sends none.</summary>
+    public TimeSpan HstsMaxAge { get; set; } = TimeSpan.FromDays(365);
 }

@@ -14,6 +14,8 @@ public sealed class LoadMetrics
     private long _acked;
     private long _delivered;
     private long _reconnects;
+    private long _receiptsSent;
+    private long _receiptsAnswered;
 
     /// <summary>Send to receipt at the peer.</summary>
     public LatencyHistogram Delivery { get; } = new();
@@ -33,6 +35,12 @@ public sealed class LoadMetrics
     public long Delivered => Volatile.Read(ref _delivered);
 
     public long Reconnects => Volatile.Read(ref _reconnects);
+
+    /// <summary>MarkDelivered/MarkRead sent back for received messages (<c>--receipts</c>).</summary>
+    public long ReceiptsSent => Volatile.Read(ref _receiptsSent);
+
+    /// <summary>Receipts the server answered (Ok or an error).</summary>
+    public long ReceiptsAnswered => Volatile.Read(ref _receiptsAnswered);
 
     public long ErrorCount => _errors.Values.Sum();
 
@@ -55,6 +63,10 @@ public sealed class LoadMetrics
         Interlocked.Increment(ref _delivered);
         Delivery.RecordSince(sendTimestamp);
     }
+
+    public void OnReceiptSent() => Interlocked.Increment(ref _receiptsSent);
+
+    public void OnReceiptAnswered() => Interlocked.Increment(ref _receiptsAnswered);
 
     public void OnReconnected(long startTimestamp)
     {

@@ -96,7 +96,7 @@ public sealed class ServerProbe : IAsyncDisposable
             memory = procRss;
         }
 
-        return new ServerSample(at, cpu, memory, stats?.GcHeapBytes ?? -1, (long?)stats?.Connections ?? -1, (long?)stats?.SignedIn ?? -1, stats?.MessagesStored ?? -1, stats?.FramesDelivered ?? -1);
+        return new ServerSample(at, cpu, memory, stats?.GcHeapBytes ?? -1, (long?)stats?.Connections ?? -1, (long?)stats?.SignedIn ?? -1, stats?.MessagesStored ?? -1, stats?.FramesDelivered ?? -1, stats?.StoreCommits ?? -1, stats?.StoreWrites ?? -1);
     }
 
     /// <summary>A Stats request that waits at most 10 s: a server too busy to answer must not stall the run's phases.</summary>

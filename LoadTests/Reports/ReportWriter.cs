@@ -24,6 +24,11 @@ public static class ReportWriter
             Line($"  send→ack        {report.AckLatency}");
         }
 
+        if (report.ReceiptsSent > 0)
+        {
+            Line($"  receipts        sent {report.ReceiptsSent}, answered {report.ReceiptsAnswered}");
+        }
+
         if (report.ReconnectsPlanned > 0)
         {
             Line($"  reconnects      {report.Reconnects}/{report.ReconnectsPlanned} = {report.ReconnectsPerSecond:F0} token sign-ins/s");
@@ -36,6 +41,10 @@ public static class ReportWriter
             var perDelivery = s.CpuMicrosPerDelivery >= 0 ? FormattableString.Invariant($"; {s.CpuMicrosPerDelivery:F2} µs per delivery") : "";
             var perReconnect = s.CpuMicrosPerReconnect >= 0 ? FormattableString.Invariant($"; {s.CpuMicrosPerReconnect:F1} µs per token sign-in") : "";
             Line($"  server CPU      {s.CpuMicros / 1e6:F3} s in the measured phase ({s.CpuPercentOfOneCore:F0}% of one core){perDelivery}{perReconnect}");
+            if (s.StoreCommits >= 0)
+            {
+                Line($"  store commits   {s.StoreCommits} in the measured phase = {s.StoreCommitsPerSecond:F1} /s, {s.WritesPerCommit:F1} writes (messages and markers) per commit");
+            }
         }
 
         Line($"  errors          {(report.Errors.Count == 0 ? "none" : string.Join(", ", report.Errors.Select(e => $"{e.Key}={e.Value}")))}");

@@ -48,6 +48,10 @@ public sealed class RunReport
 
     public long Reconnects { get; set; }
 
+    public long ReceiptsSent { get; set; }
+
+    public long ReceiptsAnswered { get; set; }
+
     public long ReconnectsPlanned { get; set; }
 
     public double ReconnectsPerSecond { get; set; }
@@ -98,6 +102,8 @@ public sealed class RunReport
             Delivered = parts.Sum(p => p.Delivered),
             ExpectedDeliveries = parts.Sum(p => p.ExpectedDeliveries),
             Reconnects = parts.Sum(p => p.Reconnects),
+            ReceiptsSent = parts.Sum(p => p.ReceiptsSent),
+            ReceiptsAnswered = parts.Sum(p => p.ReceiptsAnswered),
             ReconnectsPlanned = parts.Sum(p => p.ReconnectsPlanned),
             DeliveryLatency = Merge(parts, p => p.DeliveryHistogram),
             AckLatency = Merge(parts, p => p.AckHistogram),
@@ -116,6 +122,8 @@ public sealed class RunReport
         var connections = memory.Connections >= 0 && before.Connections >= 0 ? memory.Connections - before.Connections : report.Connected;
         var cpu = after.CpuMicros >= 0 && connected.CpuMicros >= 0 ? after.CpuMicros - connected.CpuMicros : -1;
         var wall = after.AtSeconds - connected.AtSeconds;
+        var commits = after.StoreCommits >= 0 && connected.StoreCommits >= 0 ? after.StoreCommits - connected.StoreCommits : -1;
+        var writes = after.StoreWrites >= 0 && connected.StoreWrites >= 0 ? after.StoreWrites - connected.StoreWrites : -1;
         report.ServerCost = new ServerFigures(
             options.ServerPid is null ? "stats" : "proc",
             before,
@@ -127,7 +135,10 @@ public sealed class RunReport
             cpu,
             cpu >= 0 && wall > 0 ? Math.Round(cpu / (wall * 10_000), 1) : -1,
             cpu >= 0 && report.Delivered > 0 && report.Reconnects == 0 ? Math.Round((double)cpu / report.Delivered, 2) : -1,
-            cpu >= 0 && report.Reconnects > 0 && report.Sent == 0 ? Math.Round((double)cpu / report.Reconnects, 2) : -1);
+            cpu >= 0 && report.Reconnects > 0 && report.Sent == 0 ? Math.Round((double)cpu / report.Reconnects, 2) : -1,
+            commits,
+            commits >= 0 && wall > 0 ? Math.Round(commits / wall, 1) : -1,
+            commits > 0 && writes >= 0 ? Math.Round((double)writes / commits, 1) : -1);
         return report;
     }
 

@@ -6,7 +6,8 @@ namespace Chat.LoadTests.Reports;
 /// The server's cost of the run. Memory per connection compares the sample before anything connected with
 /// the one taken while every connection was held (after the hold, for connect runs), over the change in the
 /// server's connection count (the tool's own count when the server gives none). CPU is the server's CPU
-/// time during the measured phase only.
+/// time during the measured phase only, and so are the store's commits: transactions per second, and the writes
+/// (messages and markers) each stored on average.
 /// </summary>
 public sealed record ServerFigures(
     string Source,
@@ -19,4 +20,7 @@ public sealed record ServerFigures(
     long CpuMicros,
     double CpuPercentOfOneCore,
     double CpuMicrosPerDelivery,
-    double CpuMicrosPerReconnect);
+    double CpuMicrosPerReconnect,
+    long StoreCommits = -1,
+    double StoreCommitsPerSecond = -1,
+    double WritesPerCommit = -1);

@@ -92,7 +92,7 @@ public sealed class LoadRun : IAsyncDisposable
             {
                 try
                 {
-                    user.Attach(await _connector.SignInAsync(user, ct), Metrics);
+                    user.Attach(await _connector.SignInAsync(user, ct), Metrics, _options.Receipts);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
@@ -192,6 +192,8 @@ public sealed class LoadRun : IAsyncDisposable
         Delivered = Metrics.Delivered,
         ExpectedDeliveries = _plan.ExpectedDeliveries(_start, _end),
         Reconnects = Metrics.Reconnects,
+        ReceiptsSent = Metrics.ReceiptsSent,
+        ReceiptsAnswered = Metrics.ReceiptsAnswered,
         ReconnectsPlanned = _plan.ReconnectsFor(_start, _end),
         RunSeconds = _runSeconds,
         Completed = _completed,
@@ -241,19 +243,20 @@ public sealed class LoadRun : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits for the expected receipts. Once this process's senders are done, 5 s without a single new
-    /// receipt ends the wait (messages were refused or lost; counted as Undelivered) rather than idling to --timeout.
+    /// Waits for the expected receipts, then for the answers to the receipts sent back (--receipts). Once this
+    /// process's senders are done, 5 s without progress ends the wait (messages were refused or lost; counted as
+    /// Undelivered, or receipts as Unanswered) rather than idling to --timeout.
     /// </summary>
     private async Task<bool> WaitForDeliveriesAsync(long expected, Task senders, CancellationToken cancellationToken)
     {
         var quiet = Stopwatch.StartNew();
-        var last = Metrics.Delivered;
+        var last = (Metrics.Delivered, Metrics.ReceiptsAnswered);
 
         // Polled rather than signalled: a receipt costs one Interlocked increment, nothing more.
-        while (Metrics.Delivered < expected)
+        while (Metrics.Delivered < expected || Metrics.ReceiptsAnswered < Metrics.ReceiptsSent)
         {
             await Task.Delay(10, cancellationToken);
-            var now = Metrics.Delivered;
+            var now = (Metrics.Delivered, Metrics.ReceiptsAnswered);
             if (now != last || !senders.IsCompleted)
             {
                 last = now;
@@ -261,7 +264,15 @@ public sealed class LoadRun : IAsyncDisposable
             }
             else if (quiet.Elapsed > TimeSpan.FromSeconds(5))
             {
-                Metrics.OnError("Undelivered", expected - now);
+                if (now.Delivered < expected)
+                {
+                    Metrics.OnError("Undelivered", expected - now.Delivered);
+                }
+
+                if (now.ReceiptsAnswered < Metrics.ReceiptsSent)
+                {
+                    Metrics.OnError("Unanswered", Metrics.ReceiptsSent - now.ReceiptsAnswered);
+                }
 
                 return false;
             }

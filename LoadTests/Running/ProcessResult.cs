@@ -21,6 +21,11 @@ public sealed class ProcessResult
 
     public long Reconnects { get; set; }
 
+    /// <summary>Receipts sent back for received messages (<c>--receipts</c>), and how many the server answered.</summary>
+    public long ReceiptsSent { get; set; }
+
+    public long ReceiptsAnswered { get; set; }
+
     public long ReconnectsPlanned { get; set; }
 
     public double RunSeconds { get; set; }

@@ -25,12 +25,15 @@ public sealed class LoadUser
 
     public ChatClient? Client { get; private set; }
 
-    /// <summary>Takes a freshly signed-in connection and starts draining its pushes into <paramref name="metrics"/>.</summary>
-    public void Attach(ChatClient client, LoadMetrics metrics)
+    /// <summary>
+    /// Takes a freshly signed-in connection and starts draining its pushes into <paramref name="metrics"/>, answering
+    /// each received message with <paramref name="receipts"/>.
+    /// </summary>
+    public void Attach(ChatClient client, LoadMetrics metrics, ReceiptKind receipts = ReceiptKind.None)
     {
         Client = client;
         metrics.OnConnected();
-        _pump = PumpAsync(client, metrics);
+        _pump = PumpAsync(client, metrics, receipts);
     }
 
     /// <summary>Closes the connection (and waits for its push loop), if there is one.</summary>
@@ -48,7 +51,7 @@ public sealed class LoadUser
     /// Every push must be read, or the client's channel grows without end; message pushes stamped by a
     /// sender of this tool (see <see cref="MessageStamp"/>) are counted with their send-to-receipt latency.
     /// </summary>
-    private async Task PumpAsync(ChatClient client, LoadMetrics metrics)
+    private async Task PumpAsync(ChatClient client, LoadMetrics metrics, ReceiptKind receipts)
     {
         try
         {
@@ -63,6 +66,10 @@ public sealed class LoadUser
                             if (MessageStamp.TryRead(message.Text, out var sentAt))
                             {
                                 metrics.OnDelivered(sentAt);
+                                if (receipts != ReceiptKind.None)
+                                {
+                                    _ = SendReceiptAsync(client, metrics, receipts, message.ConversationId, message.Seq);
+                                }
                             }
 
                             break;
@@ -80,6 +87,31 @@ public sealed class LoadUser
         finally
         {
             metrics.OnDisconnected();
+        }
+    }
+
+    /// <summary>One receipt, answered (or refused) before it counts as answered; never awaited by the pump, like a page's.</summary>
+    private static async Task SendReceiptAsync(ChatClient client, LoadMetrics metrics, ReceiptKind kind, long conversationId, long seq)
+    {
+        metrics.OnReceiptSent();
+        try
+        {
+            if (kind == ReceiptKind.Read)
+            {
+                await client.RequestOkAsync(new MarkRead(conversationId, seq));
+            }
+            else
+            {
+                await client.RequestOkAsync(new MarkDelivered(conversationId, seq));
+            }
+        }
+        catch (Exception ex) when (ex is ChatErrorException or IOException or Chat.Protocol.ProtocolException or ObjectDisposedException or OperationCanceledException)
+        {
+            metrics.OnError("Receipt:" + LoadMetrics.Classify(ex));
+        }
+        finally
+        {
+            metrics.OnReceiptAnswered();
         }
     }
 }

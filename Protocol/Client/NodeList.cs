@@ -107,6 +107,13 @@ public sealed class NodeList
         }
     }
 
+    /// <summary>True while the node is in its cooldown after a failure (tried only after the others).</summary>
+    public bool IsInCooldown(EndPoint node)
+    {
+        var index = Array.IndexOf(_nodes, node);
+        return index >= 0 && Volatile.Read(ref _downUntilMs[index]) > _nowMs();
+    }
+
     /// <summary>
     /// Connects the session to its home node or, failing that, to the next ones; <paramref name="connect"/> is the
     /// caller's own connect (a <see cref="ChatClient"/>, or a raw socket for a relay). Throws the last failure when

@@ -32,16 +32,14 @@ public static partial class AccountRules
     /// <summary>The key that makes usernames unique regardless of Latin letter case.</summary>
     public static string UsernameKey(string username) => username.ToLowerInvariant();
 
-    public static ErrorCode CheckNickname(string nickname)
-    {
-        var trimmed = nickname.Trim();
-        if (trimmed.Length == 0 || trimmed.Length > MaxNicknameLength || trimmed.Any(char.IsControl))
-        {
-            return ErrorCode.NicknameInvalid;
-        }
+    public static ErrorCode CheckNickname(string nickname) => NormalizeNickname(nickname) is null ? ErrorCode.NicknameInvalid : ErrorCode.None;
 
-        return ErrorCode.None;
-    }
+    /// <summary>
+    /// The nickname as stored: <see cref="DisplayNames.Normalize"/>d, then 1 to <see cref="MaxNicknameLength"/> UTF-16
+    /// units (the limit the member list's frame size is computed with); null when it is not a valid nickname.
+    /// </summary>
+    public static string? NormalizeNickname(string nickname) =>
+        DisplayNames.Normalize(nickname) is { Length: > 0 and <= MaxNicknameLength } normalized ? normalized : null;
 
     public static ErrorCode CheckEmail(string email) =>
         email.Length <= MaxEmailLength && EmailPattern().IsMatch(email) && !email.Contains("..", StringComparison.Ordinal)

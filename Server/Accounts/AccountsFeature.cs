@@ -14,18 +14,22 @@ public sealed class AccountsFeature : IChatFeature
     private readonly IAccountStore _store;
     private readonly PasswordHasher _hasher;
     private readonly SmsCodes _sms;
+    private readonly SmsOutbox _outbox;
     private readonly SignInThrottle _throttle;
+    private readonly SignInAlerts _alerts;
     private readonly SessionLifecycle _lifecycle;
     private readonly SessionRevocation _revocation;
     private readonly AccountOptions _options;
     private readonly TimeProvider _time;
 
-    public AccountsFeature(IChatStore store, PasswordHasher hasher, SmsCodes sms, SignInThrottle throttle, SessionLifecycle lifecycle, SessionRevocation revocation, IOptions<AccountOptions> options, TimeProvider time)
+    public AccountsFeature(IChatStore store, PasswordHasher hasher, SmsCodes sms, SmsOutbox outbox, SignInThrottle throttle, SignInAlerts alerts, SessionLifecycle lifecycle, SessionRevocation revocation, IOptions<AccountOptions> options, TimeProvider time)
     {
         _store = store.Accounts;
         _hasher = hasher;
         _sms = sms;
+        _outbox = outbox;
         _throttle = throttle;
+        _alerts = alerts;
         _lifecycle = lifecycle;
         _revocation = revocation;
         _options = options.Value;
@@ -85,13 +89,25 @@ public sealed class AccountsFeature : IChatFeature
             throw new RequestFailedException(ErrorCode.PhoneTaken);
         }
 
-        // For a reset, an unknown number is answered exactly like a known one: nothing is revealed.
-        if (purpose == SmsPurpose.SignUp || owner is not null)
+        var text = await _sms.IssueAsync(phone, purpose, session.Language, cancellationToken);
+        var sent = new SmsCodeSent((ushort)_sms.Cooldown.TotalSeconds);
+        if (purpose == SmsPurpose.SignUp)
         {
-            await _sms.SendAsync(phone, purpose, session.Language, cancellationToken);
+            // Sign-up tells a failed delivery (the user waits for the text).
+            await _sms.DeliverAsync(phone, text, cancellationToken);
+            session.Send(requestId, sent);
+            return;
         }
 
-        session.Send(requestId, new SmsCodeSent((ushort)_sms.Cooldown.TotalSeconds));
+        // A reset is answered alike for every number: the same limits were applied and the same row stored whether
+        // or not anyone owns the number, and neither the answer nor the connection's next request waits for a
+        // provider that only registered numbers reach (the outbox delivers later). Text, status and timing tell nothing.
+        if (owner is not null)
+        {
+            _outbox.Enqueue(phone, text);
+        }
+
+        session.Send(requestId, sent);
     }
 
     private async ValueTask SignUpAsync(ChatSession session, uint requestId, SignUp request, CancellationToken cancellationToken)
@@ -116,7 +132,7 @@ public sealed class AccountsFeature : IChatFeature
 
         await _sms.VerifyAsync(phone, SmsPurpose.SignUp, request.Code, cancellationToken);
         var hash = await _hasher.HashAsync(request.Password, cancellationToken);
-        var nickname = request.Nickname.Trim();
+        var nickname = AccountRules.NormalizeNickname(request.Nickname)!;
         var created = await _store.CreateUserAsync(new NewUser(request.Username, key, nickname, request.Email, phone, hash, _time.GetUtcNow()), cancellationToken);
         switch (created.Outcome)
         {
@@ -132,9 +148,9 @@ public sealed class AccountsFeature : IChatFeature
         RequireSignedOut(session);
         var login = request.Login.Trim();
         var phone = AccountRules.NormalizePhone(login);
-        var accountKey = phone ?? AccountRules.UsernameKey(login);
-        var address = session.Connection.RemoteAddress;
-        if (_throttle.IsLocked(accountKey, address))
+        var accountKey = SignInThrottle.AccountKeyOf(login);
+        var client = _throttle.ClientKeyOf(session.Connection.RemoteAddress);
+        if (!_throttle.TryAdmit(accountKey, client))
         {
             throw new RequestFailedException(ErrorCode.SignInLocked);
         }
@@ -147,9 +163,15 @@ public sealed class AccountsFeature : IChatFeature
         var verdict = await _hasher.VerifyAsync(request.Password, user?.PasswordHash, cancellationToken);
         if (user is null || verdict == VerifyResult.Failed)
         {
-            _throttle.RecordFailure(accountKey, address);
+            if (_throttle.RecordFailure(accountKey, client) is { AlertOwner: true } failure && user is not null)
+            {
+                _alerts.FailedSignIns(user.Id, failure.AccountFailures);
+            }
+
             throw new RequestFailedException(ErrorCode.BadCredentials);
         }
+
+        _throttle.RecordSuccess(accountKey, client);
 
         if (verdict == VerifyResult.SuccessRehashNeeded)
         {
@@ -215,7 +237,7 @@ public sealed class AccountsFeature : IChatFeature
     {
         Require(AccountRules.CheckNickname(request.Nickname));
         Require(AccountRules.CheckEmail(request.Email));
-        if (!await _store.UpdateProfileAsync(session.UserId, request.Nickname.Trim(), request.Email, cancellationToken))
+        if (!await _store.UpdateProfileAsync(session.UserId, AccountRules.NormalizeNickname(request.Nickname)!, request.Email, cancellationToken))
         {
             throw new RequestFailedException(ErrorCode.NotSignedIn);
         }

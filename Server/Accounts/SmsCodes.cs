@@ -11,7 +11,10 @@ namespace Chat.Server.Accounts;
 
 /// <summary>
 /// Six-digit SMS verification codes: stored only as a hash, valid for 5 minutes, at most 5 wrong tries,
-/// one send per phone per minute and a daily cap (all configurable under Chat:Accounts:Sms).
+/// one code per phone per minute, a daily cap per phone and a bound on all codes together per node (all
+/// configurable under Chat:Accounts:Sms). Issuing a code (the limits, the stored hash) and delivering it are two
+/// steps, so that a reset code for a number nobody registered is issued exactly like one for a registered number
+/// (the same limits, the same row, the same answer) and only never delivered.
 /// </summary>
 public sealed partial class SmsCodes
 {
@@ -20,6 +23,7 @@ public sealed partial class SmsCodes
     private readonly SmsOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<SmsCodes> _logger;
+    private readonly SlidingCount _issued;
 
     public SmsCodes(IChatStore store, ISmsSender sender, IOptions<AccountOptions> options, TimeProvider time, ILogger<SmsCodes> logger)
     {
@@ -28,12 +32,17 @@ public sealed partial class SmsCodes
         _options = options.Value.Sms;
         _time = time;
         _logger = logger;
+        _issued = new SlidingCount(_options.GlobalWindow, time.GetUtcNow());
     }
 
     public TimeSpan Cooldown => _options.Cooldown;
 
-    /// <summary>Issues and sends a code; throws <see cref="RequestFailedException"/> with the limit that stops it.</summary>
-    public async Task SendAsync(string phone, SmsPurpose purpose, string language, CancellationToken cancellationToken)
+    /// <summary>
+    /// Issues a code after the limits (per phone: cooldown, daily cap; all phones: <see cref="SmsOptions.GlobalLimit"/>)
+    /// and returns the text that carries it, for <see cref="DeliverAsync"/>; throws <see cref="RequestFailedException"/>
+    /// with the limit that stops it.
+    /// </summary>
+    public async Task<string> IssueAsync(string phone, SmsPurpose purpose, string language, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var latest = await _store.GetLatestSmsCodeAsync(phone, purpose, cancellationToken);
@@ -47,12 +56,23 @@ public sealed partial class SmsCodes
             throw new RequestFailedException(ErrorCode.CodeDailyLimit);
         }
 
+        if (!_issued.TryAdd(now, _options.GlobalLimit))
+        {
+            LogGlobalLimit(_options.GlobalLimit, _options.GlobalWindow);
+            throw new RequestFailedException(ErrorCode.RateLimited);
+        }
+
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
         await _store.SaveSmsCodeAsync(new NewSmsCode(phone, purpose, Hash(phone, purpose, code), now, now + _options.CodeLifetime), cancellationToken);
         var minutes = (int)_options.CodeLifetime.TotalMinutes;
-        var text = language == "en"
+        return language == "en"
             ? $"Your chat verification code is {code}. It expires in {minutes} minutes."
             : $"您的验证码是 {code}，{minutes} 分钟内有效。";
+    }
+
+    /// <summary>Sends an issued code's text; throws <see cref="RequestFailedException"/>(SmsDeliveryFailed) when the provider fails.</summary>
+    public async Task DeliverAsync(string phone, string text, CancellationToken cancellationToken)
+    {
         try
         {
             await _sender.SendAsync(phone, text, cancellationToken);
@@ -103,4 +123,7 @@ public sealed partial class SmsCodes
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "SMS delivery failed: {Reason}")]
     private partial void LogSendFailed(Exception? exception, string reason);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "SMS code refused: {Limit} codes were issued within {Window} on this node (Chat:Accounts:Sms:GlobalLimit)")]
+    private partial void LogGlobalLimit(int limit, TimeSpan window);
 }

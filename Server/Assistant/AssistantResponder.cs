@@ -78,7 +78,32 @@ public sealed partial class AssistantResponder : IMessageSentObserver, IHostedSe
             return;
         }
 
-        _ = ReplyAsync(message.SenderId, language, conversation, command);
+        _ = ReplyAsync(message.SenderId, conversation.Id, async stopping =>
+            (conversation, await ComposeAsync(message.SenderId, language, command, stopping)));
+    }
+
+    /// <summary>
+    /// Tells a user something from the assistant, in their direct chat with it (stored, on every device, in history):
+    /// the server's own notices to an account's owner. In the background, bounded like replies; false when the
+    /// assistant is off or too busy, and the notice is not sent.
+    /// </summary>
+    public bool Tell(long userId, string text)
+    {
+        var assistantId = _identity.UserId;
+        if (assistantId == 0 || _stopping.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        if (Interlocked.Increment(ref _pending) > _maxQueued)
+        {
+            Interlocked.Decrement(ref _pending);
+            LogDropped(_logger, userId, 0);
+            return false;
+        }
+
+        _ = ReplyAsync(userId, 0, async stopping => (await _directory.GetDirectAsync(userId, assistantId, stopping), text));
+        return true;
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -103,7 +128,8 @@ public sealed partial class AssistantResponder : IMessageSentObserver, IHostedSe
         ? "Hi, I'm the assistant. Send /weather <city> for the weather (for example /weather London) or /joke for a joke. The commands work in any chat, groups too."
         : "你好，我是小助手。发送 /天气 城市名 查天气（例如 /天气 北京），发送 /笑话 听个笑话。这些命令在任何聊天里都能用，群聊也可以。";
 
-    private async Task ReplyAsync(long requesterId, AssistantLanguage language, ConversationInfo conversation, AssistantCommand? command)
+    /// <summary>Composes (in a slot) and posts one message of the assistant; never throws. <paramref name="conversationId"/> only names it in a log.</summary>
+    private async Task ReplyAsync(long requesterId, long conversationId, Func<CancellationToken, Task<(ConversationInfo Conversation, string Text)>> compose)
     {
         try
         {
@@ -114,7 +140,7 @@ public sealed partial class AssistantResponder : IMessageSentObserver, IHostedSe
             await _slots.WaitAsync(stopping);
             try
             {
-                var text = await ComposeAsync(requesterId, language, command, stopping);
+                var (conversation, text) = await compose(stopping);
                 await PostAsync(requesterId, conversation, text, stopping);
             }
             finally
@@ -129,7 +155,7 @@ public sealed partial class AssistantResponder : IMessageSentObserver, IHostedSe
         catch (Exception exception)
         {
             // The user's own message is safe; only the reply is lost (e.g. the store is down). Never crash the server.
-            LogReplyFailed(_logger, Hosting.Outages.StackOf(exception), requesterId, conversation.Id, exception.Message);
+            LogReplyFailed(_logger, Hosting.Outages.StackOf(exception), requesterId, conversationId, exception.Message);
         }
         finally
         {

@@ -17,9 +17,24 @@ public static class FrameBuffer
     public static ReadOnlySpan<byte> Encode<T>(T message)
         where T : IWireMessage<T>
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
-        buffer.ResetWrittenCount();
+        var buffer = Empty();
         FrameCodec.Write(buffer, 0, message);
         return buffer.WrittenSpan;
+    }
+
+    /// <summary>Whatever <paramref name="write"/> writes; valid until this thread's next call.</summary>
+    public static ReadOnlySpan<byte> Encode<TState>(TState state, Action<IBufferWriter<byte>, TState> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var buffer = Empty();
+        write(buffer, state);
+        return buffer.WrittenSpan;
+    }
+
+    private static ArrayBufferWriter<byte> Empty()
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        return buffer;
     }
 }

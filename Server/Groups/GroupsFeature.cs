@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Accounts;
@@ -106,25 +104,12 @@ public sealed partial class GroupsFeature : IChatFeature
     }
 
     /// <summary>
-    /// The name as stored: trimmed, 1 to <see cref="MaxNameLength"/> characters, without control characters
-    /// (C0, DEL, C1) or line and paragraph separators, which would break one-line titles. Null when invalid.
+    /// The name as stored: <see cref="DisplayNames.Normalize"/>d (no control, bidi, zero-width or other invisible
+    /// characters, no line breaks to break one-line titles), then 1 to <see cref="MaxNameLength"/> code points.
+    /// Null when invalid.
     /// </summary>
-    public static string? NormalizeName(string name)
-    {
-        var trimmed = name.Trim();
-        var count = 0;
-        foreach (var rune in trimmed.EnumerateRunes())
-        {
-            if (Rune.IsControl(rune) || Rune.GetUnicodeCategory(rune) is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
-            {
-                return null;
-            }
-
-            count++;
-        }
-
-        return count is >= 1 and <= MaxNameLength ? trimmed : null;
-    }
+    public static string? NormalizeName(string name) =>
+        DisplayNames.Normalize(name) is { } normalized && normalized.EnumerateRunes().Count() is >= 1 and <= MaxNameLength ? normalized : null;
 
     private static RequestFailedException Fail(ErrorCode code) => new(code);
 

@@ -45,7 +45,10 @@ public static class ChatServerServiceCollectionExtensions
         services.Configure<AccountOptions>(chat.GetSection("Accounts"));
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<SignInAlerts>();
         services.AddSingleton<SmsCodes>();
+        services.AddSingleton<SmsOutbox>();
+        services.AddHostedService(sp => sp.GetRequiredService<SmsOutbox>());
         services.AddSingleton<SessionRevocation>();
         services.AddSingleton<TokenExpiry>();
         services.AddHostedService(sp => sp.GetRequiredService<TokenExpiry>());

@@ -13,7 +13,17 @@ public sealed class StoreInitializer : IHostedService
         _store = store;
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => _store.InitializeAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.InitializeAsync(cancellationToken);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            throw new StartupException($"cannot open the store (Chat:Storage:Provider, Chat:Storage:ConnectionString): {ex.Message}", ex);
+        }
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -16,6 +16,13 @@ namespace Chat.Server.Messaging;
 /// </summary>
 public sealed partial class CommitDelivery : IStoreWriteSink
 {
+    /// <summary>
+    /// Markers already pushed in this thread's current batch: every receipt of one member in a batch reports the same
+    /// stored marker, so the push goes out once per member and kind, not once per receipt.
+    /// </summary>
+    [ThreadStatic]
+    private static HashSet<(long Conversation, long User, MarkerKind Kind)>? t_pushedMarkers;
+
     private readonly PushDelivery _push;
     private readonly ServerCounters _counters;
     private readonly IServiceProvider _services;
@@ -46,7 +53,11 @@ public sealed partial class CommitDelivery : IStoreWriteSink
         }
     }
 
-    public void OnBatchCompleted() => DeliveryBatch.Current.Complete();
+    public void OnBatchCompleted()
+    {
+        t_pushedMarkers?.Clear();
+        DeliveryBatch.Current.Complete();
+    }
 
     private void Deliver(PendingMessage message)
     {
@@ -73,7 +84,7 @@ public sealed partial class CommitDelivery : IStoreWriteSink
 
             if (device is not null && message.RequestId != 0)
             {
-                batch.Queue(device.Connection, message.RequestId, new SendAck(message.ConversationId, message.MessageId, message.Seq, message.SentAtMs, message.Duplicate));
+                batch.Queue(device.Connection, FrameBuffer.Encode(message, static (output, m) => MessageFrames.WriteAck(output, m.RequestId, m)));
             }
 
             if (message.Duplicate)
@@ -82,12 +93,9 @@ public sealed partial class CommitDelivery : IStoreWriteSink
             }
 
             _counters.MessageStored();
-            var push = new MessagePush(new ChatMessage(
-                message.ConversationId, (byte)message.Kind, message.TargetId, message.MessageId, message.Seq, message.SenderId,
-                message.ClientMessageId, message.SentAtMs, (byte)message.Flags, message.Text, message.Mentions));
             if (_push.AnyRecipient(message.Recipients, device))
             {
-                _push.Queue(message.Recipients, FrameBuffer.Encode(push), device);
+                _push.Queue(message.Recipients, FrameBuffer.Encode(message, static (output, m) => MessageFrames.WritePush(output, m)), device);
             }
 
             if (device is not null && message.Conversation is { } conversation)
@@ -127,6 +135,11 @@ public sealed partial class CommitDelivery : IStoreWriteSink
             if (receipt.RequestId != 0)
             {
                 batch.Queue(device.Connection, receipt.RequestId, new Ok());
+            }
+
+            if (!(t_pushedMarkers ??= []).Add((receipt.ConversationId, receipt.UserId, receipt.Kind)))
+            {
+                return;
             }
 
             var conversation = receipt.Conversation;

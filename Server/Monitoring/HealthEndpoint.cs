@@ -39,7 +39,16 @@ public sealed partial class HealthEndpoint : BackgroundService
         var listener = new HttpListener();
         var prefix = $"http://{ListenerHost(_options.Address)}:{_options.Port}/health/";
         listener.Prefixes.Add(prefix);
-        listener.Start();
+        try
+        {
+            listener.Start();
+        }
+        catch (HttpListenerException ex)
+        {
+            listener.Close();
+            throw new StartupException($"cannot open the monitoring port {prefix} (Chat:Metrics:Address, Chat:Metrics:Port): {ex.Message}", ex);
+        }
+
         _listener = listener;
         LogListening(prefix);
         return base.StartAsync(cancellationToken);

@@ -16,29 +16,25 @@ namespace Chat.Server.Transport;
 /// </summary>
 public sealed class ChatConnection
 {
-    private static readonly PipeOptions InputOptions = new(
-        pauseWriterThreshold: 256 * 1024,
-        resumeWriterThreshold: 128 * 1024,
-        readerScheduler: PipeScheduler.Inline,
-        writerScheduler: PipeScheduler.Inline,
-        useSynchronizationContext: false);
-
     private readonly Socket _socket;
     private Stream? _tls;
     private readonly SocketSenderPool _senders;
     private readonly Pipe _input;
     private readonly Pipe _output;
+    /// <summary>Queued bytes beyond which <see cref="Enqueue(ReadOnlySpan{byte})"/> wakes the send loop without waiting for the batch.</summary>
+    private const int EnqueueFlushBytes = 64 * 1024;
+
     private readonly Lock _writeLock = new();
     private int _closed;
     private long _lastReceiveTicks;
 
-    internal ChatConnection(long id, Socket socket, SocketSenderPool senders, PipeOptions outputOptions)
+    internal ChatConnection(long id, Socket socket, SocketSenderPool senders, PipeOptions inputOptions, PipeOptions outputOptions)
     {
         Id = id;
         _socket = socket;
         _senders = senders;
         RemoteAddress = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        _input = new Pipe(InputOptions);
+        _input = new Pipe(inputOptions);
         _output = new Pipe(outputOptions);
         _lastReceiveTicks = Environment.TickCount64;
         ConnectedAtTicks = _lastReceiveTicks;
@@ -51,10 +47,20 @@ public sealed class ChatConnection
     /// connection). The send loop runs on the thread pool so that frames written in a burst (a fan-out, a page
     /// of history) coalesce into one gather send instead of one syscall each.
     /// </summary>
-    internal static PipeOptions OutputOptions(TransportOptions options) => new(
+    internal static PipeOptions OutputOptions(TransportOptions options, MemoryPool<byte> pool) => new(
+        pool: pool,
         pauseWriterThreshold: options.MaxPendingOutputBytes,
         resumeWriterThreshold: options.MaxPendingOutputBytes / 2,
         readerScheduler: PipeScheduler.ThreadPool,
+        writerScheduler: PipeScheduler.Inline,
+        useSynchronizationContext: false);
+
+    /// <summary>Options of the input pipe, shared like <see cref="OutputOptions"/>: the session loop parses on the receiving thread.</summary>
+    internal static PipeOptions InputOptions(MemoryPool<byte> pool) => new(
+        pool: pool,
+        pauseWriterThreshold: 256 * 1024,
+        resumeWriterThreshold: 128 * 1024,
+        readerScheduler: PipeScheduler.Inline,
         writerScheduler: PipeScheduler.Inline,
         useSynchronizationContext: false);
 
@@ -82,6 +88,9 @@ public sealed class ChatConnection
 
     /// <summary>Why the connection ended, once it has.</summary>
     public ErrorCode CloseReason { get; private set; }
+
+    /// <summary>The socket error that ended the receive side (a reset, a timeout), or null when it ended cleanly.</summary>
+    public SocketError? ReceiveError { get; private set; }
 
     /// <summary>Runs both loops until the connection ends.</summary>
     /// <summary>Runs both loops over a TLS stream (already authenticated) instead of the raw socket.</summary>
@@ -131,8 +140,9 @@ public sealed class ChatConnection
 
     /// <summary>
     /// Queues frames without waking the send loop: for a writer that queues to many connections and then calls
-    /// <see cref="Flush"/> once on each (a batch's acks and pushes go out in one send per connection). Returns false
-    /// when the connection is gone.
+    /// <see cref="Flush"/> once on each (a batch's acks and pushes go out in one send per connection). Past
+    /// <see cref="EnqueueFlushBytes"/> unsent, the queue is handed to the send loop at once, so that a big batch never
+    /// piles up to the slow-consumer limit for a client that reads. Returns false when the connection is gone.
     /// </summary>
     public bool Enqueue(ReadOnlySpan<byte> frames)
     {
@@ -144,7 +154,7 @@ public sealed class ChatConnection
             }
 
             _output.Writer.Write(frames);
-            return true;
+            return _output.Writer.UnflushedBytes < EnqueueFlushBytes || FlushLocked();
         }
     }
 
@@ -160,7 +170,7 @@ public sealed class ChatConnection
             }
 
             FrameCodec.Write(_output.Writer, requestId, message);
-            return true;
+            return _output.Writer.UnflushedBytes < EnqueueFlushBytes || FlushLocked();
         }
     }
 
@@ -279,17 +289,24 @@ public sealed class ChatConnection
                 }
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (SocketException ex)
         {
-            error = ex;
+            // The reason is kept for the log line the listener writes when the connection is gone.
+            ReceiveError = ex.SocketErrorCode;
         }
-        catch (IOException)
+        catch (IOException ex)
         {
-            // TLS streams report a reset peer as IOException; like a socket error, it just ends the connection.
+            // TLS streams report a reset peer as IOException around the socket error.
+            ReceiveError = (ex.InnerException as SocketException)?.SocketErrorCode ?? SocketError.SocketError;
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException)
+        {
+            // Closed from this side (abort, slow consumer): CloseReason says why.
+            error = ex;
         }
         finally
         {
-            await writer.CompleteAsync(error is SocketException ? null : error);
+            await writer.CompleteAsync(error);
         }
     }
 

@@ -13,9 +13,9 @@ using Microsoft.Extensions.Options;
 namespace Chat.Server.Transport;
 
 /// <summary>
-/// Accepts TCP connections and hands each to the <see cref="IConnectionHandler"/>. Accept errors are
-/// sorted: a closed listener ends the loop, resource pressure (out of descriptors) backs off briefly,
-/// anything else is logged and the loop goes on.
+/// Accepts TCP connections and hands each to the <see cref="IConnectionHandler"/>. Accept errors are sorted
+/// (<see cref="AcceptErrors"/>): a closed listener ends the loop, a connection that failed on its way in is skipped,
+/// resource pressure and anything unknown wait, longer while they repeat, so no error can spin the loop.
 /// </summary>
 public sealed partial class ChatListener : BackgroundService
 {
@@ -23,19 +23,26 @@ public sealed partial class ChatListener : BackgroundService
     private readonly ConnectionRegistry _registry;
     private readonly IConnectionHandler _handler;
     private readonly SocketSenderPool _senders = new();
+    private readonly BlockPool _blocks = new();
+    private readonly PipeOptions _inputOptions;
     private readonly PipeOptions _outputOptions;
     private readonly ILogger<ChatListener> _logger;
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Socket? _listenSocket;
+    private readonly Socket _listenSocket;
     private X509Certificate2? _certificate;
 
     public ChatListener(IOptions<TransportOptions> options, ConnectionRegistry registry, IConnectionHandler handler, ILogger<ChatListener> logger)
     {
         _options = options.Value;
-        _outputOptions = ChatConnection.OutputOptions(_options);
+        _inputOptions = ChatConnection.InputOptions(_blocks);
+        _outputOptions = ChatConnection.OutputOptions(_options, _blocks);
         _registry = registry;
         _handler = handler;
         _logger = logger;
+
+        // Bound here, when the host builds its services, rather than on start: a port in use then stops the start
+        // before any other service runs, and the process ends with one line saying so.
+        _listenSocket = Bind(new IPEndPoint(IPAddress.Parse(_options.Address), _options.Port));
     }
 
     /// <summary>The address actually bound (port 0 in the options picks a free port).</summary>
@@ -48,36 +55,50 @@ public sealed partial class ChatListener : BackgroundService
             _certificate = X509CertificateLoader.LoadPkcs12FromFile(_options.CertificatePath, _options.CertificatePassword);
         }
 
-        var endpoint = new IPEndPoint(IPAddress.Parse(_options.Address), _options.Port);
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        socket.Bind(endpoint);
+        var socket = _listenSocket;
         socket.Listen(_options.Backlog);
-        _listenSocket = socket;
         var bound = (IPEndPoint)socket.LocalEndPoint!;
         _bound.TrySetResult(bound);
         LogListening(bound, _certificate is null ? "tcp" : "tls");
         return base.StartAsync(cancellationToken);
     }
 
+    private static Socket Bind(IPEndPoint endpoint)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(endpoint);
+            return socket;
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            throw new StartupException($"cannot listen on {endpoint} (Chat:Transport:Address, Chat:Transport:Port): {Describe(ex.SocketErrorCode)}", ex);
+        }
+    }
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         // Stop accepting first; the connections themselves are told to go by the shutdown coordinator.
-        _listenSocket?.Dispose();
+        _listenSocket.Dispose();
         await base.StopAsync(cancellationToken);
     }
 
     public override void Dispose()
     {
-        _listenSocket?.Dispose();
+        _listenSocket.Dispose();
         _senders.Dispose();
+        _blocks.Dispose();
         _certificate?.Dispose();
         base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var listener = _listenSocket!;
+        var listener = _listenSocket;
+        var errors = new AcceptErrors();
         while (!stoppingToken.IsCancellationRequested)
         {
             Socket socket;
@@ -89,25 +110,42 @@ public sealed partial class ChatListener : BackgroundService
             {
                 break;
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
-            {
-                break;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
-            {
-                LogAcceptPressure(ex.SocketErrorCode);
-                await Task.Delay(50, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                continue;
-            }
             catch (SocketException ex)
             {
-                LogAcceptFailed(ex);
+                var kind = AcceptErrors.Classify(ex.SocketErrorCode);
+                if (kind == AcceptErrorKind.Fatal)
+                {
+                    break;
+                }
+
+                var wait = errors.OnFailure(kind);
+
+                // One line when a run of errors starts and one every 100 in a row: a persistent error is seen, not flooded.
+                if (kind != AcceptErrorKind.Transient && (errors.Consecutive == 1 || errors.Consecutive % 100 == 0))
+                {
+                    LogAcceptFailing(ex.SocketErrorCode, kind, errors.Consecutive, wait.TotalMilliseconds);
+                }
+
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
                 continue;
             }
 
+            errors.OnSuccess();
             Accept(socket);
         }
     }
+
+    private static string Describe(SocketError error) => error switch
+    {
+        SocketError.AddressAlreadyInUse => "the address is already in use (another server, or another program, listens there)",
+        SocketError.AddressNotAvailable => "the address is not one of this machine's",
+        SocketError.AccessDenied => "permission denied (ports below 1024 need privileges)",
+        _ => error.ToString(),
+    };
 
     private void Accept(Socket socket)
     {
@@ -129,7 +167,7 @@ public sealed partial class ChatListener : BackgroundService
             return;
         }
 
-        var connection = new ChatConnection(_registry.NextId(), socket, _senders, _outputOptions);
+        var connection = new ChatConnection(_registry.NextId(), socket, _senders, _inputOptions, _outputOptions);
         _registry.Add(connection);
         _ = RunConnectionAsync(connection);
     }
@@ -173,6 +211,10 @@ public sealed partial class ChatListener : BackgroundService
             }
 
             await transport;
+            if (connection.ReceiveError is { } error)
+            {
+                LogEndedBySocketError(connection.Id, error, connection.CloseReason);
+            }
         }
         catch (Exception ex)
         {
@@ -188,11 +230,11 @@ public sealed partial class ChatListener : BackgroundService
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Chat server listening on {EndPoint} ({Mode})")]
     private partial void LogListening(IPEndPoint endPoint, string mode);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Accept under resource pressure ({Error}); backing off")]
-    private partial void LogAcceptPressure(SocketError error);
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Accept failed with {Error} ({Kind}), {Count} in a row; next accept in {WaitMs} ms")]
+    private partial void LogAcceptFailing(SocketError error, AcceptErrorKind kind, int count, double waitMs);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Accept failed")]
-    private partial void LogAcceptFailed(Exception exception);
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Connection {ConnectionId} ended by a socket error: {Error} (close reason {Reason})")]
+    private partial void LogEndedBySocketError(long connectionId, SocketError error, ErrorCode reason);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Connection {ConnectionId} failed")]
     private partial void LogConnectionFailed(long connectionId, Exception exception);

@@ -5,8 +5,10 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Chat.Protocol;
+using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
 using Chat.Server.Assistant;
+using Chat.WebGateway.Security;
 using Chat.WebGateway.Sessions;
 using Chat.WebGateway.Upstream;
 using Microsoft.Extensions.Options;
@@ -40,6 +42,13 @@ public sealed partial class WebSocketBridge
     /// <summary>The close reason sent with <see cref="UpstreamLostCloseStatus"/> (at most 123 bytes).</summary>
     public const string UpstreamLostReason = "chat server node lost, reconnect";
 
+    /// <summary>
+    /// The close reason when the server ended the session's sign-in (its token was revoked: a password reset, a
+    /// sign-out elsewhere): 1000, an end the page does not fight. The page then asks "/", which finds the token
+    /// dead, ends the browser session and sends it to the sign-in page. The node is healthy and stays in the list.
+    /// </summary>
+    public const string SessionRevokedReason = "session revoked, sign in again";
+
     private const int BrowserReadBufferSize = 16 * 1024;
     private readonly ChatServerLocator _locator;
     private readonly GatewayOptions _options;
@@ -56,9 +65,6 @@ public sealed partial class WebSocketBridge
         _logger = logger;
     }
 
-    /// <summary>The site's own origin as a browser sends it in the Origin header.</summary>
-    public static string OwnOrigin(HttpRequest request) => request.Scheme + "://" + request.Host.Value;
-
     public async Task HandleAsync(HttpContext context, GatewaySessionStore sessions)
     {
         if (!context.WebSockets.IsWebSocketRequest)
@@ -71,7 +77,7 @@ public sealed partial class WebSocketBridge
         // Cross-site WebSocket hijacking: cookies ride along on any origin's upgrade, so the Origin decides.
         var origin = context.Request.Headers.Origin.ToString();
         var session = sessions.Find(context);
-        if (session is not { IsSignedIn: true, Token: { } token } || !string.Equals(origin, OwnOrigin(context.Request), StringComparison.OrdinalIgnoreCase))
+        if (session is not { IsSignedIn: true, Token: { } token } || !SiteOrigin.IsOwnOrigin(context.Request, origin))
         {
             _metrics.Refused("forbidden");
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
@@ -111,14 +117,7 @@ public sealed partial class WebSocketBridge
             try
             {
                 await webSocket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(hello, JsonSerializerOptions.Web), WebSocketMessageType.Text, true, context.RequestAborted);
-                ended = "closed";
-                if (await RelayAsync(webSocket, link, session, context.RequestAborted))
-                {
-                    // The node dropped a live session: whatever the cause, the next browsers should try the others first.
-                    ended = "upstream_lost";
-                    nodes.MarkDown(link.Node);
-                    LogUpstreamLost(link.Node.ToString() ?? "?", session.Username);
-                }
+                ended = await RelayAsync(webSocket, link, nodes, session, context.RequestAborted);
             }
             finally
             {
@@ -220,24 +219,47 @@ public sealed partial class WebSocketBridge
         }
     }
 
-    /// <summary>Relays until either side ends; true when the node dropped the connection under a live session.</summary>
-    private async Task<bool> RelayAsync(WebSocket webSocket, UpstreamLink link, GatewaySession session, CancellationToken requestAborted)
+    /// <summary>Relays until either side ends; a node that went away is put in cooldown before the browser is told.</summary>
+    /// <returns>How it ended, for the metrics: closed (browser or session), upstream_lost, connection_ended, session_revoked.</returns>
+    private async Task<string> RelayAsync(WebSocket webSocket, UpstreamLink link, NodeList nodes, GatewaySession session, CancellationToken requestAborted)
     {
+        var ended = "closed";
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, session.Ended);
         var toBrowser = PumpToBrowserAsync(link.Reader, webSocket, cancel.Token);
         var toServer = PumpToServerAsync(webSocket, link.Stream, cancel.Token);
         var first = await Task.WhenAny(toBrowser, toServer);
-        var upstreamLost = false;
         if (first == toServer)
         {
             // The browser closed (or broke): hang up on the server, which ends the other pump.
             ShutdownQuietly(link.Socket);
         }
-        else if (await toBrowser && !cancel.IsCancellationRequested)
+        else if (await toBrowser is { ServerEnded: true } serverEnd && !cancel.IsCancellationRequested)
         {
-            // The node closed or died under a live session: tell the browser to reconnect (it lands on another node).
-            upstreamLost = true;
-            await CloseQuietlyAsync(webSocket, UpstreamLostCloseStatus, UpstreamLostReason);
+            var end = Classify(serverEnd.GoAway);
+            ended = end switch
+            {
+                UpstreamEnd.NodeLost => "upstream_lost",
+                UpstreamEnd.ConnectionEnded => "connection_ended",
+                _ => "session_revoked",
+            };
+            if (end == UpstreamEnd.SessionRevoked)
+            {
+                LogTokenRefused(session.Username, ErrorCode.TokenInvalid);
+                await CloseQuietlyAsync(webSocket, WebSocketCloseStatus.NormalClosure, SessionRevokedReason);
+            }
+            else
+            {
+                if (end == UpstreamEnd.NodeLost)
+                {
+                    // Before the browser hears of it: its reconnect, and the next browsers, try the other nodes first.
+                    nodes.MarkDown(link.Node);
+                    LogUpstreamLost(link.Node.ToString() ?? "?", session.Username);
+                }
+
+                // The node closed this connection or died under a live session: tell the browser to reconnect
+                // (it lands on a live node; on the same one when only the connection was at fault).
+                await CloseQuietlyAsync(webSocket, UpstreamLostCloseStatus, UpstreamLostReason);
+            }
         }
         else
         {
@@ -258,13 +280,29 @@ public sealed partial class WebSocketBridge
         }
 
         ShutdownQuietly(link.Socket);
-        return upstreamLost;
+        return ended;
     }
 
-    /// <summary>Server → browser. True when the server's side ended it (closed, reset), false when the browser's side or a cancellation did.</summary>
-    private async Task<bool> PumpToBrowserAsync(PipeReader reader, WebSocket webSocket, CancellationToken cancellationToken)
+    /// <summary>
+    /// What a server's close means for the node. A GoAway names the reason: a revoked token ends the session, not the
+    /// node; an idle or slow connection, or a per-connection limit, is that connection's fault and the node is fine.
+    /// Only a node shutting down, or a connection dropped without a word (a crash, a reset), puts it in cooldown.
+    /// </summary>
+    private static UpstreamEnd Classify(ErrorCode? goAway) => goAway switch
+    {
+        ErrorCode.TokenInvalid or ErrorCode.SignedOutElsewhere or ErrorCode.PasswordChanged or ErrorCode.NotSignedIn => UpstreamEnd.SessionRevoked,
+        null or ErrorCode.ShuttingDown or ErrorCode.ServerBusy or ErrorCode.InternalError => UpstreamEnd.NodeLost,
+        _ => UpstreamEnd.ConnectionEnded,
+    };
+
+    /// <summary>
+    /// Server → browser. ServerEnded when the server's side ended it (closed, reset), false when the browser's side or
+    /// a cancellation did; GoAway is the code of the last GoAway the server sent (relayed to the browser like any frame).
+    /// </summary>
+    private async Task<(bool ServerEnded, ErrorCode? GoAway)> PumpToBrowserAsync(PipeReader reader, WebSocket webSocket, CancellationToken cancellationToken)
     {
         var sending = false;
+        ErrorCode? goAway = null;
         try
         {
             while (true)
@@ -272,8 +310,13 @@ public sealed partial class WebSocketBridge
                 var result = await reader.ReadAsync(cancellationToken);
                 var buffer = result.Buffer;
                 var start = buffer.Start;
-                while (FrameCodec.TryReadFrame(ref buffer, _options.MaxFrameSize, out _, out _))
+                while (FrameCodec.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var body))
                 {
+                    if (header.Type == MessageType.GoAway)
+                    {
+                        goAway = (ErrorCode)FrameCodec.Decode<GoAway>(body).Code;
+                    }
+
                     var frame = result.Buffer.Slice(start, buffer.Start);
                     start = buffer.Start;
                     sending = true;
@@ -285,14 +328,14 @@ public sealed partial class WebSocketBridge
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted || result.IsCanceled)
                 {
-                    return result.IsCompleted;
+                    return (result.IsCompleted, goAway);
                 }
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             LogBridgeEnded(ex.Message);
-            return !sending && ex is IOException or SocketException;
+            return (!sending && ex is IOException or SocketException, goAway);
         }
     }
 
@@ -374,6 +417,19 @@ public sealed partial class WebSocketBridge
         {
             // Already closed.
         }
+    }
+
+    /// <summary>How the server's side of a relay ended, as far as the node list and the browser are concerned.</summary>
+    private enum UpstreamEnd
+    {
+        /// <summary>The node went away (shutting down, or the connection dropped without a GoAway): cooldown, and the browser reconnects.</summary>
+        NodeLost,
+
+        /// <summary>The node closed this one connection for its own reasons (idle, slow reader): the browser reconnects, the node stays.</summary>
+        ConnectionEnded,
+
+        /// <summary>The server revoked the session's token: the browser is sent to sign in, the node stays.</summary>
+        SessionRevoked,
     }
 
     // Expected while the nodes restart: one line with the reason, no stack trace.

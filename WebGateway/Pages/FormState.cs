@@ -13,6 +13,9 @@ public sealed class FormState
 
     public bool HasErrors => Errors.Count > 0;
 
+    /// <summary>The chat server's error code, when the server refused the post.</summary>
+    public Chat.Protocol.ErrorCode? ServerError { get; set; }
+
     public string Value(string name) => Values.TryGetValue(name, out var v) ? v : "";
 
     public void AddError(string field, string message) => Errors.TryAdd(field, message);

@@ -45,6 +45,10 @@ public static class PageText
         ["error.password_mismatch"] = "两次输入的密码不一致",
         ["error.unavailable"] = "服务暂时不可用，请稍后再试",
         ["error.forbidden"] = "请求无效，请刷新页面后重试",
+        ["error.too_large"] = "提交的内容过大",
+        ["error.too_many"] = "请求过于频繁，请稍后再试",
+        ["error.not_found"] = "页面不存在",
+        ["error.internal"] = "服务器出错了，请稍后再试",
         ["chat.signout"] = "退出",
         ["lang.switch"] = "English",
     }.ToFrozenDictionary(StringComparer.Ordinal);
@@ -86,6 +90,10 @@ public static class PageText
         ["error.password_mismatch"] = "The passwords do not match",
         ["error.unavailable"] = "The service is unavailable; try again later",
         ["error.forbidden"] = "Invalid request; reload the page and try again",
+        ["error.too_large"] = "The request is too large",
+        ["error.too_many"] = "Too many attempts; please try again later",
+        ["error.not_found"] = "Page not found",
+        ["error.internal"] = "Something went wrong on our side; please try again later",
         ["chat.signout"] = "Sign out",
         ["lang.switch"] = "中文",
     }.ToFrozenDictionary(StringComparer.Ordinal);

@@ -4,9 +4,11 @@ using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
 using Chat.Server.Accounts;
 using Chat.Server.Storage;
+using Chat.WebGateway.Security;
 using Chat.WebGateway.Sessions;
 using Chat.WebGateway.Upstream;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.Extensions.Options;
 
 namespace Chat.WebGateway.Pages;
 
@@ -55,16 +57,18 @@ public static class VerifyEndpoints
 
     public static void MapVerifyPages(this WebApplication app)
     {
+        var options = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var form = options.MaxFormBytes;
         app.MapGet("/verify/signup", (HttpContext context, IAntiforgery antiforgery) => SignUpPage(context, antiforgery, new FormState()));
-        app.MapPost("/verify/signup", PostSignUpAsync).RequireRateLimiting(FormPostPolicy);
+        app.MapPost("/verify/signup", PostSignUpAsync).RequireRateLimiting(FormPostPolicy).WithFormBody(form);
         app.MapGet("/verify/signin", GetSignIn);
-        app.MapPost("/verify/signin", PostSignInAsync).RequireRateLimiting(FormPostPolicy);
-        app.MapPost("/verify/signout", PostSignOutAsync);
+        app.MapPost("/verify/signin", PostSignInAsync).RequireRateLimiting(FormPostPolicy).WithFormBody(form);
+        app.MapPost("/verify/signout", PostSignOutAsync).WithFormBody(form);
         app.MapGet("/verify/password_reset", (HttpContext context, IAntiforgery antiforgery) => ResetPage(context, antiforgery, new FormState()));
-        app.MapPost("/verify/password_reset", PostResetAsync).RequireRateLimiting(FormPostPolicy);
+        app.MapPost("/verify/password_reset", PostResetAsync).RequireRateLimiting(FormPostPolicy).WithFormBody(form);
         app.MapGet("/verify/password_reset2", GetReset2);
-        app.MapPost("/verify/password_reset2", PostReset2Async).RequireRateLimiting(FormPostPolicy);
-        app.MapPost("/verify/send_code", PostSendCodeAsync).RequireRateLimiting(FormPostPolicy);
+        app.MapPost("/verify/password_reset2", PostReset2Async).RequireRateLimiting(FormPostPolicy).WithFormBody(form);
+        app.MapPost("/verify/send_code", PostSendCodeAsync).RequireRateLimiting(FormPostPolicy).WithJsonBody(options.MaxJsonBytes);
     }
 
     private static IResult SignUpPage(HttpContext context, IAntiforgery antiforgery, FormState state, int status = 200) =>
@@ -169,7 +173,7 @@ public static class VerifyEndpoints
         return SignUpPage(context, antiforgery, state, StatusCodes.Status400BadRequest);
     }
 
-    private static async Task<IResult> PostSignInAsync(HttpContext context, IAntiforgery antiforgery, GatewaySessionStore sessions, ChatUpstream upstream, IConfiguration configuration, ILoggerFactory logs)
+    private static async Task<IResult> PostSignInAsync(HttpContext context, IAntiforgery antiforgery, GatewaySessionStore sessions, ChatUpstream upstream, SignInGuard guard, IConfiguration configuration, ILoggerFactory logs)
     {
         var language = PageLanguage.Resolve(context);
         if (await ReadFormAsync(context, antiforgery, SignInFields) is not { } state)
@@ -180,12 +184,25 @@ public static class VerifyEndpoints
         FormRules.Check(SignInFields, state, language, PasswordPolicy(configuration));
         if (!state.HasErrors)
         {
+            var attempt = guard.Begin(context, state.Value("username"));
+            if (!attempt.Admitted)
+            {
+                state.AddError(ErrorFields.FieldFor(ErrorCode.SignInLocked, signIn: true), ErrorText.For(ErrorCode.SignInLocked, language));
+                return SignInPage(context, antiforgery, state, StatusCodes.Status429TooManyRequests);
+            }
+
             var signedIn = await CallAsync(state, language, true, logs, async client => await client.RequestAsync<SignIn, SignedIn>(
                 new SignIn(state.Value("username").Trim(), state.Value("password"), Device), context.RequestAborted), upstream, context);
             if (signedIn is not null)
             {
+                guard.Succeeded(context, attempt);
                 StartSession(context, sessions, signedIn);
                 return Results.Redirect("/");
+            }
+
+            if (state.ServerError == ErrorCode.BadCredentials)
+            {
+                guard.Failed(attempt);
             }
         }
 
@@ -283,6 +300,12 @@ public static class VerifyEndpoints
             return Results.Json(new { ok = false, field = "", message = PageText.Get(language, "error.forbidden") }, statusCode: StatusCodes.Status400BadRequest);
         }
 
+        // The button's fetch sends JSON; anything else (text/plain, no type) is refused before reading, not guessed at.
+        if (!context.Request.HasJsonContentType())
+        {
+            return Results.Json(new { ok = false, field = "", message = PageText.Get(language, "error.forbidden") }, statusCode: StatusCodes.Status415UnsupportedMediaType);
+        }
+
         SendCodeBody? body;
         try
         {
@@ -340,6 +363,7 @@ public static class VerifyEndpoints
         }
         catch (ChatErrorException ex)
         {
+            state.ServerError = ex.Code;
             state.AddError(ErrorFields.FieldFor(ex.Code, signIn), ErrorText.For(ex.Code, language));
         }
         catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or TimeoutException)

@@ -18,6 +18,9 @@ public sealed class ChatUpstream
 
     public int MaxFrameSize => _options.MaxFrameSize;
 
+    /// <summary>How long a node that accepted a connection may take to answer the handshake (Gateway:UpstreamHandshakeTimeout).</summary>
+    public TimeSpan HandshakeTimeout => _options.UpstreamHandshakeTimeout;
+
     /// <summary>
     /// The key that picks a request's home node: the browser's session id (the cookie), so its posts and its
     /// WebSocket bridges share a home. A browser without a session yet (sign-up, sign-in, reset forms) gets a

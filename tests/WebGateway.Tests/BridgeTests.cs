@@ -41,7 +41,7 @@ public sealed class BridgeTests : IAsyncLifetime
     private async Task<(HttpClient Client, string Cookies)> SignedInAsync()
     {
         var cookieJar = new CookieContainer();
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = cookieJar, AllowAutoRedirect = false }) { BaseAddress = _host.BaseAddress };
+        var client = GatewayTestHost.CreateClient(_host.BaseAddress, cookieJar);
         await _host.SignUpAsync(client);
         return (client, cookieJar.GetCookieHeader(_host.BaseAddress));
     }

@@ -186,8 +186,9 @@ public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLife
             await Expect(page.Locator("#conv-title")).ToHaveTextAsync(groupName);
         }
 
-        // The group's creation notice reads as words with names, not as the server's JSON.
-        await Expect(c.Locator("#messages .system").First).ToHaveTextAsync($"爱丽丝 创建了群聊「{groupName}」，成员：鲍勃、卡罗尔");
+        // The group's creation notice reads as words with names, not as the server's JSON; each name in its own
+        // bidi isolate (FSI … PDI), so no character in a name can reorder the sentence.
+        await Expect(c.Locator("#messages .system").First).ToHaveTextAsync($"\u2068爱丽丝\u2069 创建了群聊「{groupName}」，成员：\u2068鲍勃\u2069、\u2068卡罗尔\u2069");
 
         // Each one speaks; the other two see it live, under the sender's name.
         var speakers = new[] { (Page: a, Nickname: "爱丽丝", Text: "大家好，周六去香山？"), (Page: b, Nickname: "鲍勃", Text: "好啊 <b>我去</b>"), (Page: c, Nickname: "卡罗尔", Text: "算我一个") };

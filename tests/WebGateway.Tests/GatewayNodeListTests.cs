@@ -31,7 +31,12 @@ public sealed class GatewayNodeListTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         _cluster = await TestCluster.StartAsync();
-        _gateway = await GatewayTestHost.StartAsync(new Dictionary<string, string?> { ["Gateway:ServerEndPoint"] = _cluster.EndPointList });
+        // A cooldown no pause of a busy machine outlasts, so that a test can see a node in it.
+        _gateway = await GatewayTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:ServerEndPoint"] = _cluster.EndPointList,
+            ["Gateway:NodeCooldown"] = "00:10:00",
+        });
 
         // The same list the gateway parsed: the test computes each session's home node with it.
         _expected = NodeList.Parse(_cluster.EndPointList);
@@ -130,6 +135,11 @@ public sealed class GatewayNodeListTests : IAsyncLifetime, IDisposable
         Assert.Equal(1012, (int)socket.CloseStatus!.Value);
         Assert.Equal(WebSocketBridge.UpstreamLostReason, socket.CloseStatusDescription);
 
+        // A node that died (no GoAway) is tried last for its cooldown; the live one is not.
+        var nodes = await _gateway.Services.GetRequiredService<ChatServerLocator>().GetNodesAsync(Guard);
+        Assert.True(nodes.IsInCooldown(nodes.Nodes[home]));
+        Assert.False(nodes.IsInCooldown(nodes.Nodes[1 - home]));
+
         // The browser's reconnect: same session, its home is dead, so the other node serves it.
         var other = 1 - home;
         await OpenBridgeAsync(browser);
@@ -157,7 +167,7 @@ public sealed class GatewayNodeListTests : IAsyncLifetime, IDisposable
     private async Task<SignedInBrowser> SignedInBrowserAsync(TestUser user)
     {
         var jar = new CookieContainer();
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = jar, AllowAutoRedirect = false }) { BaseAddress = _gateway.BaseAddress };
+        var client = GatewayTestHost.CreateClient(_gateway.BaseAddress, jar);
         _disposables.Add(client);
         await GatewayTestHost.SignInAsync(client, user.Username, user.Password);
         var sessionId = jar.GetCookies(_gateway.BaseAddress)["chat_sid"]?.Value ?? throw new InvalidOperationException("no session cookie after sign-in");

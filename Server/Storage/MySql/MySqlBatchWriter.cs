@@ -1,14 +1,17 @@
 using System.Data.Common;
 using System.Text;
 using Chat.Server.Storage.Sql;
+using MySqlConnector;
 
 namespace Chat.Server.Storage.MySql;
 
 /// <summary>
 /// The group commit's SQL for MySQL / MariaDB, where every statement is a round trip: a fixed handful per batch,
 /// whatever its size. The conversations are locked (SELECT ... FOR UPDATE, in id order) so that writers on several
-/// nodes take turns per conversation and read its last seq inside the lock; the batch's keys are probed in one query;
-/// the messages go in one multi-row INSERT, the last seqs and markers in one multi-statement command.
+/// nodes take turns per conversation and read its last seq inside the lock; the messages go in one multi-row INSERT,
+/// optimistically: a resend (a key already stored) fails that statement, which writes nothing, and the batch is then
+/// placed again with its keys probed first. The last seqs go in one statement, the markers in one multi-statement
+/// command.
 /// </summary>
 internal sealed class MySqlBatchWriter : BatchWriter
 {
@@ -31,11 +34,11 @@ internal sealed class MySqlBatchWriter : BatchWriter
         }
     }
 
-    protected override void BeginMessages(SqlSession s, List<MessageWrite> keyed)
+    protected override void BeginMessages(SqlSession s, List<MessageWrite> keyed, bool probe)
     {
         _known.Clear();
         _fresh.Clear();
-        if (keyed.Count == 0)
+        if (keyed.Count == 0 || !probe)
         {
             return;
         }
@@ -89,8 +92,19 @@ internal sealed class MySqlBatchWriter : BatchWriter
         }
 
         cmd.CommandText = sql.ToString();
-        cmd.ExecuteNonQuery();
-        _fresh.Clear();
+        try
+        {
+            cmd.ExecuteNonQuery();
+        }
+        catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
+        {
+            // InnoDB rolled back the statement alone; the transaction (and its locks) stands.
+            throw new KeysTakenException(ex);
+        }
+        finally
+        {
+            _fresh.Clear();
+        }
     }
 
     protected override void InsertMentions(SqlSession s, List<MessageWrite> messages)
@@ -112,19 +126,26 @@ internal sealed class MySqlBatchWriter : BatchWriter
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>One UPDATE for all conversations of the batch (a CASE on the id), not one statement each.</summary>
     protected override void SetLastSeqs(SqlSession s, Dictionary<long, long> lastSeqs)
     {
         using var cmd = s.Command("");
-        var sql = new StringBuilder();
+        var cases = new StringBuilder("UPDATE conversations SET last_seq = CASE id");
         var n = 0;
         foreach (var (conversation, seq) in lastSeqs)
         {
-            sql.Append($"UPDATE conversations SET last_seq = @ls{n} WHERE id = @lc{n};\n");
+            cases.Append($" WHEN @lc{n} THEN @ls{n}");
             cmd.With($"@ls{n}", seq).With($"@lc{n}", conversation);
             n++;
         }
 
-        cmd.CommandText = sql.ToString();
+        cases.Append(" ELSE last_seq END WHERE id IN (");
+        for (var i = 0; i < n; i++)
+        {
+            cases.Append(i == 0 ? "" : ", ").Append($"@lc{i}");
+        }
+
+        cmd.CommandText = cases.Append(')').ToString();
         cmd.ExecuteNonQuery();
     }
 

@@ -29,6 +29,20 @@ internal abstract class BatchWriter
     /// </summary>
     public int Store(SqlSession s, IReadOnlyList<StoreWrite> batch)
     {
+        try
+        {
+            return Store(s, batch, probe: false);
+        }
+        catch (KeysTakenException)
+        {
+            // The optimistic insert met a key already stored (a resend): nothing of this attempt was written, so the
+            // batch is placed again, this time with the store's duplicates looked up first.
+            return Store(s, batch, probe: true);
+        }
+    }
+
+    private int Store(SqlSession s, IReadOnlyList<StoreWrite> batch, bool probe)
+    {
         Clear();
         foreach (var write in batch)
         {
@@ -53,7 +67,7 @@ internal abstract class BatchWriter
         // Conversations in id order: engines that lock rows lock them in one order, so two writers never deadlock.
         _conversationIds.Sort();
         LoadLastSeqs(s, _conversationIds, _lastSeq);
-        BeginMessages(s, _keyed);
+        BeginMessages(s, _keyed, probe);
 
         foreach (var write in batch)
         {
@@ -120,8 +134,12 @@ internal abstract class BatchWriter
     /// <summary>Fills <paramref name="lastSeq"/> with the last seq of every existing conversation of <paramref name="sortedIds"/>, locking them where the engine has several writers.</summary>
     protected abstract void LoadLastSeqs(SqlSession s, List<long> sortedIds, Dictionary<long, long> lastSeq);
 
-    /// <summary>Before the messages are placed; <paramref name="keyed"/> are those with a client message id.</summary>
-    protected abstract void BeginMessages(SqlSession s, List<MessageWrite> keyed);
+    /// <summary>
+    /// Before the messages are placed; <paramref name="keyed"/> are those with a client message id. With
+    /// <paramref name="probe"/> the engine looks up which of their keys are stored already; without it, it may insert
+    /// optimistically and throw <see cref="KeysTakenException"/> from <see cref="EndMessages"/> if a key was taken.
+    /// </summary>
+    protected abstract void BeginMessages(SqlSession s, List<MessageWrite> keyed, bool probe);
 
     /// <summary>
     /// The message stored earlier under its (sender, client message id), if any, as far as the engine knows it before
@@ -135,7 +153,7 @@ internal abstract class BatchWriter
     /// <summary>The message stored under the write's key, after <see cref="Insert"/> answered false.</summary>
     protected abstract StoredMessage FindOriginal(SqlSession s, MessageWrite message);
 
-    /// <summary>After the last message is placed.</summary>
+    /// <summary>After the last message is placed; may throw <see cref="KeysTakenException"/> (see <see cref="BeginMessages"/>) having written nothing.</summary>
     protected abstract void EndMessages(SqlSession s);
 
     protected abstract void InsertMentions(SqlSession s, List<MessageWrite> messages);
@@ -268,3 +286,6 @@ internal struct MarkerRaise
 
     public readonly long DeliveredTarget => Math.Max(Own, Delivered);
 }
+
+/// <summary>An optimistic insert of a batch met a (sender, client message id) already stored, and wrote nothing.</summary>
+internal sealed class KeysTakenException(Exception inner) : Exception("A message key of the batch is already stored.", inner);

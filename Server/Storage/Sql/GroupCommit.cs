@@ -106,6 +106,7 @@ internal sealed partial class GroupCommit : IAsyncDisposable
         }
 
         await _stopped.Task.ConfigureAwait(false);
+        (_writer as IDisposable)?.Dispose();
         _wake.Dispose();
     }
 

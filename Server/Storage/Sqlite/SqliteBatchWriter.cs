@@ -5,16 +5,16 @@ namespace Chat.Server.Storage.Sqlite;
 
 /// <summary>
 /// The group commit's SQL for SQLite, where a statement is a function call, not a round trip: one prepared statement
-/// per row, kept prepared on the single writer connection from batch to batch (binding a few named parameters costs
-/// little; parsing SQL or binding hundreds of names per statement cost most of the CPU before). The insert itself
-/// tells a duplicate (ON CONFLICT on the (sender, client message id) key), so a fresh message costs no probe.
+/// per row, kept prepared on the single writer connection from batch to batch and run through SQLitePCLRaw
+/// (<see cref="SqliteStatement"/>: positional binding, no objects per execution). The insert itself tells a duplicate
+/// (ON CONFLICT on the (sender, client message id) key), so a fresh message costs no probe.
 /// </summary>
 /// <remarks>
 /// Conversations' last seqs are kept in memory between batches: this process is the file's only writer of messages,
 /// and <c>PRAGMA data_version</c> (which moves when any other connection commits to the file) drops the copy if
 /// anyone else wrote. A batch that rolls back drops it too.
 /// </remarks>
-internal sealed class SqliteBatchWriter : BatchWriter
+internal sealed class SqliteBatchWriter : BatchWriter, IDisposable
 {
     private const int MaxCachedConversations = 100_000;
 
@@ -22,12 +22,12 @@ internal sealed class SqliteBatchWriter : BatchWriter
     private SqliteConnection? _connection;
     private long _dataVersion = -1;
     private SqliteCommand? _dataVersionCommand;
-    private SqliteCommand? _selectLastSeq;
-    private SqliteCommand? _insert;
     private SqliteCommand? _findOriginal;
-    private SqliteCommand? _insertMention;
-    private SqliteCommand? _setLastSeq;
-    private SqliteCommand? _raiseMarkers;
+    private SqliteStatement? _selectLastSeq;
+    private SqliteStatement? _insert;
+    private SqliteStatement? _insertMention;
+    private SqliteStatement? _setLastSeq;
+    private SqliteStatement? _raiseMarkers;
 
     public SqliteBatchWriter(MessageIdGenerator ids)
         : base(ids)
@@ -35,6 +35,8 @@ internal sealed class SqliteBatchWriter : BatchWriter
     }
 
     public override void RolledBack() => _lastSeqCache.Clear();
+
+    public void Dispose() => ReleaseStatements();
 
     protected override void LoadLastSeqs(SqlSession s, List<long> sortedIds, Dictionary<long, long> lastSeq)
     {
@@ -55,20 +57,23 @@ internal sealed class SqliteBatchWriter : BatchWriter
         {
             if (!_lastSeqCache.TryGetValue(id, out var last))
             {
-                _selectLastSeq!.Parameters[0].Value = id;
-                if (_selectLastSeq.ExecuteScalar() is not long found)
+                _selectLastSeq!.Bind(1, id);
+                var exists = _selectLastSeq.Step();
+                last = exists ? _selectLastSeq.Column(0) : 0;
+                _selectLastSeq.Reset();
+                if (!exists)
                 {
                     continue;
                 }
 
-                _lastSeqCache[id] = last = found;
+                _lastSeqCache[id] = last;
             }
 
             lastSeq[id] = last;
         }
     }
 
-    protected override void BeginMessages(SqlSession s, List<MessageWrite> keyed)
+    protected override void BeginMessages(SqlSession s, List<MessageWrite> keyed, bool probe)
     {
     }
 
@@ -76,16 +81,24 @@ internal sealed class SqliteBatchWriter : BatchWriter
 
     protected override bool Insert(SqlSession s, MessageWrite message)
     {
-        var p = _insert!.Parameters;
-        p[0].Value = message.ConversationId;
-        p[1].Value = message.Seq;
-        p[2].Value = message.MessageId;
-        p[3].Value = message.SenderId;
-        p[4].Value = message.ClientMessageId == 0 ? DBNull.Value : message.ClientMessageId; // NULL: no idempotency key, never a duplicate
-        p[5].Value = message.SentAtMs;
-        p[6].Value = (int)message.Flags;
-        p[7].Value = message.Text;
-        return _insert.ExecuteNonQuery() == 1;
+        var insert = _insert!;
+        insert.Bind(1, message.ConversationId);
+        insert.Bind(2, message.Seq);
+        insert.Bind(3, message.MessageId);
+        insert.Bind(4, message.SenderId);
+        if (message.ClientMessageId == 0)
+        {
+            insert.BindNull(5); // NULL: no idempotency key, never a duplicate
+        }
+        else
+        {
+            insert.Bind(5, message.ClientMessageId);
+        }
+
+        insert.Bind(6, message.SentAtMs);
+        insert.Bind(7, (long)message.Flags);
+        insert.Bind(8, message.Text);
+        return insert.Execute() == 1;
     }
 
     protected override StoredMessage FindOriginal(SqlSession s, MessageWrite message)
@@ -102,91 +115,105 @@ internal sealed class SqliteBatchWriter : BatchWriter
 
     protected override void InsertMentions(SqlSession s, List<MessageWrite> messages)
     {
-        var p = _insertMention!.Parameters;
+        var insert = _insertMention!;
         foreach (var message in messages)
         {
             foreach (var user in message.Mentions)
             {
-                p[0].Value = message.ConversationId;
-                p[1].Value = message.Seq;
-                p[2].Value = user;
-                _insertMention.ExecuteNonQuery();
+                insert.Bind(1, message.ConversationId);
+                insert.Bind(2, message.Seq);
+                insert.Bind(3, user);
+                insert.Execute();
             }
         }
     }
 
     protected override void SetLastSeqs(SqlSession s, Dictionary<long, long> lastSeqs)
     {
-        var p = _setLastSeq!.Parameters;
+        var update = _setLastSeq!;
         foreach (var (conversation, seq) in lastSeqs)
         {
-            p[0].Value = seq;
-            p[1].Value = conversation;
-            _setLastSeq.ExecuteNonQuery();
+            update.Bind(1, seq);
+            update.Bind(2, conversation);
+            update.Execute();
             _lastSeqCache[conversation] = seq;
         }
     }
 
     protected override void RaiseMarkers(SqlSession s, Dictionary<(long Conversation, long User), MarkerRaise> markers)
     {
-        var p = _raiseMarkers!.Parameters;
+        var update = _raiseMarkers!;
         foreach (var ((conversation, user), raise) in markers)
         {
-            p[0].Value = raise.ReadTarget;
-            p[1].Value = raise.DeliveredTarget;
-            p[2].Value = conversation;
-            p[3].Value = user;
-            p[4].Value = raise.Own > 0 ? 1 : 0;
+            update.Bind(1, raise.ReadTarget);
+            update.Bind(2, raise.DeliveredTarget);
+            update.Bind(3, conversation);
+            update.Bind(4, user);
+            update.Bind(5, raise.Own > 0 ? 1 : 0);
             if (!raise.HasReceipt)
             {
-                _raiseMarkers.ExecuteNonQuery();
+                update.Execute();
                 continue;
             }
 
-            using var reader = _raiseMarkers.ExecuteReader();
-            if (reader.Read() && reader.GetInt64(2) != 0)
+            try
             {
-                ref var stored = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(markers, (conversation, user));
-                stored.StoredRead = reader.GetInt64(0);
-                stored.StoredDelivered = reader.GetInt64(1);
+                if (update.Step() && update.Column(2) != 0)
+                {
+                    ref var stored = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(markers, (conversation, user));
+                    stored.StoredRead = update.Column(0);
+                    stored.StoredDelivered = update.Column(1);
+                }
+            }
+            finally
+            {
+                update.Reset();
             }
         }
     }
 
-    /// <summary>Prepares the statements on the writer connection once, and points them at this batch's transaction.</summary>
+    /// <summary>Prepares the statements on the writer connection once, and points the commands at this batch's transaction.</summary>
     private void Bind(SqlSession s)
     {
         var connection = (SqliteConnection)s.Connection;
         if (!ReferenceEquals(connection, _connection))
         {
+            ReleaseStatements();
             _connection = connection;
             _dataVersion = -1;
             _lastSeqCache.Clear();
             _dataVersionCommand = Prepare(connection, "PRAGMA data_version");
-            _selectLastSeq = Prepare(connection, "SELECT last_seq FROM conversations WHERE id = @c", "@c");
-            _insert = Prepare(
+            _findOriginal = Prepare(connection, $"SELECT {SqlMessageStore.MessageColumns} FROM messages WHERE sender_id = @s AND client_msg_id = @k", "@s", "@k");
+            _selectLastSeq = new SqliteStatement(connection, "SELECT last_seq FROM conversations WHERE id = ?1");
+            _insert = new SqliteStatement(
                 connection,
                 "INSERT INTO messages (conversation_id, seq, id, sender_id, client_msg_id, sent_at_ms, flags, text) " +
-                "VALUES (@c, @s, @i, @u, @k, @t, @f, @x) ON CONFLICT (sender_id, client_msg_id) DO NOTHING",
-                "@c", "@s", "@i", "@u", "@k", "@t", "@f", "@x");
-            _findOriginal = Prepare(connection, $"SELECT {SqlMessageStore.MessageColumns} FROM messages WHERE sender_id = @s AND client_msg_id = @k", "@s", "@k");
-            _insertMention = Prepare(connection, "INSERT INTO message_mentions (conversation_id, seq, user_id) VALUES (@c, @s, @u)", "@c", "@s", "@u");
-            _setLastSeq = Prepare(connection, "UPDATE conversations SET last_seq = @ls WHERE id = @c", "@ls", "@c");
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (sender_id, client_msg_id) DO NOTHING");
+            _insertMention = new SqliteStatement(connection, "INSERT INTO message_mentions (conversation_id, seq, user_id) VALUES (?1, ?2, ?3)");
+            _setLastSeq = new SqliteStatement(connection, "UPDATE conversations SET last_seq = ?1 WHERE id = ?2");
 
             // The sender's own advance applies to an inactive row too (a notice by someone who just left); a receipt
             // only to an active member.
-            _raiseMarkers = Prepare(
+            _raiseMarkers = new SqliteStatement(
                 connection,
-                "UPDATE conversation_members SET read_seq = MAX(read_seq, @r), delivered_seq = MAX(delivered_seq, @d) " +
-                "WHERE conversation_id = @c AND user_id = @u AND (active = 1 OR @own = 1) RETURNING read_seq, delivered_seq, active",
-                "@r", "@d", "@c", "@u", "@own");
+                "UPDATE conversation_members SET read_seq = MAX(read_seq, ?1), delivered_seq = MAX(delivered_seq, ?2) " +
+                "WHERE conversation_id = ?3 AND user_id = ?4 AND (active = 1 OR ?5 = 1) RETURNING read_seq, delivered_seq, active");
         }
 
         var tx = (SqliteTransaction?)s.Transaction;
-        foreach (var command in new[] { _dataVersionCommand, _selectLastSeq, _insert, _findOriginal, _insertMention, _setLastSeq, _raiseMarkers })
+        _dataVersionCommand!.Transaction = tx;
+        _findOriginal!.Transaction = tx;
+    }
+
+    private void ReleaseStatements()
+    {
+        foreach (var statement in new[] { _selectLastSeq, _insert, _insertMention, _setLastSeq, _raiseMarkers })
         {
-            command!.Transaction = tx;
+            statement?.Dispose();
         }
+
+        _dataVersionCommand?.Dispose();
+        _findOriginal?.Dispose();
     }
 
     private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)

@@ -200,7 +200,10 @@ internal sealed class SqliteDatabase : SqlDatabase
             // synchronous=FULL: with WAL, every commit fsyncs the log, so an acked message survives a power cut or an
             // OS crash, not only a process crash (NORMAL would only sync at checkpoints). The brief acks a SEND only
             // once it is durable, and group commit spreads that one fsync over the whole batch.
-            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;";
+            // busy_timeout: SQLite itself waits (up to 30 s, like Microsoft.Data.Sqlite's command timeout) for another
+            // process holding the file's write lock, also for the group commit's statements, which run below
+            // Microsoft.Data.Sqlite and so without its retry loop.
+            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA busy_timeout=30000;" + Environment.GetEnvironmentVariable("CHAT_SQLITE_EXTRA_PRAGMAS");
             await pragmas.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }

@@ -406,9 +406,11 @@ async function catchUp() {
   }
 }
 
+// Isolated (FSI … PDI) wherever it goes into a line of text: a bidi control in a name (one stored before the
+// server refused them) cannot reorder the rest of the line.
 function nameOf(userId) {
-  if (userId === state.me?.userId) return state.me.nickname || state.me.username;
-  return state.names.get(userId) ?? `#${userId}`;
+  const name = userId === state.me?.userId ? (state.me.nickname || state.me.username) : (state.names.get(userId) ?? `#${userId}`);
+  return `\u2068${name}\u2069`;
 }
 
 function formatTime(ms) {

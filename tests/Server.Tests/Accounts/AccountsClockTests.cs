@@ -110,6 +110,72 @@ public abstract class AccountsClockTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reset_codes_meet_the_same_cooldown_and_daily_cap_for_registered_and_unregistered_numbers()
+    {
+        var user = await _server.SignUpAsync();
+
+        // The sign-up code is a day old: from now on both numbers start from nothing.
+        _clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        var client = await _server.ConnectAsync();
+        var outcomes = new List<List<string>>();
+        foreach (var phone in new[] { user.Phone, ChatTestServer.NewPhone() })
+        {
+            var answers = new List<string>();
+            for (var i = 0; i < 24; i++)
+            {
+                _clock.Advance(TimeSpan.FromSeconds(i % 2 == 0 ? 61 : 1));
+                try
+                {
+                    var sent = await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(phone, (byte)SmsPurpose.PasswordReset));
+                    answers.Add("sent " + sent.CooldownSeconds);
+                }
+                catch (ChatErrorException ex)
+                {
+                    answers.Add(ex.Code + " " + ex.ServerMessage);
+                }
+            }
+
+            outcomes.Add(answers);
+        }
+
+        Assert.Equal(outcomes[0], outcomes[1]);
+        Assert.Contains("sent 60", outcomes[0]);
+        Assert.Contains(outcomes[0], a => a.StartsWith(nameof(ErrorCode.CodeTooSoon), StringComparison.Ordinal));
+        Assert.StartsWith(nameof(ErrorCode.CodeDailyLimit), outcomes[0][^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task All_numbers_together_get_at_most_the_global_number_of_codes_per_window()
+    {
+        var clock = new ManualTimeProvider();
+        await using var server = await ChatTestServer.StartAsync(
+            _store,
+            new Dictionary<string, string?> { ["Chat:Accounts:Sms:GlobalLimit"] = "3", ["Chat:Accounts:Sms:GlobalWindow"] = "01:00:00" },
+            services =>
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton<TimeProvider>(clock);
+            });
+        var client = await server.ConnectAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(ChatTestServer.NewPhone(), (byte)SmsPurpose.SignUp));
+        }
+
+        var sentBefore = server.Sms.Sent;
+        var signUp = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(ChatTestServer.NewPhone(), (byte)SmsPurpose.SignUp)));
+        var reset = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(ChatTestServer.NewPhone(), (byte)SmsPurpose.PasswordReset)));
+        Assert.Equal(ErrorCode.RateLimited, signUp.Code);
+        Assert.Equal(ErrorCode.RateLimited, reset.Code);
+        Assert.Equal(sentBefore, server.Sms.Sent);
+        Assert.Contains(server.Logs.Entries, e => e.Message.Contains("GlobalLimit", StringComparison.Ordinal));
+
+        clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(7));
+        await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(ChatTestServer.NewPhone(), (byte)SmsPurpose.SignUp));
+        Assert.Equal(sentBefore + 1, server.Sms.Sent);
+    }
+
+    [Fact]
     public async Task A_token_stops_working_when_it_expires()
     {
         var user = await _server.SignUpAsync();

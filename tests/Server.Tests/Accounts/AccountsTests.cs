@@ -19,7 +19,11 @@ public abstract class AccountsTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(_store, new Dictionary<string, string?>
     {
-        ["Chat:Accounts:MaxFailuresPerAccount"] = "3",
+        ["Chat:Accounts:MaxFailuresPerAddressAndAccount"] = "3",
+        ["Chat:Accounts:OwnerAlertAfter"] = "3",
+
+        // The test clients connect from loopback: not a trusted gateway here, so they are limited as clients.
+        ["Chat:Accounts:TrustedProxyAddresses"] = "192.0.2.1",
     });
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
@@ -151,7 +155,7 @@ public abstract class AccountsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Wrong_password_and_unknown_user_get_the_same_error_and_failures_lock_the_account_only()
+    public async Task Wrong_password_and_unknown_user_get_the_same_error_and_failures_lock_out_only_the_address_from_that_account()
     {
         var user = await _server.SignUpAsync();
         var client = await _server.ConnectAsync();
@@ -164,13 +168,20 @@ public abstract class AccountsTests : IAsyncLifetime
             codes.Add((await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SignIn, SignedIn>(new SignIn(user.Username, "wrong1234", "t")))).Code);
         }
 
+        // This address is out of this account for the window, right password included...
         Assert.Equal([ErrorCode.BadCredentials, ErrorCode.BadCredentials, ErrorCode.BadCredentials, ErrorCode.SignInLocked], codes);
         var locked = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SignIn, SignedIn>(new SignIn(user.Username, user.Password, "t")));
         Assert.Equal(ErrorCode.SignInLocked, locked.Code);
 
+        // ...not out of another one.
         var other = await _server.SignUpAsync();
         var fine = await client.RequestAsync<SignIn, SignedIn>(new SignIn(other.Username, other.Password, "t"));
         Assert.Equal(other.UserId, fine.UserId);
+
+        // The owner is told, on the device already signed in, by the assistant in their chat with it.
+        var notice = await user.Client.WaitForPushAsync<MessagePush>(p => (p.Message.Flags & (byte)MessageFlags.Assistant) != 0);
+        Assert.Contains("Security notice: 3 sign-ins to your account failed", notice.Message.Text, StringComparison.Ordinal);
+        Assert.Contains("安全提醒", notice.Message.Text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -239,8 +250,9 @@ public abstract class AccountsTests : IAsyncLifetime
         var user = await _server.SignUpAsync();
         var second = await _server.ConnectDeviceAsync(user);
         var client = await _server.ConnectAsync();
+        var texts = _server.Sms.TextsTo(user.Phone);
         await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)SmsPurpose.PasswordReset));
-        await client.RequestOkAsync(new PasswordReset(user.Phone, _server.Sms.LastCode(user.Phone), "newpass99"));
+        await client.RequestOkAsync(new PasswordReset(user.Phone, await _server.Sms.CodeAsync(user.Phone, texts), "newpass99"));
 
         var goAway = await second.Closed;
         Assert.Equal((ushort)ErrorCode.PasswordChanged, goAway?.Code);
@@ -254,13 +266,39 @@ public abstract class AccountsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Reset_code_for_an_unknown_phone_looks_sent_but_nothing_is_sent()
+    public async Task A_reset_code_request_is_answered_alike_for_a_registered_and_an_unregistered_number()
     {
-        var client = await _server.ConnectAsync();
-        var before = _server.Sms.Sent;
-        var answer = await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(ChatTestServer.NewPhone(), (byte)SmsPurpose.PasswordReset));
-        Assert.Equal(60, answer.CooldownSeconds);
-        Assert.Equal(before, _server.Sms.Sent);
+        var user = await _server.SignUpAsync();
+        var stranger = ChatTestServer.NewPhone();
+        var client = await _server.ConnectAsync("en");
+        var texts = _server.Sms.TextsTo(user.Phone);
+        var sentBefore = _server.Sms.Sent;
+
+        // A provider that never answers: the registered number's answer cannot wait for it (nor can timing tell).
+        _server.Sms.Hold();
+        var answers = new List<string>();
+        foreach (var phone in new[] { user.Phone, stranger })
+        {
+            var first = await client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(phone, (byte)SmsPurpose.PasswordReset));
+            var again = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(phone, (byte)SmsPurpose.PasswordReset)));
+            answers.Add($"{first.CooldownSeconds} then {again.Code}: {again.ServerMessage}");
+        }
+
+        Assert.Equal(answers[0], answers[1]);
+        Assert.Equal($"60 then {ErrorCode.CodeTooSoon}: {ErrorText.For(ErrorCode.CodeTooSoon, "en")}", answers[0]);
+        Assert.Equal(sentBefore, _server.Sms.Sent);
+
+        // Released, the owner's text arrives (and works); the stranger's number never gets one.
+        _server.Sms.Release();
+        var code = await _server.Sms.CodeAsync(user.Phone, texts);
+        await client.RequestOkAsync(new PasswordReset(user.Phone, code, "newpass99"));
+        Assert.False(_server.Sms.HasText(stranger));
+
+        // A guessed code for the stranger's number fails like a wrong code for the owner's.
+        var strangerReset = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestOkAsync(new PasswordReset(stranger, "123456", "newpass99")));
+        var ownerWrong = await Assert.ThrowsAsync<ChatErrorException>(() => client.RequestOkAsync(new PasswordReset(user.Phone, "123456", "newpass99")));
+        Assert.Equal(ErrorCode.CodeInvalid, strangerReset.Code);
+        Assert.Equal(ErrorCode.CodeInvalid, ownerWrong.Code);
     }
 
     [Fact]

@@ -41,8 +41,11 @@ public sealed class NodeListTests
         var key = Enumerable.Range(0, 100).Select(i => "s" + i).First(k => list.HomeOf(k) == 0);
         list.MarkDown(list.Nodes[0]);
         Assert.Equal(new[] { list.Nodes[1], list.Nodes[0] }, list.CandidatesFor(key));
+        Assert.True(list.IsInCooldown(list.Nodes[0]));
+        Assert.False(list.IsInCooldown(list.Nodes[1]));
         now += 5001;
         Assert.Equal(new[] { list.Nodes[0], list.Nodes[1] }, list.CandidatesFor(key));
+        Assert.False(list.IsInCooldown(list.Nodes[0]));
     }
 
     [Fact]

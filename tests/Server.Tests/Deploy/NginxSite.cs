@@ -1,49 +1,75 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Chat.Server.Tests.Infrastructure;
 
 namespace Chat.Server.Tests.Deploy;
 
 /// <summary>
 /// Debian's nginx (CHAT_TEST_NGINX, default /usr/sbin/nginx) running deploy/nginx/chat.conf unchanged except for
-/// its listen line (a free loopback port) and its upstream server line (the gateway under test), as a foreground
-/// process with everything in a temp directory. Shared by the site test here and the gateway's browser test
-/// through nginx (linked into WebGateway.Tests).
+/// its listen lines (free loopback ports), its certificate paths (a self-signed certificate for 127.0.0.1 made here)
+/// and its upstream server line (the gateway under test), as a foreground process with everything in a temp
+/// directory. With <c>tls</c> the site's HTTPS server runs as deployed; without, the same server listens in plain
+/// HTTP (the rest of the file unchanged). Shared by the site test here and the gateway's browser tests through nginx
+/// (linked into WebGateway.Tests).
 /// </summary>
 public sealed class NginxSite : IAsyncDisposable
 {
     private readonly string _directory;
     private readonly Process _nginx;
 
-    private NginxSite(string directory, Process nginx, int port)
+    private NginxSite(string directory, Process nginx, int port, int redirectPort, bool tls, X509Certificate2 certificate)
     {
         _directory = directory;
         _nginx = nginx;
         Port = port;
+        RedirectPort = redirectPort;
+        IsTls = tls;
+        Certificate = certificate;
     }
 
     public static string Binary { get; } = Environment.GetEnvironmentVariable("CHAT_TEST_NGINX") is { Length: > 0 } value ? value : "/usr/sbin/nginx";
 
     public static bool IsInstalled => File.Exists(Binary);
 
-    /// <summary>The port nginx listens on, on 127.0.0.1.</summary>
+    /// <summary>The port of the site's server (HTTPS with <see cref="IsTls"/>), on 127.0.0.1.</summary>
     public int Port { get; }
 
-    public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
+    /// <summary>The port of the plain-HTTP server that redirects to HTTPS, on 127.0.0.1.</summary>
+    public int RedirectPort { get; }
+
+    public bool IsTls { get; }
+
+    /// <summary>The site's self-signed certificate (for 127.0.0.1 and localhost), made for this run.</summary>
+    public X509Certificate2 Certificate { get; }
+
+    public Uri BaseAddress => new($"{(IsTls ? "https" : "http")}://127.0.0.1:{Port}/");
 
     /// <summary>Starts nginx in front of 127.0.0.1:<paramref name="upstreamPort"/> and waits until it accepts connections.</summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public static async Task<NginxSite> StartAsync(int upstreamPort, CancellationToken cancellationToken)
+    public static async Task<NginxSite> StartAsync(int upstreamPort, CancellationToken cancellationToken, bool tls = false)
     {
         Assert.True(IsInstalled, $"{Binary} is missing: scripts/test.sh installs Debian's nginx");
         var directory = Path.Combine(Path.GetTempPath(), "chat-nginx-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var port = FreePort();
+        var redirectPort = FreePort();
+        var certificate = SelfSignedCertificate(out var privateKeyPem);
+        var certificatePath = Path.Combine(directory, "chat.pem");
+        var keyPath = Path.Combine(directory, "chat.key");
+        await File.WriteAllTextAsync(certificatePath, certificate.ExportCertificatePem(), cancellationToken);
+        await File.WriteAllTextAsync(keyPath, privateKeyPem, cancellationToken);
+
         var site = await File.ReadAllTextAsync(RepositoryFiles.Path("deploy", "nginx", "chat.conf"), cancellationToken);
         site = Replace(site, "server 127.0.0.1:5000 ", $"server 127.0.0.1:{upstreamPort} ");
-        site = Replace(site, "listen 80;", $"listen 127.0.0.1:{port};");
+        site = Replace(site, "listen 443 ssl;", tls ? $"listen 127.0.0.1:{port} ssl;" : $"listen 127.0.0.1:{port};");
+        site = Replace(site, "listen [::]:443 ssl;", string.Empty);
+        site = Replace(site, "listen 80;", $"listen 127.0.0.1:{redirectPort};");
         site = Replace(site, "listen [::]:80;", string.Empty);
+        site = Replace(site, "ssl_certificate /etc/ssl/certs/chat.pem;", $"ssl_certificate {certificatePath};");
+        site = Replace(site, "ssl_certificate_key /etc/ssl/private/chat.key;", $"ssl_certificate_key {keyPath};");
         await File.WriteAllTextAsync(Path.Combine(directory, "chat.conf"), site, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(directory, "nginx.conf"), $$"""
             daemon off;
@@ -69,7 +95,7 @@ public sealed class NginxSite : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         })!;
-        var started = new NginxSite(directory, nginx, port);
+        var started = new NginxSite(directory, nginx, port, redirectPort, tls, certificate);
         try
         {
             await started.WaitForListenerAsync(cancellationToken);
@@ -92,7 +118,27 @@ public sealed class NginxSite : IAsyncDisposable
         }
 
         _nginx.Dispose();
+        Certificate.Dispose();
         Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>True for the site's own certificate: what a client that pinned it would accept.</summary>
+    public bool IsSiteCertificate(X509Certificate? presented) =>
+        presented is not null && presented.GetCertHash().AsSpan().SequenceEqual(Certificate.GetCertHash());
+
+    private static X509Certificate2 SelfSignedCertificate(out string privateKeyPem)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        privateKeyPem = key.ExportPkcs8PrivateKeyPem();
+        var now = DateTimeOffset.UtcNow;
+        return request.CreateSelfSigned(now.AddDays(-1), now.AddDays(7));
     }
 
     private async Task WaitForListenerAsync(CancellationToken cancellationToken)

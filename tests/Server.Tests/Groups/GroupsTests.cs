@@ -103,7 +103,7 @@ public abstract class GroupsTests(StoreKind store) : StoreServerTest(store, Time
         var (owner, friend, stranger, later) = (users[0], users[1], users[2], users[3]);
         await BefriendAsync(owner, [friend, later]);
 
-        foreach (var name in new[] { "", "   ", new string('x', 31), "a\nb", "tab\there", "bell\u0007", "del\u007f", "c1\u0085x", "line\u2028sep" })
+        foreach (var name in new[] { "", "   ", new string('x', 31), "a\nb", "tab\there", "bell\u0007", "del\u007f", "c1\u0085x", "line\u2028sep", "team\u202Eevil", "ad\u200Bmins", "\u3164" })
         {
             Assert.Equal(ErrorCode.GroupNameInvalid, await ErrorOf(() => CreateAsync(owner.Client, name, friend)));
         }
@@ -129,6 +129,11 @@ public abstract class GroupsTests(StoreKind store) : StoreServerTest(store, Time
 
         Assert.Equal(ErrorCode.GroupNameInvalid, await RefusedAsync(owner.Client, new GroupRename(group.GroupId, " \r\n ")));
         Assert.Equal(ErrorCode.GroupNameInvalid, await RefusedAsync(owner.Client, new GroupRename(group.GroupId, new string('y', 31))));
+        Assert.Equal(ErrorCode.GroupNameInvalid, await RefusedAsync(owner.Client, new GroupRename(group.GroupId, "owner\u2066s\u2069")));
+
+        // Stored normalised: spaces of any kind folded, composed characters (NFC).
+        var spaced = await CreateAsync(owner.Client, "Cafe\u0301\u3000\u3000team", friend);
+        Assert.Equal("Café team", spaced.Name);
     }
 
     [Fact]

@@ -94,6 +94,16 @@ public sealed class ServerProcess : IDisposable
         return server;
     }
 
+    /// <summary>Runs the server with <paramref name="settings"/> until it exits by itself (a start-up failure); returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(IEnumerable<string> settings)
+    {
+        using var server = Launch(["--Chat:Transport:Address=127.0.0.1", .. settings]);
+        using var guard = new CancellationTokenSource(StartGuard);
+        await server._process.WaitForExitAsync(guard.Token);
+        server._process.WaitForExit();
+        return (server._process.ExitCode, server.Output);
+    }
+
     /// <summary>Runs <c>Chat.Server.dll seed ...</c> to its end; throws with its output unless it exits with 0.</summary>
     public static async Task RunSeedAsync(IEnumerable<string> args)
     {

@@ -61,6 +61,35 @@ public abstract class LoadScenarioTests
     }
 
     [Fact]
+    public async Task Pairs_with_delivered_receipts_answer_every_receipt_and_store_every_marker()
+    {
+        var run = await RunAsync("pairs", "--messages", Arg(Messages), "--window", "4", "--receipts", "delivered");
+
+        var report = AssertClean(run);
+        long sent = Users * Messages;
+        Assert.Equal(sent, report.Delivered);
+
+        // One receipt back per message received, each answered.
+        Assert.Equal(report.Delivered, report.ReceiptsSent);
+        Assert.Equal(report.ReceiptsSent, report.ReceiptsAnswered);
+
+        // Every receiver's delivered marker reached the last message of its pair's conversation.
+        var messages = _server.Server.Get<Chat.Server.Storage.IChatStore>().Messages;
+        for (var i = 0; i < 20; i++)
+        {
+            var (user, peer) = (_server.UserIds[i], _server.UserIds[i ^ 1]);
+            var conversation = await messages.GetOrCreateDirectConversationAsync(user, peer, CancellationToken.None);
+            var last = (await messages.ReadBeforeAsync(conversation, long.MaxValue, 1, CancellationToken.None))[0];
+            Assert.Equal(last.Seq, (await messages.GetMemberStateAsync(conversation, user, CancellationToken.None))!.DeliveredSeq);
+        }
+
+        // The tool reports the store's commits: messages and receipts shared transactions.
+        Assert.NotNull(report.ServerCost);
+        Assert.True(report.ServerCost.StoreCommits > 0, run.ToString());
+        Assert.True(report.ServerCost.WritesPerCommit > 1, run.ToString());
+    }
+
+    [Fact]
     public async Task Group_of_200_delivers_every_message_to_every_other_member()
     {
         var storedBefore = _server.MessagesStored;

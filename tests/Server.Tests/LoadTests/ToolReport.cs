@@ -28,6 +28,10 @@ public sealed class ToolReport
 
     public long ReconnectsPlanned { get; set; }
 
+    public long ReceiptsSent { get; set; }
+
+    public long ReceiptsAnswered { get; set; }
+
     public Dictionary<string, long> Errors { get; set; } = [];
 
     public ToolServerCost? ServerCost { get; set; }

@@ -20,9 +20,10 @@ public sealed class BrowserFixture : IAsyncLifetime
     public const float WaitTimeoutMs = 120_000;
 
     /// <summary>A fresh browser context (its own cookies) with the test viewport and the long waits.</summary>
-    public async Task<IBrowserContext> NewContextAsync()
+    /// <param name="acceptAnyCertificate">Accept a certificate no authority signed (a test's own, for TLS at nginx), as a user clicking through the warning.</param>
+    public async Task<IBrowserContext> NewContextAsync(bool acceptAnyCertificate = false)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 800 } });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 800 }, IgnoreHTTPSErrors = acceptAnyCertificate });
         context.SetDefaultTimeout(WaitTimeoutMs);
         context.SetDefaultNavigationTimeout(WaitTimeoutMs);
         return context;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Chat.Server.Accounts;
+using Chat.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -40,7 +41,10 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
     /// <summary>The repository root (the folder holding ChatServer.sln).</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    public static async Task<GatewayTestHost> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration on top of the test defaults.</param>
+    /// <param name="environment">The hosting environment ("Development" adds ASP.NET Core's developer exception page).</param>
+    /// <param name="services">Last changes to the services (a test's stand-in for the outside world).</param>
+    public static async Task<GatewayTestHost> StartAsync(IDictionary<string, string?>? settings = null, string environment = "Production", Action<IServiceCollection>? services = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "chat-gw-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
@@ -50,7 +54,7 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
             {
                 ContentRootPath = gatewayDirectory,
                 WebRootPath = Path.Combine(gatewayDirectory, "wwwroot"),
-                EnvironmentName = "Production",
+                EnvironmentName = environment,
             },
             builder =>
             {
@@ -72,6 +76,7 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
                 builder.WebHost.UseUrls("http://127.0.0.1:0");
                 builder.Services.RemoveAll<ISmsSender>();
                 builder.Services.AddSingleton<ISmsSender, CapturingSmsSender>();
+                services?.Invoke(builder.Services);
             });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
@@ -83,7 +88,19 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
     public static string NewUsername(string prefix = "u") => prefix + Guid.NewGuid().ToString("N")[..(10 - prefix.Length)];
 
     /// <summary>An HTTP client with its own cookie jar (one "browser").</summary>
-    public HttpClient CreateClient() => new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = BaseAddress };
+    public HttpClient CreateClient() => CreateClient(BaseAddress);
+
+    /// <summary>
+    /// An HTTP client that behaves like a browser on a page of <paramref name="site"/>: its own cookie jar (or
+    /// <paramref name="cookies"/>), no redirects followed, and the site's Origin on every request, as browsers send
+    /// it on posts (the gateway refuses posts from any other origin, or from none).
+    /// </summary>
+    public static HttpClient CreateClient(Uri site, CookieContainer? cookies = null)
+    {
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = site };
+        client.DefaultRequestHeaders.Add("Origin", site.GetLeftPart(UriPartial.Authority));
+        return client;
+    }
 
     /// <summary>The anti-forgery token of a page (its cookie lands in the client's jar).</summary>
     public static async Task<string> GetCsrfTokenAsync(HttpClient client, string path)

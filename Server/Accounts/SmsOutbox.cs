@@ -1,0 +1,51 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Chat.Server.Accounts;
+
+/// <summary>
+/// Texts delivered off the request path: a reset code is answered before it is delivered (so the answer, and the next
+/// request on the same connection, cannot wait for a provider only registered numbers reach), and delivered here, a
+/// few at a time. The queue is bounded; a text that finds it full is dropped and logged (the owner asks again after
+/// the cooldown), and texts still queued at shutdown are not sent. The global SMS bound keeps it far from full.
+/// </summary>
+public sealed partial class SmsOutbox(ISmsSender sender, ILogger<SmsOutbox> logger) : BackgroundService
+{
+    public const int Capacity = 1024;
+    public const int ConcurrentSends = 4;
+
+    private readonly Channel<(string Phone, string Text)> _queue = Channel.CreateBounded<(string Phone, string Text)>(
+        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+
+    /// <summary>Queues a text; false (and logged) when the queue is full.</summary>
+    public bool Enqueue(string phone, string text)
+    {
+        if (_queue.Writer.TryWrite((phone, text)))
+        {
+            return true;
+        }
+
+        LogFull(Capacity);
+        return false;
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Parallel.ForEachAsync(_queue.Reader.ReadAllAsync(stoppingToken), new ParallelOptions { MaxDegreeOfParallelism = ConcurrentSends, CancellationToken = stoppingToken }, async (item, cancellationToken) =>
+        {
+            try
+            {
+                await sender.SendAsync(item.Phone, item.Text, cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or InvalidOperationException)
+            {
+                LogFailed(ex);
+            }
+        });
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "SMS delivery failed (a reset code, sent after the answer)")]
+    private partial void LogFailed(Exception exception);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "SMS outbox full ({Capacity} texts waiting); a reset code was dropped")]
+    private partial void LogFull(int capacity);
+}

@@ -27,7 +27,7 @@ public sealed class GatewayMetrics
         _refused = meter.CreateCounter<long>("chat.gateway.bridges.refused", "{bridge}",
             "WebSocket requests refused, by reason: forbidden (no session or a foreign Origin), token_refused, no_upstream (no node reachable), not_websocket.");
         _ended = meter.CreateCounter<long>("chat.gateway.bridges.ended", "{bridge}",
-            "Bridges ended, by reason: closed (the browser or the session ended it), upstream_lost (the node dropped it: the page reconnects), error.");
+            "Bridges ended, by reason: closed (the browser or the session ended it), upstream_lost (the node went away), connection_ended (the node closed this connection only), session_revoked, error.");
         meter.CreateObservableCounter("chat.gateway.bridge.frames", () => new[]
         {
             new Measurement<long>(Volatile.Read(ref _framesToBrowser), new KeyValuePair<string, object?>("direction", "to_browser")),

@@ -106,7 +106,7 @@ public sealed partial class PrometheusTests : IDisposable
         Assert.Equal(2, await prometheus.WaitForAsync("count(count by (job) (dotnet_gc_collections_total))", 2, Guard));
 
         // 2. Through the gateway: page views, a sign-in form, a refused WebSocket, one bridge that relays a Ping.
-        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true }) { BaseAddress = gateway.BaseAddress };
+        using var browser = GatewayTestHost.CreateClient(gateway.BaseAddress);
         for (var i = 0; i < PageViews; i++)
         {
             using var page = await browser.GetAsync(new Uri("verify/signin", UriKind.Relative), Guard);
@@ -114,7 +114,7 @@ public sealed partial class PrometheusTests : IDisposable
         }
 
         var cookies = new CookieContainer();
-        using (var signedIn = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = gateway.BaseAddress })
+        using (var signedIn = GatewayTestHost.CreateClient(gateway.BaseAddress, cookies))
         {
             await GatewayTestHost.SignInAsync(signedIn, users[0].Username, "abc12345x");
         }

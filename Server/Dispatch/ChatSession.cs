@@ -13,8 +13,10 @@ namespace Chat.Server.Dispatch;
 /// commit's thread lowers it. The wait is a reusable value-task source, so waiting allocates nothing, and its
 /// continuation goes to the thread pool: the commit thread never runs a connection's request loop.
 /// </remarks>
-public sealed class ChatSession : IValueTaskSource
+public sealed class ChatSession : IValueTaskSource, IConnectionSession
 {
+    private readonly ChatSessionHandler? _handler;
+
     private ManualResetValueTaskSourceCore<bool> _drained = new() { RunContinuationsAsynchronously = true };
     private int _pipelined;
     private int _waitingFor = -1;
@@ -24,7 +26,16 @@ public sealed class ChatSession : IValueTaskSource
         Connection = connection;
     }
 
+    internal ChatSession(ChatConnection connection, ChatSessionHandler handler)
+        : this(connection)
+    {
+        _handler = handler;
+    }
+
     public ChatConnection Connection { get; }
+
+    /// <summary>Set when a request that finished after a wait ended the connection: the next <see cref="IConnectionSession.Process"/> closes.</summary>
+    internal bool CloseRequested { get; set; }
 
     /// <summary>0 until a sign-in succeeds.</summary>
     public long UserId { get; private set; }
@@ -129,6 +140,11 @@ public sealed class ChatSession : IValueTaskSource
 
         return new ValueTask(this, _drained.Version);
     }
+
+    ProcessResult IConnectionSession.Process(ref System.Buffers.ReadOnlySequence<byte> data) =>
+        _handler is null ? ProcessResult.Close : _handler.Process(this, ref data);
+
+    void IConnectionSession.OnEnded() => _handler?.OnEnded(this);
 
     void IValueTaskSource.GetResult(short token) => _drained.GetResult(token);
 

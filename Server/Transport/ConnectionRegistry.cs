@@ -83,6 +83,9 @@ public sealed class ConnectionRegistry : IDisposable
 
     public void Dispose() => _sweep.Dispose();
 
+    /// <summary>How long a gracefully closed connection waits for its client to close before it is aborted.</summary>
+    private const long LingerMilliseconds = 5_000;
+
     private void Sweep()
     {
         var now = Environment.TickCount64;
@@ -90,6 +93,13 @@ public sealed class ConnectionRegistry : IDisposable
         var idle = (long)_options.IdleTimeout.TotalMilliseconds;
         foreach (var connection in _connections.Values)
         {
+            // A closed connection whose client does not close its side (or keeps writing) is dropped after a while.
+            if (connection.ClosingSinceTicks != 0 && now - connection.ClosingSinceTicks > LingerMilliseconds)
+            {
+                connection.Abort(connection.CloseReason);
+                continue;
+            }
+
             if (!connection.IsClosed
                 && ((!connection.IsHandshaken && now - connection.ConnectedAtTicks > handshake) || now - connection.LastReceiveTicks > idle))
             {

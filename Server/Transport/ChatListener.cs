@@ -27,6 +27,8 @@ public sealed partial class ChatListener : BackgroundService
     private readonly PipeOptions _inputOptions;
     private readonly PipeOptions _outputOptions;
     private readonly Action<ChatConnection> _ended;
+    private readonly SocketContext _socketContext;
+    private readonly EpollReactor? _reactor;
     private readonly ILogger<ChatListener> _logger;
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Socket _listenSocket;
@@ -38,6 +40,8 @@ public sealed partial class ChatListener : BackgroundService
         _inputOptions = TlsConnection.InputOptions(_blocks);
         _outputOptions = TlsConnection.OutputOptions(_options, _blocks);
         _ended = OnEnded;
+        _reactor = _options.UseEpoll ? EpollReactor.TryCreate(logger) : null;
+        _socketContext = new SocketContext(_blocks, _sends, _reactor, _options, _ended);
         _registry = registry;
         _handler = handler;
         _logger = logger;
@@ -61,7 +65,7 @@ public sealed partial class ChatListener : BackgroundService
         socket.Listen(_options.Backlog);
         var bound = (IPEndPoint)socket.LocalEndPoint!;
         _bound.TrySetResult(bound);
-        LogListening(bound, _certificate is null ? "tcp" : "tls");
+        LogListening(bound, _certificate is not null ? "tls" : _reactor is not null ? "tcp, epoll" : "tcp");
         return base.StartAsync(cancellationToken);
     }
 
@@ -92,6 +96,7 @@ public sealed partial class ChatListener : BackgroundService
     {
         _listenSocket.Dispose();
         _sends.Dispose();
+        _reactor?.Dispose();
         _blocks.Dispose();
         _certificate?.Dispose();
         base.Dispose();
@@ -172,7 +177,7 @@ public sealed partial class ChatListener : BackgroundService
         var id = _registry.NextId();
         if (_certificate is null)
         {
-            Begin(() => new SocketConnection(id, socket, address, _blocks, _sends, _options), socket, address);
+            Begin(() => new SocketConnection(id, socket, address, _socketContext), socket, address);
         }
         else
         {
@@ -239,7 +244,16 @@ public sealed partial class ChatListener : BackgroundService
         _registry.Remove(connection);
         if (connection.ReceiveError is { } error)
         {
-            LogEndedBySocketError(connection.Id, error, connection.CloseReason);
+            // A reset is how most clients vanish (a phone leaving coverage, a tab closed): routine, so at Debug; any
+            // other socket error is worth a line at Information.
+            if (error == SocketError.ConnectionReset)
+            {
+                LogResetByPeer(connection.Id, connection.CloseReason);
+            }
+            else
+            {
+                LogEndedBySocketError(connection.Id, error, connection.CloseReason);
+            }
         }
     }
 
@@ -251,6 +265,9 @@ public sealed partial class ChatListener : BackgroundService
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Connection {ConnectionId} ended by a socket error: {Error} (close reason {Reason})")]
     private partial void LogEndedBySocketError(long connectionId, SocketError error, ErrorCode reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "Connection {ConnectionId} ended by a socket error: ConnectionReset (close reason {Reason})")]
+    private partial void LogResetByPeer(long connectionId, ErrorCode reason);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Connection {ConnectionId} failed")]
     private partial void LogConnectionFailed(long connectionId, Exception exception);

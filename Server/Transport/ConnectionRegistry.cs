@@ -59,6 +59,9 @@ public sealed class ConnectionRegistry : IDisposable
 
     public long NextId() => Interlocked.Increment(ref _nextId);
 
+    /// <summary>Connections accepted since start (each got an id).</summary>
+    public long Accepted => Interlocked.Read(ref _nextId);
+
     public void Add(ChatConnection connection) => _connections[connection.Id] = connection;
 
     public void Remove(ChatConnection connection)

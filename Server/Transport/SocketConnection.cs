@@ -6,11 +6,12 @@ using Chat.Protocol;
 namespace Chat.Server.Transport;
 
 /// <summary>
-/// A plain TCP connection in the least memory that keeps every behaviour. Idle, it holds its socket, one zero-byte
-/// receive (<see cref="SocketReadiness"/>) and a few fields: no buffer, no pipe, no task. When bytes arrive the
-/// completion reads them into a block rented for the moment, hands the frames to the session and gives the block
-/// back; output goes straight to the socket when it takes it, and only what it does not take waits in an
-/// <see cref="OutputQueue"/>, sent by a pooled <see cref="SocketSendOperation"/>.
+/// A plain TCP connection in the least memory that keeps every behaviour. Idle, it holds its socket, an entry in the
+/// listener's epoll set (<see cref="EpollReactor"/>; where there is none, one zero-byte receive,
+/// <see cref="SocketReadiness"/>) and a few fields: no buffer, no pipe, no task. When bytes arrive it reads them into a
+/// block rented for the moment, hands the frames to the session and gives the block back; output goes straight to the
+/// socket when it takes it, and only what it does not take waits in an <see cref="OutputQueue"/>, sent by a pooled
+/// <see cref="SocketSendOperation"/>.
 /// </summary>
 /// <remarks>
 /// The receive side runs on one thread at a time, in three states: Idle (a wait is armed), Busy (reading, processing,
@@ -20,7 +21,7 @@ namespace Chat.Server.Transport;
 /// through the thread pool, so that nobody calls into the session while holding a connection's lock.
 /// </remarks>
 #pragma warning disable CA1001 // The readiness wait is disposed when the connection ends (NotifyEnded), not by an owner's Dispose.
-internal sealed class SocketConnection : ChatConnection
+internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
 #pragma warning restore CA1001
 {
     private const int Idle = 0;
@@ -31,14 +32,16 @@ internal sealed class SocketConnection : ChatConnection
     private const int FlushAtBytes = 64 * 1024;
 
     private readonly Socket _socket;
-    private readonly SocketReadiness _readiness;
-    private readonly BlockPool _blocks;
-    private readonly SocketSendPool _senders;
-    private readonly int _maxInput;
-    private readonly long _maxPendingOutput;
-    private readonly Lock _writeLock = new();
+    private readonly SocketContext _context;
+
+    /// <summary>The .NET wait for input, where there is no epoll reactor (null otherwise).</summary>
+    private readonly SocketReadiness? _readiness;
+
+    /// <summary>The epoll entry: the socket's descriptor, the reactor's token for this connection, and whether it is in the set.</summary>
+    private readonly int _fd;
+    private readonly ulong _token;
+    private bool _inEpollSet;
     private IConnectionSession? _session;
-    private Action<ChatConnection>? _ended;
 
     // Receive side: touched by the one thread that runs it at a time.
     private byte[]? _input;
@@ -57,15 +60,20 @@ internal sealed class SocketConnection : ChatConnection
     /// <summary>1 once a graceful close has sent its FIN: from then on input is read and dropped until the peer closes.</summary>
     private int _shutdown;
 
-    public SocketConnection(long id, Socket socket, IPAddress remoteAddress, BlockPool blocks, SocketSendPool senders, TransportOptions options)
+    public SocketConnection(long id, Socket socket, IPAddress remoteAddress, SocketContext context)
         : base(id, remoteAddress)
     {
         _socket = socket;
-        _blocks = blocks;
-        _senders = senders;
-        _maxInput = options.MaxFrameSize + BlockPool.BlockSize;
-        _maxPendingOutput = options.MaxPendingOutputBytes;
-        _readiness = new SocketReadiness(this);
+        _context = context;
+        if (context.Reactor is { } reactor)
+        {
+            _fd = (int)socket.SafeHandle.DangerousGetHandle();
+            _token = reactor.Register(this);
+        }
+        else
+        {
+            _readiness = new SocketReadiness(this);
+        }
 
         // Reads and writes made here never wait: a full or empty socket answers WouldBlock and the async path takes over.
         socket.Blocking = false;
@@ -74,14 +82,13 @@ internal sealed class SocketConnection : ChatConnection
     internal override void Start(IConnectionSession session, Action<ChatConnection> ended)
     {
         _session = session;
-        _ended = ended;
         _receiveState = Busy;
         WaitForData();
     }
 
     public override bool Send(ReadOnlySpan<byte> frames)
     {
-        lock (_writeLock)
+        lock (this)
         {
             if (IsClosed)
             {
@@ -94,7 +101,7 @@ internal sealed class SocketConnection : ChatConnection
 
     public override bool Enqueue(ReadOnlySpan<byte> frames)
     {
-        lock (_writeLock)
+        lock (this)
         {
             if (IsClosed)
             {
@@ -107,7 +114,7 @@ internal sealed class SocketConnection : ChatConnection
 
     public override void Flush()
     {
-        lock (_writeLock)
+        lock (this)
         {
             if (!IsClosed)
             {
@@ -118,7 +125,7 @@ internal sealed class SocketConnection : ChatConnection
 
     public override void Close(ErrorCode reason, ReadOnlySpan<byte> lastFrame = default)
     {
-        lock (_writeLock)
+        lock (this)
         {
             if (!MarkClosed(reason))
             {
@@ -144,27 +151,38 @@ internal sealed class SocketConnection : ChatConnection
 
     public override void Abort(ErrorCode reason)
     {
-        lock (_writeLock)
+        lock (this)
         {
             MarkClosed(reason);
             DisposeSocket(graceful: false);
         }
     }
 
-    /// <summary>The zero-byte wait completed (bytes are there, or the socket ended): the completion callback.</summary>
+    /// <summary>The wait for input ended (bytes are there, or the socket ended): the epoll reactor's or the zero-byte receive's callback.</summary>
     internal void OnReadable(SocketError error)
     {
-        Volatile.Write(ref _receiveState, Busy);
+        // Taken from Idle, or not at all: a disposal that found the wait armed has finished the connection already.
+        if (Interlocked.CompareExchange(ref _receiveState, Busy, Idle) != Idle)
+        {
+            return;
+        }
+
         if (ReadAvailable(error))
         {
             WaitForData();
         }
     }
 
+    /// <summary>Whether an epoll event carrying <paramref name="token"/> is this connection's (and not an earlier owner's of its slot).</summary>
+    internal bool Owns(ulong token) => token == _token;
+
+    /// <summary>The epoll reactor handed this connection to the thread pool: its input is readable.</summary>
+    void IThreadPoolWorkItem.Execute() => OnReadable(SocketError.Success);
+
     /// <summary>An asynchronous send completed: the completion callback.</summary>
     internal void OnSent(SocketSendOperation operation)
     {
-        lock (_writeLock)
+        lock (this)
         {
             if (AfterSendLocked(operation))
             {
@@ -173,23 +191,35 @@ internal sealed class SocketConnection : ChatConnection
         }
     }
 
-    /// <summary>Arms the zero-byte wait, and reads at once while it completes at once.</summary>
+    /// <summary>Arms the wait for input (the epoll entry, or a zero-byte receive that may complete at once and is then read at once).</summary>
     private void WaitForData()
     {
         while (true)
         {
-            Volatile.Write(ref _receiveState, Idle);
+            Interlocked.Exchange(ref _receiveState, Idle);
+            if (_context.Reactor is { } reactor)
+            {
+                if (!ArmEpoll(reactor) && Interlocked.CompareExchange(ref _receiveState, Busy, Idle) == Idle)
+                {
+                    // The socket is gone (and the disposal did not find the wait armed): the receive side ends here.
+                    EndReceive();
+                }
+
+                return;
+            }
+
             bool pending;
             try
             {
-                pending = _socket.ReceiveAsync(_readiness);
+                pending = _socket.ReceiveAsync(_readiness!);
             }
             catch (ObjectDisposedException)
             {
-                // Disposed before the wait was armed: nobody will complete it, so the receive side ends here.
-                Volatile.Write(ref _receiveState, Busy);
-                EndReceive();
-                return;
+                pending = true;
+                if (Interlocked.CompareExchange(ref _receiveState, Busy, Idle) == Idle)
+                {
+                    EndReceive();
+                }
             }
 
             if (pending)
@@ -197,10 +227,38 @@ internal sealed class SocketConnection : ChatConnection
                 return;
             }
 
-            Volatile.Write(ref _receiveState, Busy);
-            if (!ReadAvailable(_readiness.SocketError))
+            Interlocked.Exchange(ref _receiveState, Busy);
+            if (!ReadAvailable(_readiness!.SocketError))
             {
                 return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Arms the epoll entry for one input event, holding a reference on the socket's handle meanwhile: the descriptor
+    /// cannot be closed (and its number reused by another connection) under the call.
+    /// </summary>
+    private bool ArmEpoll(EpollReactor reactor)
+    {
+        var referenced = false;
+        try
+        {
+            _socket.SafeHandle.DangerousAddRef(ref referenced);
+            // Marked before the call: once armed, the event may run the next arm on another thread before this one returns.
+            var add = !_inEpollSet;
+            _inEpollSet = true;
+            return reactor.Arm(_fd, _token, add);
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (referenced)
+            {
+                _socket.SafeHandle.DangerousRelease();
             }
         }
     }
@@ -364,7 +422,7 @@ internal sealed class SocketConnection : ChatConnection
     /// </summary>
     private bool DrainAfterShutdown()
     {
-        var scratch = _blocks.RentArray();
+        var scratch = _context.Blocks.RentArray();
         try
         {
             while (true)
@@ -395,7 +453,7 @@ internal sealed class SocketConnection : ChatConnection
         }
         finally
         {
-            _blocks.ReturnArray(scratch);
+            _context.Blocks.ReturnArray(scratch);
         }
     }
 
@@ -412,7 +470,7 @@ internal sealed class SocketConnection : ChatConnection
     private void EndReceive()
     {
         ReleaseInput();
-        lock (_writeLock)
+        lock (this)
         {
             MarkClosed(ErrorCode.None);
             DisposeSocket(graceful: false);
@@ -426,7 +484,7 @@ internal sealed class SocketConnection : ChatConnection
     {
         if (_input is null)
         {
-            _input = _blocks.RentArray();
+            _input = _context.Blocks.RentArray();
             _inputStart = _inputEnd = 0;
             return _input;
         }
@@ -447,12 +505,12 @@ internal sealed class SocketConnection : ChatConnection
 
         // One unfinished frame fills the buffer. Frames are at most the frame limit (the parser refuses a longer length
         // before its body arrives), so the buffer grows to that at most.
-        if (_input.Length >= _maxInput)
+        if (_input.Length >= _context.MaxInput)
         {
             return null;
         }
 
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(_input.Length * 2, _maxInput));
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(_input.Length * 2, _context.MaxInput));
 
         Buffer.BlockCopy(_input, 0, bigger, 0, held);
         ReturnInputArray(_input);
@@ -482,7 +540,7 @@ internal sealed class SocketConnection : ChatConnection
     {
         if (array.Length == BlockPool.BlockSize)
         {
-            _blocks.ReturnArray(array);
+            _context.Blocks.ReturnArray(array);
         }
         else
         {
@@ -520,9 +578,9 @@ internal sealed class SocketConnection : ChatConnection
     /// <summary>Queues bytes the socket did not take; false when that puts the client past the output limit and it was cut off.</summary>
     private bool QueueLocked(ReadOnlySpan<byte> frames)
     {
-        var output = _output ??= new OutputQueue(_blocks);
+        var output = _output ??= new OutputQueue(_context.Blocks);
         output.Write(frames);
-        if (output.Length <= _maxPendingOutput)
+        if (output.Length <= _context.MaxPendingOutput)
         {
             return true;
         }
@@ -569,7 +627,7 @@ internal sealed class SocketConnection : ChatConnection
             return true;
         }
 
-        if (_output.Length > _maxPendingOutput)
+        if (_output.Length > _context.MaxPendingOutput)
         {
             // The client is not reading: its messages stay in the store for catch-up; the connection goes.
             MarkClosed(ErrorCode.SlowConsumer);
@@ -621,7 +679,7 @@ internal sealed class SocketConnection : ChatConnection
         while (true)
         {
             _sending = true;
-            var operation = _senders.Rent();
+            var operation = _context.Sends.Rent();
             bool pending;
             try
             {
@@ -629,7 +687,7 @@ internal sealed class SocketConnection : ChatConnection
             }
             catch (ObjectDisposedException)
             {
-                _senders.Return(operation);
+                _context.Sends.Return(operation);
                 _sending = false;
                 ReleaseOutputLocked();
                 return;
@@ -647,7 +705,7 @@ internal sealed class SocketConnection : ChatConnection
     {
         var error = operation.SocketError;
         var sent = operation.BytesTransferred;
-        _senders.Return(operation);
+        _context.Sends.Return(operation);
         _sending = false;
         if (Volatile.Read(ref _disposed) != 0 || error != SocketError.Success)
         {
@@ -660,7 +718,7 @@ internal sealed class SocketConnection : ChatConnection
         _output!.Consume(sent);
         if (!_output.IsEmpty)
         {
-            if (_output.Length > _maxPendingOutput)
+            if (_output.Length > _context.MaxPendingOutput)
             {
                 MarkClosed(ErrorCode.SlowConsumer);
                 DisposeSocket(graceful: false);
@@ -731,11 +789,21 @@ internal sealed class SocketConnection : ChatConnection
             return;
         }
 
+        // Out of the epoll set while the descriptor is still this socket's.
+        if (_context.Reactor is { } reactor && _inEpollSet)
+        {
+            reactor.Detach(_fd);
+        }
+
         _socket.Dispose();
         ReleaseOutputLocked();
 
-        // A receive side that stopped reading will not come back to finish; a busy or waiting one will.
-        if (Volatile.Read(ref _receiveState) == Stopped)
+        // A receive side that stopped reading, or whose epoll wait is armed (a closed descriptor raises no event), will
+        // not come back to finish: finish here. A busy one, or an armed .NET receive (it completes, aborted), will.
+        var state = _context.Reactor is null
+            ? Volatile.Read(ref _receiveState)
+            : Interlocked.CompareExchange(ref _receiveState, Stopped, Idle);
+        if (state == Stopped || (state == Idle && _context.Reactor is not null))
         {
             Finish();
         }
@@ -754,8 +822,8 @@ internal sealed class SocketConnection : ChatConnection
 
     private void NotifyEnded()
     {
-        _readiness.Dispose();
+        _context.Reactor?.Unregister(_token);
         _session?.OnEnded();
-        _ended?.Invoke(this);
+        _context.Ended(this);
     }
 }

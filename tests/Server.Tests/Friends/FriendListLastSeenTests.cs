@@ -3,7 +3,7 @@ using Chat.Server.Presence;
 using Chat.Server.Storage;
 using Chat.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using static Chat.Server.Tests.Friends.PushExpectations;
+using static Chat.Server.Tests.Infrastructure.PushExpectations;
 
 namespace Chat.Server.Tests.Friends;
 

@@ -1,7 +1,7 @@
 using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Tests.Infrastructure;
-using static Chat.Server.Tests.Friends.PushExpectations;
+using static Chat.Server.Tests.Infrastructure.PushExpectations;
 
 namespace Chat.Server.Tests.Friends;
 

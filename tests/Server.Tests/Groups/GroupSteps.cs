@@ -104,26 +104,9 @@ internal static class GroupSteps
         return message;
     }
 
-    /// <summary>
-    /// A Ping round trip: every push the server wrote to this connection before answering is now in the
-    /// channel. Returns them (drained) so the caller can assert what is not there.
-    /// </summary>
-    public static async Task<List<object>> DrainAfterPingAsync(ChatClient client)
-    {
-        using var guard = new CancellationTokenSource(HangGuard);
-        await client.RequestAsync<Ping, Pong>(new Ping(), guard.Token);
-        var pushes = new List<object>();
-        while (client.Pushes.TryRead(out var push))
-        {
-            pushes.Add(push);
-        }
-
-        return pushes;
-    }
-
     /// <summary>Every push about the group the server queued to this connection so far, in order, as <see cref="Describe"/> text.</summary>
     public static async Task<List<string>> GroupPushesAsync(ChatClient client, long groupId) =>
-        (await DrainAfterPingAsync(client))
+        (await PushExpectations.DrainAfterPingAsync(client))
             .Where(p => p is MessagePush m && m.Message.ConversationId == groupId || p is GroupEventPush e && e.Group.GroupId == groupId)
             .Select(Describe)
             .ToList();

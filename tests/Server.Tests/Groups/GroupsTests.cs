@@ -3,6 +3,7 @@ using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Tests.Infrastructure;
 using static Chat.Server.Tests.Groups.GroupSteps;
+using static Chat.Server.Tests.Infrastructure.PushExpectations;
 
 namespace Chat.Server.Tests.Groups;
 
@@ -403,7 +404,7 @@ public abstract class GroupsTests(StoreKind store) : StoreServerTest(store, Time
     /// <summary>Asks for the member list until <paramref name="done"/> holds (presence is announced after a short coalescing window).</summary>
     private static async Task<Dictionary<long, byte>> MembersUntilAsync(TestUser viewer, long groupId, Func<Dictionary<long, byte>, bool> done)
     {
-        using var guard = new CancellationTokenSource(HangGuard);
+        using var guard = new CancellationTokenSource(GroupSteps.HangGuard);
         while (true)
         {
             var statuses = (await MembersAsync(viewer.Client, groupId)).Members.ToDictionary(m => m.UserId, m => m.Status);

@@ -1,5 +1,4 @@
 using Chat.Server.Tests.Infrastructure;
-using MySqlConnector;
 
 namespace Chat.Server.Tests.Hardening;
 
@@ -38,28 +37,15 @@ public sealed class ThrowawayStore : IAsyncDisposable
             return new ThrowawayStore("Sqlite", $"Data Source={Path.Combine(directory, "chat.db")}", directory, null);
         }
 
-        var server = Environment.GetEnvironmentVariable("CHAT_TEST_MYSQL") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException("CHAT_TEST_MYSQL is not set; the MySQL tests need a MariaDB server (scripts/test.sh starts one).");
-        var database = "chat_test_" + Guid.NewGuid().ToString("N")[..16];
-        await using (var connection = new MySqlConnection(server))
-        {
-            await connection.OpenAsync();
-            await using var create = new MySqlCommand($"CREATE DATABASE `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        return new ThrowawayStore("MySql", new MySqlConnectionStringBuilder(server) { Database = database }.ConnectionString, directory, database);
+        var (database, connectionString) = await TestDatabases.CreateAsync();
+        return new ThrowawayStore("MySql", connectionString, directory, database);
     }
 
     public async ValueTask DisposeAsync()
     {
         if (_mysqlDatabase is not null)
         {
-            await using var connection = new MySqlConnection(Environment.GetEnvironmentVariable("CHAT_TEST_MYSQL"));
-            await connection.OpenAsync();
-            await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS `{_mysqlDatabase}`", connection);
-            await drop.ExecuteNonQueryAsync();
+            await TestDatabases.DropAsync(_mysqlDatabase);
         }
 
         if (_directory is not null && Directory.Exists(_directory))

@@ -10,7 +10,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using MySqlConnector;
 
 namespace Chat.Server.Tests.Infrastructure;
 
@@ -79,19 +78,9 @@ public sealed class ChatTestServer : IAsyncDisposable
         }
         else
         {
-            var server = Environment.GetEnvironmentVariable("CHAT_TEST_MYSQL") is { Length: > 0 } value
-                ? value
-                : throw new InvalidOperationException("CHAT_TEST_MYSQL is not set; the MySQL tests need a MariaDB server (scripts/test.sh starts one).");
-            mysqlDatabase = "chat_test_" + Guid.NewGuid().ToString("N")[..16];
-            await using (var connection = new MySqlConnection(server))
-            {
-                await connection.OpenAsync();
-                await using var create = new MySqlCommand($"CREATE DATABASE `{mysqlDatabase}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", connection);
-                await create.ExecuteNonQueryAsync();
-            }
-
+            (mysqlDatabase, var connectionString) = await TestDatabases.CreateAsync();
             config["Chat:Storage:Provider"] = "MySql";
-            config["Chat:Storage:ConnectionString"] = new MySqlConnectionStringBuilder(server) { Database = mysqlDatabase }.ConnectionString;
+            config["Chat:Storage:ConnectionString"] = connectionString;
         }
 
         var storageSettings = config.Where(c => c.Key.StartsWith("Chat:Storage:", StringComparison.Ordinal)).ToDictionary();
@@ -251,10 +240,7 @@ public sealed class ChatTestServer : IAsyncDisposable
 
         if (mysqlDatabase is not null)
         {
-            await using var connection = new MySqlConnection(Environment.GetEnvironmentVariable("CHAT_TEST_MYSQL"));
-            await connection.OpenAsync();
-            await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS `{mysqlDatabase}`", connection);
-            await drop.ExecuteNonQueryAsync();
+            await TestDatabases.DropAsync(mysqlDatabase);
         }
     }
 }

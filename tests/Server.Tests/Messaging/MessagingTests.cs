@@ -175,7 +175,7 @@ public abstract class MessagingTests(StoreKind store) : StoreServerTest(store, T
     }
 
     [Fact]
-    public async Task Concurrent_resends_from_two_devicesStore_and_deliver_the_message_exactly_once()
+    public async Task Concurrent_resends_from_two_devices_store_and_deliver_the_message_exactly_once()
     {
         var (a, b) = await FriendPairAsync();
         var a2 = await Server.ConnectDeviceAsync(a);
@@ -345,7 +345,7 @@ public abstract class MessagingTests(StoreKind store) : StoreServerTest(store, T
     }
 
     [Fact]
-    public async Task Typing_reaches_the_other_side_is_throttled_and_is_neverStored()
+    public async Task Typing_reaches_the_other_side_is_throttled_and_is_never_stored()
     {
         var (a, b) = await FriendPairAsync();
         var a2 = await Server.ConnectDeviceAsync(a);
@@ -439,7 +439,7 @@ public abstract class MessagingTests(StoreKind store) : StoreServerTest(store, T
     }
 
     [Fact]
-    public async Task AStore_failure_during_a_send_gets_an_error_never_an_ack_and_the_retryStores_it_once()
+    public async Task A_store_failure_during_a_send_gets_an_error_never_an_ack_and_the_retry_stores_it_once()
     {
         var (a, b) = await FriendPairAsync();
         var warmUp = await SendAsync(a.Client, b.UserId, "warm");

@@ -1,6 +1,7 @@
 using Chat.Server.Storage;
 using Chat.Server.Storage.MySql;
 using Chat.Server.Storage.Sqlite;
+using Chat.Server.Tests.Infrastructure;
 using MySqlConnector;
 
 namespace Chat.Server.Tests.Storage;
@@ -34,33 +35,16 @@ public sealed class SqliteStoreFixture : IAsyncLifetime
 /// </summary>
 public sealed class MySqlStoreFixture : IAsyncLifetime
 {
-    public const string EnvironmentVariable = "CHAT_TEST_MYSQL";
-
-    private string? _serverConnectionString;
-
     public IChatStore Store { get; private set; } = null!;
 
-    public string DatabaseName { get; } = "chat_test_" + Guid.NewGuid().ToString("N")[..16];
+    public string DatabaseName { get; private set; } = "";
 
-    public static string ServerConnectionString() =>
-        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                $"{EnvironmentVariable} is not set. The MySQL contract tests need a MySQL/MariaDB server, e.g. " +
-                $"{EnvironmentVariable}=\"Server=127.0.0.1;Port=3306;User ID=chat;Password=chat;\" (the user needs ALL on `chat_test_%`).");
+    public static string ServerConnectionString() => TestDatabases.ServerConnectionString();
 
     public async Task InitializeAsync()
     {
-        _serverConnectionString = ServerConnectionString();
-        await using (var connection = new MySqlConnection(_serverConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var create = new MySqlCommand($"CREATE DATABASE `{DatabaseName}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var builder = new MySqlConnectionStringBuilder(_serverConnectionString) { Database = DatabaseName };
-        Store = new MySqlChatStore(new StorageOptions { Provider = StorageOptions.MySqlProvider, ConnectionString = builder.ConnectionString, NodeId = 2 });
+        (DatabaseName, var connectionString) = await TestDatabases.CreateAsync();
+        Store = new MySqlChatStore(new StorageOptions { Provider = StorageOptions.MySqlProvider, ConnectionString = connectionString, NodeId = 2 });
         await Store.InitializeAsync(CancellationToken.None);
     }
 
@@ -71,15 +55,10 @@ public sealed class MySqlStoreFixture : IAsyncLifetime
             await Store.DisposeAsync();
         }
 
-        if (_serverConnectionString is null)
+        if (DatabaseName.Length > 0)
         {
-            return;
+            await TestDatabases.DropAsync(DatabaseName);
         }
-
-        await using var connection = new MySqlConnection(_serverConnectionString);
-        await connection.OpenAsync();
-        await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS `{DatabaseName}`", connection);
-        await drop.ExecuteNonQueryAsync();
     }
 }
 

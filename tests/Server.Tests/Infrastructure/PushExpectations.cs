@@ -2,7 +2,7 @@ using Chat.Protocol;
 using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
 
-namespace Chat.Server.Tests.Friends;
+namespace Chat.Server.Tests.Infrastructure;
 
 /// <summary>Waiting for pushes (with a hang guard only) and proving that a push did not arrive.</summary>
 internal static class PushExpectations

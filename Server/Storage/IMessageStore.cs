@@ -83,7 +83,7 @@ public enum MessageFlags : byte
 }
 
 /// <summary>A message to append. <see cref="Mentions"/> holds user ids; 0 stands for @all.</summary>
-public sealed record MessageDraft(long ConversationId, long SenderId, long ClientMessageId, string Text, MessageFlags Flags, IReadOnlyList<long> Mentions, DateTimeOffset SentAt);
+public sealed record MessageDraft(long ConversationId, long SenderId, long ClientMessageId, string Text, MessageFlags Flags, IReadOnlyList<long> Mentions, DateTimeOffset SentAt, MessageAttachment? Attachment = null);
 
 public sealed record StoredMessage(long Id, long ConversationId, long Seq, long SenderId, long ClientMessageId, DateTimeOffset SentAt, MessageFlags Flags, string Text, IReadOnlyList<long> Mentions, MessageAttachment? Attachment = null);
 

@@ -277,8 +277,24 @@ public sealed class DirectoryBlobStore : IBlobStore
             return;
         }
 
-        using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.None);
-        RandomAccess.FlushToDisk(handle);
+        // .NET opens no directory handles, so this goes to libc: open(O_RDONLY), fsync, close.
+        var fd = NativeMethods.Open([.. System.Text.Encoding.UTF8.GetBytes(directory), 0], 0);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open {directory} to sync it (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+        }
+
+        try
+        {
+            if (NativeMethods.Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of {directory} failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+            }
+        }
+        finally
+        {
+            _ = NativeMethods.Close(fd);
+        }
     }
 
     private async Task<T> LockedAsync<T>(string stagingId, Func<T> body, CancellationToken cancellationToken)
@@ -330,5 +346,20 @@ public sealed class DirectoryBlobStore : IBlobStore
         }
 
         return name;
+    }
+
+    private static class NativeMethods
+    {
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "open", SetLastError = true)]
+        [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+        public static extern int Open(byte[] nulTerminatedPath, int flags);
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+        [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+        public static extern int Fsync(int fd);
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close", SetLastError = true)]
+        [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+        public static extern int Close(int fd);
     }
 }

@@ -42,6 +42,9 @@ public sealed class MySqlStoreFixture : IAsyncLifetime
 
     public string DatabaseName { get; } = "chat_test_" + Guid.NewGuid().ToString("N")[..16];
 
+    /// <summary>The connection string of the throwaway database (set once it exists).</summary>
+    public string ConnectionString { get; private set; } = "";
+
     public static string ServerConnectionString() =>
         Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value
             ? value
@@ -60,6 +63,7 @@ public sealed class MySqlStoreFixture : IAsyncLifetime
         }
 
         var builder = new MySqlConnectionStringBuilder(_serverConnectionString) { Database = DatabaseName };
+        ConnectionString = builder.ConnectionString;
         Store = new MySqlChatStore(new StorageOptions { Provider = StorageOptions.MySqlProvider, ConnectionString = builder.ConnectionString, NodeId = 2 });
         await Store.InitializeAsync(CancellationToken.None);
     }
@@ -124,7 +128,7 @@ public sealed class MySqlChatStoreTests(MySqlStoreFixture fixture) : ChatStoreCo
     public void Schema_sql_yields_every_table_without_the_database_lines()
     {
         var statements = MySqlChatStore.SchemaStatements();
-        Assert.Equal(12, statements.Count);
+        Assert.Equal(17, statements.Count);
         Assert.All(statements, s => Assert.StartsWith("CREATE TABLE IF NOT EXISTS", s, StringComparison.Ordinal));
     }
 }

@@ -61,8 +61,8 @@ public sealed class PendingMessage : MessageWrite
     /// A message the server writes itself (a system notice, a recall notice, the assistant's reply), pushed to every
     /// device of <paramref name="recipients"/>; the writer awaits <see cref="Completion"/>.
     /// </summary>
-    public static PendingMessage FromServer(CommitDelivery sink, ConversationKind kind, long conversationId, long targetId, long[] recipients, long senderId, long clientMessageId, string text, MessageFlags flags, DateTimeOffset sentAt) =>
-        new(sink, conversation: null, kind, conversationId, targetId, recipients, device: null, requestId: 0, senderId, clientMessageId, text, flags, [], sentAt, awaited: true);
+    public static PendingMessage FromServer(CommitDelivery sink, ConversationKind kind, long conversationId, long targetId, long[] recipients, long senderId, long clientMessageId, string text, MessageFlags flags, DateTimeOffset sentAt, MessageAttachment? attachment = null) =>
+        new(sink, conversation: null, kind, conversationId, targetId, recipients, device: null, requestId: 0, senderId, clientMessageId, text, flags, [], sentAt, awaited: true, attachment);
 
     internal void Complete()
     {

@@ -183,6 +183,16 @@ CREATE TABLE IF NOT EXISTS message_attachments (
   KEY ix_message_attachments_attachment (attachment_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- Bytes each user began uploading per UTC day (day: days since 0001-01-01), for the daily quota. Only grows within
+-- its day (a cancelled or refused upload still counts); the sweeper forgets days before yesterday.
+CREATE TABLE IF NOT EXISTS upload_days (
+  owner_id BIGINT NOT NULL,
+  day INT NOT NULL,
+  bytes BIGINT NOT NULL,
+  PRIMARY KEY (owner_id, day),
+  KEY ix_upload_days_day (day)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- The bytes, when the nodes share them in the database (Chat:Attachments:Store = Database, the default on MySQL):
 -- chunk rows under a data id, named either by a staged upload or by the content's SHA-256 (MySqlBlobStore).
 CREATE TABLE IF NOT EXISTS blob_staging (

@@ -94,17 +94,16 @@ public sealed partial class AttachmentService : IDisposable
         }
 
         var now = _time.GetUtcNow();
-        var dayStart = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        if (await _store.UploadedSinceAsync(ownerId, dayStart, cancellationToken) + size > _options.DailyQuotaBytes)
-        {
-            throw Fail(ErrorCode.UploadQuotaExceeded);
-        }
-
         var upload = new AttachmentRecord(AttachmentIds.New(), ownerId, AttachmentState.Uploading, name, mediaType, size, sha256, null, 0, 0, null, null, now, now);
 
         // Bytes first: an upload row always has its staging, so the row's existence is what a chunk checks.
         await _blobs.CreateStagingAsync(upload.Id, cancellationToken);
-        await _store.CreateUploadAsync(upload, cancellationToken);
+        if (!await _store.CreateUploadAsync(upload, _options.DailyQuotaBytes, cancellationToken))
+        {
+            await _blobs.DeleteStagingAsync(upload.Id, cancellationToken);
+            throw Fail(ErrorCode.UploadQuotaExceeded);
+        }
+
         _cache[upload.Id] = new Cached(upload);
         TrimCache();
         return (upload, 0);

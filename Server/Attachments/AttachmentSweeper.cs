@@ -57,6 +57,8 @@ public sealed partial class AttachmentSweeper : IHostedService, IDisposable
     /// <summary>One pass: removes what has expired as of now; returns how many uploads and attachments went.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
+        // Yesterday's counts stay: a node whose clock is behind may still be counting into it.
+        await _store.ForgetUploadDaysBeforeAsync(DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime).AddDays(-1), cancellationToken);
         var removed = 0;
         while (true)
         {

@@ -7,15 +7,24 @@ namespace Chat.Server.Storage;
 /// </summary>
 public interface IAttachmentStore
 {
-    Task CreateUploadAsync(AttachmentRecord upload, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores a new upload and adds its size to what its owner began uploading on the UTC day of its
+    /// <see cref="AttachmentRecord.CreatedAt"/>, in one transaction; when that would pass
+    /// <paramref name="dailyQuotaBytes"/>, stores nothing and returns false. The day's count only grows: a cancelled,
+    /// refused or expired upload still counts (its bytes were sent), so the quota cannot be reset by cancelling.
+    /// </summary>
+    Task<bool> CreateUploadAsync(AttachmentRecord upload, long dailyQuotaBytes, CancellationToken cancellationToken);
 
     Task<AttachmentRecord?> GetAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>The owner's unfinished upload of a file with this size and hash (a resumed upload), if any.</summary>
     Task<AttachmentRecord?> FindUploadAsync(long ownerId, long size, string sha256, CancellationToken cancellationToken);
 
-    /// <summary>Bytes the owner began uploading since <paramref name="since"/>: uploads and attachments, thumbnails not counted.</summary>
-    Task<long> UploadedSinceAsync(long ownerId, DateTimeOffset since, CancellationToken cancellationToken);
+    /// <summary>Bytes the owner began uploading on the UTC <paramref name="day"/> (thumbnails are the server's, not counted).</summary>
+    Task<long> UploadedOnAsync(long ownerId, DateOnly day, CancellationToken cancellationToken);
+
+    /// <summary>Forgets the daily upload counts of the days before <paramref name="day"/> (no quota reads them any more).</summary>
+    Task ForgetUploadDaysBeforeAsync(DateOnly day, CancellationToken cancellationToken);
 
     /// <summary>Moves an unfinished upload's expiry on (it expires <c>UploadLifetime</c> after its last activity).</summary>
     Task TouchAsync(string id, DateTimeOffset at, CancellationToken cancellationToken);

@@ -6,14 +6,31 @@ internal sealed class SqlAttachmentStore(SqlDatabase db) : IAttachmentStore
 {
     private const string Columns = "id, owner_id, state, name, media_type, size, sha256, blob_hash, width, height, thumb_id, source_id, created_at, touched_at";
 
-    public Task CreateUploadAsync(AttachmentRecord upload, CancellationToken cancellationToken)
+    public Task<bool> CreateUploadAsync(AttachmentRecord upload, long dailyQuotaBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(upload);
+        var day = DayNumber(upload.CreatedAt);
         return db.WriteAsync(async s =>
         {
-            await using var cmd = Insert(s, upload);
-            return await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, transaction: false, cancellationToken);
+            await using (var ensure = s.Command($"{db.InsertIgnore} upload_days (owner_id, day, bytes) VALUES (@o, @d, 0)").With("@o", upload.OwnerId).With("@d", day))
+            {
+                await ensure.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            // Check and add in one statement: the row lock (InnoDB) or the single writer (SQLite) orders concurrent begins.
+            await using (var add = s.Command("UPDATE upload_days SET bytes = bytes + @n WHERE owner_id = @o AND day = @d AND bytes + @n <= @q")
+                .With("@n", upload.Size).With("@o", upload.OwnerId).With("@d", day).With("@q", dailyQuotaBytes))
+            {
+                if (await add.ExecuteNonQueryAsync(cancellationToken) == 0)
+                {
+                    return false;
+                }
+            }
+
+            await using var insert = Insert(s, upload);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+            return true;
+        }, transaction: true, cancellationToken);
     }
 
     public Task<AttachmentRecord?> GetAsync(string id, CancellationToken cancellationToken) =>
@@ -31,13 +48,22 @@ internal sealed class SqlAttachmentStore(SqlDatabase db) : IAttachmentStore
             return await ReadOneAsync(cmd, cancellationToken);
         }, cancellationToken);
 
-    public Task<long> UploadedSinceAsync(long ownerId, DateTimeOffset since, CancellationToken cancellationToken) =>
+    public Task<long> UploadedOnAsync(long ownerId, DateOnly day, CancellationToken cancellationToken) =>
         db.ReadAsync(async s =>
         {
-            await using var cmd = s.Command("SELECT COALESCE(SUM(size), 0) FROM attachments WHERE owner_id = @o AND created_at >= @t AND source_id IS NULL")
-                .With("@o", ownerId).With("@t", since.ToMs());
+            await using var cmd = s.Command("SELECT bytes FROM upload_days WHERE owner_id = @o AND day = @d").With("@o", ownerId).With("@d", day.DayNumber);
             return await cmd.ScalarInt64Async(cancellationToken) ?? 0;
         }, cancellationToken);
+
+    public Task ForgetUploadDaysBeforeAsync(DateOnly day, CancellationToken cancellationToken) =>
+        db.WriteAsync(async s =>
+        {
+            await using var cmd = s.Command("DELETE FROM upload_days WHERE day < @d").With("@d", day.DayNumber);
+            return await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }, transaction: false, cancellationToken);
+
+    /// <summary>The UTC day of <paramref name="at"/> as days since 0001-01-01 (<see cref="DateOnly.DayNumber"/>).</summary>
+    private static int DayNumber(DateTimeOffset at) => DateOnly.FromDateTime(at.UtcDateTime).DayNumber;
 
     public Task TouchAsync(string id, DateTimeOffset at, CancellationToken cancellationToken) =>
         db.WriteAsync(async s =>

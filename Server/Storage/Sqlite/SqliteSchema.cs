@@ -186,5 +186,13 @@ internal static class SqliteSchema
           PRIMARY KEY (conversation_id, seq)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS ix_message_attachments_attachment ON message_attachments (attachment_id);
+
+        CREATE TABLE IF NOT EXISTS upload_days (
+          owner_id INTEGER NOT NULL,
+          day INTEGER NOT NULL,
+          bytes INTEGER NOT NULL,
+          PRIMARY KEY (owner_id, day)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_upload_days_day ON upload_days (day);
         """;
 }

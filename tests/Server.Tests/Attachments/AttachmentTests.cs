@@ -149,22 +149,35 @@ public abstract class AttachmentTests(StoreKind store) : StoreServerTest(store, 
         Assert.Equal(ErrorCode.UploadHashMismatch, await ErrorOf(a.Client.RequestAsync<UploadFinish, AttachmentReady>(new UploadFinish(wrong.UploadId), Guard)));
         await AssertGoneAsync(wrong.UploadId);
 
-        // Too large (the test limit is 2 MiB), and past the day's quota: refused before anything is stored.
-        Assert.Equal(ErrorCode.FileTooLarge, await ErrorOf(a.Client.RequestAsync<UploadBegin, UploadReady>(new UploadBegin("big.iso", "", (2 * 1024 * 1024) + 1, new string('1', 64)), Guard)));
-        Assert.Equal(0, await Attachments.UploadedSinceAsync(a.UserId, DateTimeOffset.UtcNow.AddDays(-1), Guard));
-        var pending = new List<string>();
+        // Too large (the test limit is 2 MiB), and past the day's quota (3 MiB here): refused before anything is stored.
+        // A user of their own, so that only these uploads count.
+        var quotaUser = await Server.SignUpAsync();
+        var (q, qId) = (quotaUser.Client, quotaUser.UserId);
+        Assert.Equal(ErrorCode.FileTooLarge, await ErrorOf(q.RequestAsync<UploadBegin, UploadReady>(new UploadBegin("big.iso", "", (2 * 1024 * 1024) + 1, new string('1', 64)), Guard)));
+        var pending = new List<UploadBegin>();
+        var ids = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            pending.Add((await a.Client.RequestAsync<UploadBegin, UploadReady>(new UploadBegin($"part{i}.bin", "", 1024 * 1024, Convert.ToHexStringLower(SHA256.HashData([(byte)i]))), Guard)).UploadId);
+            pending.Add(new UploadBegin($"part{i}.bin", "", 1024 * 1024, Convert.ToHexStringLower(SHA256.HashData([(byte)i]))));
+            ids.Add((await q.RequestAsync<UploadBegin, UploadReady>(pending[i], Guard)).UploadId);
         }
 
-        Assert.Equal(ErrorCode.UploadQuotaExceeded, await ErrorOf(a.Client.RequestAsync<UploadBegin, UploadReady>(new UploadBegin("one-more.bin", "", 1, new string('2', 64)), Guard)));
-        Assert.Equal(3 * 1024 * 1024, await Attachments.UploadedSinceAsync(a.UserId, DateTimeOffset.UtcNow.AddDays(-1), Guard));
-        foreach (var id in pending)
+        // The day the server counted in, read from the upload itself (no race with midnight).
+        var day = DateOnly.FromDateTime((await Attachments.GetAsync(ids[0], Guard))!.CreatedAt.UtcDateTime);
+        Assert.Equal(3 * 1024 * 1024, await Attachments.UploadedOnAsync(qId, day, Guard)); // the refused 2 MiB + 1 did not count
+        Assert.Equal(ErrorCode.UploadQuotaExceeded, await ErrorOf(q.RequestAsync<UploadBegin, UploadReady>(new UploadBegin("one-more.bin", "", 1, new string('2', 64)), Guard)));
+        Assert.Equal(3 * 1024 * 1024, await Attachments.UploadedOnAsync(qId, day, Guard));
+
+        // Resuming an upload already counted costs nothing; cancelling gives nothing back (the bytes were begun today).
+        Assert.Equal(ids[1], (await q.RequestAsync<UploadBegin, UploadReady>(pending[1], Guard)).UploadId);
+        foreach (var id in ids)
         {
-            await a.Client.RequestOkAsync(new UploadCancel(id), Guard);
+            await q.RequestOkAsync(new UploadCancel(id), Guard);
             await AssertGoneAsync(id);
         }
+
+        Assert.Equal(ErrorCode.UploadQuotaExceeded, await ErrorOf(q.RequestAsync<UploadBegin, UploadReady>(pending[0], Guard)));
+        Assert.Equal(3 * 1024 * 1024, await Attachments.UploadedOnAsync(qId, day, Guard));
 
         // More bytes than declared: the upload goes at once.
         var shortDeclared = await a.Client.RequestAsync<UploadBegin, UploadReady>(new UploadBegin("s.bin", "", 10, new string('3', 64)), Guard);

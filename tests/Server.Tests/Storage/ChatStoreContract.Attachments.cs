@@ -8,6 +8,7 @@ public abstract partial class ChatStoreContract
 {
     private static readonly string Hash1 = new('a', 64);
     private static readonly string Hash2 = new('b', 64);
+    private const long NoQuota = long.MaxValue / 2;
 
     private IAttachmentStore Attachments => Store.Attachments;
 
@@ -16,7 +17,7 @@ public abstract partial class ChatStoreContract
     {
         var owner = await NewUserAsync();
         var upload = NewUpload(owner.Id, 1234, Hash1, T0);
-        await Attachments.CreateUploadAsync(upload, Ct);
+        Assert.True(await Attachments.CreateUploadAsync(upload, NoQuota, Ct));
 
         Assert.Equal(upload, await Attachments.GetAsync(upload.Id, Ct));
         Assert.Equal(upload, await Attachments.FindUploadAsync(owner.Id, 1234, Hash1, Ct));
@@ -40,23 +41,36 @@ public abstract partial class ChatStoreContract
     }
 
     [Fact]
-    public async Task Uploaded_bytes_count_from_a_time_on_and_leave_thumbnails_out()
+    public async Task The_daily_quota_counts_every_upload_begun_that_day_even_after_it_is_gone()
     {
         var owner = await NewUserAsync();
-        var early = NewUpload(owner.Id, 100, Hash1, T0.AddDays(-1));
-        var today = NewUpload(owner.Id, 1000, Hash1, T0);
-        var later = NewUpload(owner.Id, 20, Hash2, T0.AddHours(1));
-        foreach (var upload in new[] { early, today, later })
-        {
-            await Attachments.CreateUploadAsync(upload, Ct);
-        }
+        var today = DateOnly.FromDateTime(T0.UtcDateTime);
+        var yesterday = NewUpload(owner.Id, 900, Hash1, T0.AddDays(-1));
+        var first = NewUpload(owner.Id, 600, Hash1, T0);
+        Assert.True(await Attachments.CreateUploadAsync(yesterday, 1000, Ct));
+        Assert.True(await Attachments.CreateUploadAsync(first, 1000, Ct));
 
-        var thumbnail = NewUpload(owner.Id, 5, Hash2, T0.AddHours(2)) with { State = AttachmentState.Ready, BlobHash = Hash2, SourceId = later.Id };
-        Assert.True(await Attachments.CompleteAsync(later with { State = AttachmentState.Ready, BlobHash = Hash2, ThumbnailId = thumbnail.Id }, thumbnail, Ct));
+        // 600 + 401 passes 1000: nothing is stored; exactly up to the quota is allowed.
+        var over = NewUpload(owner.Id, 401, Hash2, T0.AddHours(1));
+        Assert.False(await Attachments.CreateUploadAsync(over, 1000, Ct));
+        Assert.Null(await Attachments.GetAsync(over.Id, Ct));
+        var rest = NewUpload(owner.Id, 400, Hash2, T0.AddHours(1));
+        Assert.True(await Attachments.CreateUploadAsync(rest, 1000, Ct));
+        Assert.Equal(1000, await Attachments.UploadedOnAsync(owner.Id, today, Ct));
+        Assert.Equal(900, await Attachments.UploadedOnAsync(owner.Id, today.AddDays(-1), Ct));
 
-        Assert.Equal(1020, await Attachments.UploadedSinceAsync(owner.Id, T0, Ct));
-        Assert.Equal(1120, await Attachments.UploadedSinceAsync(owner.Id, T0.AddDays(-2), Ct));
-        Assert.Equal(0, await Attachments.UploadedSinceAsync(owner.Id + 1_000_000, T0, Ct));
+        // Removing uploads gives nothing back; a thumbnail (the server's) does not count; another user has their own.
+        await Attachments.DeleteAsync(first.Id, Ct);
+        await Attachments.DeleteAsync(rest.Id, Ct);
+        Assert.False(await Attachments.CreateUploadAsync(NewUpload(owner.Id, 1, Hash1, T0.AddHours(2)), 1000, Ct));
+        await ReadyAttachmentAsync(owner.Id, T0.AddDays(1));
+        Assert.Equal(500, await Attachments.UploadedOnAsync(owner.Id, today.AddDays(1), Ct));
+        Assert.Equal(0, await Attachments.UploadedOnAsync(owner.Id + 1_000_000, today, Ct));
+
+        // Days before a cut-off are forgotten; the cut-off day stays.
+        await Attachments.ForgetUploadDaysBeforeAsync(today, Ct);
+        Assert.Equal(0, await Attachments.UploadedOnAsync(owner.Id, today.AddDays(-1), Ct));
+        Assert.Equal(1000, await Attachments.UploadedOnAsync(owner.Id, today, Ct));
     }
 
     [Fact]
@@ -117,8 +131,8 @@ public abstract partial class ChatStoreContract
         var conversation = await Messages.GetOrCreateDirectConversationAsync(owner.Id, friend.Id, Ct);
         var idle = NewUpload(owner.Id, 10, Hash1, T0.AddYears(-10));
         var active = NewUpload(owner.Id, 10, Hash1, T0.AddYears(-10)) with { TouchedAt = T0.AddYears(1) };
-        await Attachments.CreateUploadAsync(idle, Ct);
-        await Attachments.CreateUploadAsync(active, Ct);
+        Assert.True(await Attachments.CreateUploadAsync(idle, NoQuota, Ct));
+        Assert.True(await Attachments.CreateUploadAsync(active, NoQuota, Ct));
         var (unsent, _) = await ReadyAttachmentAsync(owner.Id, T0.AddYears(-10));
         var (sent, thumbnail) = await ReadyAttachmentAsync(owner.Id, T0.AddYears(-10));
         await Messages.AppendAsync(new MessageDraft(conversation, owner.Id, NextId(), "", MessageFlags.None, [], T0, sent.ToMessageAttachment()), Ct);
@@ -151,7 +165,7 @@ public abstract partial class ChatStoreContract
     private async Task<(AttachmentRecord Attachment, AttachmentRecord Thumbnail)> ReadyAttachmentAsync(long ownerId, DateTimeOffset? at = null)
     {
         var upload = NewUpload(ownerId, 500, Hash1, at ?? T0);
-        await Attachments.CreateUploadAsync(upload, Ct);
+        Assert.True(await Attachments.CreateUploadAsync(upload, NoQuota, Ct));
         var thumbnail = NewUpload(ownerId, 50, Hash2, at ?? T0) with { State = AttachmentState.Ready, BlobHash = Hash2, MediaType = "image/jpeg", Width = 32, Height = 24, SourceId = upload.Id };
         var ready = upload with { State = AttachmentState.Ready, BlobHash = Hash1, MediaType = "image/jpeg", Width = 640, Height = 480, ThumbnailId = thumbnail.Id };
         Assert.True(await Attachments.CompleteAsync(ready, thumbnail, Ct));

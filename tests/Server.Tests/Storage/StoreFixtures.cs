@@ -128,7 +128,7 @@ public sealed class MySqlChatStoreTests(MySqlStoreFixture fixture) : ChatStoreCo
     public void Schema_sql_yields_every_table_without_the_database_lines()
     {
         var statements = MySqlChatStore.SchemaStatements();
-        Assert.Equal(17, statements.Count);
+        Assert.Equal(18, statements.Count);
         Assert.All(statements, s => Assert.StartsWith("CREATE TABLE IF NOT EXISTS", s, StringComparison.Ordinal));
     }
 }

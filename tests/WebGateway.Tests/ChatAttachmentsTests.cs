@@ -124,6 +124,15 @@ public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsync
         Assert.Equal(("application/octet-stream", 300_000L), (dropped.Message.Attachment!.MediaType, dropped.Message.Attachment.Size));
         await Expect(page.Locator("#messages .msg.mine .file-card")).ToHaveCountAsync(1);
         await Expect(page.Locator("#messages .msg.mine .thumb")).ToHaveCountAsync(1);
+
+        // A text file dressed as a photo: the card says why the server refused it, in the page's language, and nothing is sent.
+        await page.Locator("#conversation").EvaluateAsync(
+            "pane => { const data = new DataTransfer(); data.items.add(new File([new TextEncoder().encode('not a picture '.repeat(100))], 'fake.jpg', { type: 'image/jpeg' }));" +
+            " for (const type of ['dragover', 'drop']) pane.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true })); }");
+        var refused = page.Locator("#messages .msg.uploading.failed .upload-status");
+        await Expect(refused).ToContainTextAsync(new System.Text.RegularExpressions.Regex("该文件不是有效的图片|not a valid image"));
+        await Expect(refused).ToHaveAttributeAsync("role", "alert");
+        await Expect(page.Locator("#messages .msg.mine .thumb")).ToHaveCountAsync(1);
         await BrowserFixture.ScreenshotAsync(page, "attachments-phone");
     }
 
@@ -138,7 +147,7 @@ public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsync
         var file = await alice.Client.UploadAsync(new MemoryStream(pdf), "报告 <final>.pdf", "application/pdf", cancellationToken: Guard);
         var image = await alice.Client.UploadAsync(new MemoryStream(Photo(400, 300)), "p.jpg", "image/jpeg", cancellationToken: Guard);
         await alice.Client.RequestAsync<Send, SendAck>(new Send(1, bob.UserId, 1, "", [], file.AttachmentId), Guard);
-        await alice.Client.RequestAsync<Send, SendAck>(new Send(1, bob.UserId, 2, "", [], image.AttachmentId), Guard);
+        var imageSent = await alice.Client.RequestAsync<Send, SendAck>(new Send(1, bob.UserId, 2, "", [], image.AttachmentId), Guard);
 
         using (var whole = await bobHttp.GetAsync($"/attachments/{file.AttachmentId}", Guard))
         {
@@ -210,6 +219,15 @@ public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsync
         Assert.Equal(HttpStatusCode.OK, (await strangerHttp.GetAsync($"/attachments/{groupFile.AttachmentId}", Guard)).StatusCode);
         await stranger.Client.RequestOkAsync(new GroupLeave(group.GroupId), Guard);
         refusals.Add(("former member", await strangerHttp.GetAsync($"/attachments/{groupFile.AttachmentId}", Guard)));
+
+        // Knowing the ETag opens nothing: the 304 is only for those who may read.
+        refusals.Add(("stranger with the etag", await SendAsync(strangerHttp, HttpMethod.Get, file.AttachmentId, r => r.Headers.IfNoneMatch.Add(new EntityTagHeaderValue($"\"{file.AttachmentId}\"")))));
+
+        // A recalled message's picture and thumbnail are served to nobody any more, its recipient included.
+        await alice.Client.RequestOkAsync(new Recall(imageSent.ConversationId, imageSent.MessageId), Guard);
+        refusals.Add(("recalled", await bobHttp.GetAsync($"/attachments/{image.AttachmentId}", Guard)));
+        refusals.Add(("recalled, thumbnail", await bobHttp.GetAsync($"/attachments/{image.ThumbnailId}", Guard)));
+        refusals.Add(("recalled, revalidated", await SendAsync(bobHttp, HttpMethod.Get, image.AttachmentId, r => r.Headers.IfNoneMatch.Add(new EntityTagHeaderValue($"\"{image.AttachmentId}\"")))));
 
         var pages = new HashSet<string>();
         foreach (var (who, response) in refusals)

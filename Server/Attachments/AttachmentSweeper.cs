@@ -54,7 +54,7 @@ public sealed partial class AttachmentSweeper : IHostedService, IDisposable
 
     public void Dispose() => _stopping.Dispose();
 
-    /// <summary>One pass: removes what has expired as of now; returns how many uploads and attachments went.</summary>
+    /// <summary>One pass: removes what has expired as of now; returns how many uploads, attachments and left-over stagings went.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         // Yesterday's counts stay: a node whose clock is behind may still be counting into it.
@@ -71,6 +71,23 @@ public sealed partial class AttachmentSweeper : IHostedService, IDisposable
 
             removed += expired.Count;
             if (expired.Count < BatchSize)
+            {
+                break;
+            }
+        }
+
+        // Staged bytes no upload row led to (a crash between the two, a removal cut short): idle past the uploads'
+        // lifetime, so any row they had has just expired above. Only the staging goes: a row is removed through its own expiry.
+        while (true)
+        {
+            var stale = await _attachments.Blobs.IdleStagingsAsync(_time.GetUtcNow() - _options.UploadLifetime, BatchSize, cancellationToken);
+            foreach (var id in stale)
+            {
+                await _attachments.Blobs.DeleteStagingAsync(id, cancellationToken);
+            }
+
+            removed += stale.Count;
+            if (stale.Count < BatchSize)
             {
                 return removed;
             }
@@ -104,7 +121,7 @@ public sealed partial class AttachmentSweeper : IHostedService, IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "Removed {Count} expired uploads and unused attachments")]
+    [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "Removed {Count} expired uploads, unused attachments and left-over staged files")]
     private partial void LogSwept(int count);
 
     [LoggerMessage(EventId = 611, Level = LogLevel.Warning, Message = "Sweeping attachments failed; the next sweep tries again")]

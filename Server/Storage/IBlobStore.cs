@@ -36,6 +36,13 @@ public interface IBlobStore : IAsyncDisposable
     /// </summary>
     Task CommitAsync(string stagingId, string sha256, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> staged uploads with nothing appended since before <paramref name="idleBefore"/>:
+    /// what a crash between staging and the upload's row, or a removal cut short, left behind (an upload that is still
+    /// known expires through its row first, and its staging goes with it).
+    /// </summary>
+    Task<IReadOnlyList<string>> IdleStagingsAsync(DateTimeOffset idleBefore, int limit, CancellationToken cancellationToken);
+
     /// <summary>Removes a staged upload and its bytes; nothing when there is none.</summary>
     Task DeleteStagingAsync(string stagingId, CancellationToken cancellationToken);
 

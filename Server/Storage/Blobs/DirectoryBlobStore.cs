@@ -129,6 +129,28 @@ public sealed class DirectoryBlobStore : IBlobStore
         }, cancellationToken);
     }
 
+    public Task<IReadOnlyList<string>> IdleStagingsAsync(DateTimeOffset idleBefore, int limit, CancellationToken cancellationToken)
+    {
+        var idle = new List<string>();
+        Guard(() =>
+        {
+            // A staged file's modification time is its last append (or its creation).
+            foreach (var file in new DirectoryInfo(StagingDirectory).EnumerateFiles())
+            {
+                if (idle.Count >= limit)
+                {
+                    break;
+                }
+
+                if (file.LastWriteTimeUtc < idleBefore.UtcDateTime)
+                {
+                    idle.Add(file.Name);
+                }
+            }
+        });
+        return Task.FromResult<IReadOnlyList<string>>(idle);
+    }
+
     public async Task DeleteStagingAsync(string stagingId, CancellationToken cancellationToken)
     {
         var staged = StagingPath(stagingId);

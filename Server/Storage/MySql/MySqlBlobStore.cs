@@ -136,6 +136,22 @@ public sealed class MySqlBlobStore : IBlobStore
             return 0;
         }, cancellationToken);
 
+    public Task<IReadOnlyList<string>> IdleStagingsAsync(DateTimeOffset idleBefore, int limit, CancellationToken cancellationToken) =>
+        RunAsync(async c =>
+        {
+            await using var cmd = new MySqlCommand("SELECT staging_id FROM blob_staging WHERE touched_at < @t LIMIT @n", c);
+            cmd.Parameters.AddWithValue("@t", idleBefore.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("@n", limit);
+            var ids = new List<string>();
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetString(0));
+            }
+
+            return (IReadOnlyList<string>)ids;
+        }, cancellationToken);
+
     public Task DeleteStagingAsync(string stagingId, CancellationToken cancellationToken) =>
         RunAsync(async c =>
         {

@@ -258,13 +258,19 @@ public abstract class AttachmentTests(StoreKind store) : StoreServerTest(store, 
         await a.Client.RequestAsync<Send, SendAck>(new Send(Direct, b.UserId, 60, "", [], sent.AttachmentId), Guard);
         var idle = await a.Client.RequestAsync<UploadBegin, UploadReady>(new UploadBegin("idle.bin", "", 10, new string('5', 64)), Guard);
 
+        // Staged bytes without an upload row, as a crash between the two would leave them.
+        var orphan = AttachmentIds.New();
+        await Blobs.CreateStagingAsync(orphan, Guard);
+        await Blobs.AppendAsync(orphan, 0, new byte[] { 1, 2, 3 }, Guard);
+
         // Everything unsent or idle is past its lifetime as far as this sweep is concerned.
         var sweeper = new AttachmentSweeper(
             Server.Get<AttachmentService>(), Server.Get<IChatStore>(),
             Microsoft.Extensions.Options.Options.Create(new AttachmentOptions { UploadLifetime = TimeSpan.Zero, UnsentLifetime = TimeSpan.Zero }),
             new ShiftedTime(TimeSpan.FromSeconds(1)), Microsoft.Extensions.Logging.Abstractions.NullLogger<AttachmentSweeper>.Instance);
-        Assert.Equal(3, await sweeper.SweepAsync(Guard));
+        Assert.Equal(4, await sweeper.SweepAsync(Guard));
         await AssertGoneAsync(idle.UploadId);
+        Assert.Null(await Blobs.GetStagedLengthAsync(orphan, Guard));
         Assert.Null(await Attachments.GetAsync(one.AttachmentId, Guard));
         Assert.Null(await Attachments.GetAsync(two.AttachmentId, Guard));
         Assert.NotNull(await Blobs.GetLengthAsync(hash, Guard)); // stored within the grace hour: a finish may be about to use it

@@ -42,6 +42,20 @@ public abstract class BlobStoreContract(IBlobStore blobs)
     }
 
     [Fact]
+    public async Task Stagings_idle_since_a_time_are_listed_until_they_are_deleted()
+    {
+        var id = AttachmentIds.New();
+        await blobs.CreateStagingAsync(id, Ct);
+        await blobs.AppendAsync(id, 0, new byte[] { 1 }, Ct);
+        Assert.DoesNotContain(id, await blobs.IdleStagingsAsync(DateTimeOffset.UtcNow.AddHours(-1), 10_000, Ct));
+        Assert.Contains(id, await blobs.IdleStagingsAsync(DateTimeOffset.UtcNow.AddMinutes(1), 10_000, Ct));
+        Assert.Single(await blobs.IdleStagingsAsync(DateTimeOffset.UtcNow.AddMinutes(1), 1, Ct));
+
+        await blobs.DeleteStagingAsync(id, Ct);
+        Assert.DoesNotContain(id, await blobs.IdleStagingsAsync(DateTimeOffset.UtcNow.AddMinutes(1), 10_000, Ct));
+    }
+
+    [Fact]
     public async Task A_committed_upload_is_read_back_in_any_range()
     {
         var content = RandomNumberGenerator.GetBytes((3 * 65_000) + 123);

@@ -207,6 +207,7 @@ public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsync
             ("stranger", await strangerHttp.GetAsync($"/attachments/{file.AttachmentId}", Guard)),
             ("stranger, thumbnail", await strangerHttp.GetAsync($"/attachments/{image.ThumbnailId}", Guard)),
             ("signed out", await anonymous.GetAsync($"/attachments/{file.AttachmentId}", Guard)),
+            ("signed out, thumbnail", await anonymous.GetAsync($"/attachments/{image.ThumbnailId}", Guard)),
             ("unknown id", await bobHttp.GetAsync($"/attachments/{unknown}", Guard)),
             ("malformed id", await bobHttp.GetAsync("/attachments/..%2Fchat.db", Guard)),
         };
@@ -215,10 +216,18 @@ public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsync
         await _scene.MakeFriendsAsync(alice, stranger);
         var group = await _scene.CreateGroupAsync(alice, "相册", bob, stranger);
         var groupFile = await alice.Client.UploadAsync(new MemoryStream(Pdf()), "g.pdf", "application/pdf", cancellationToken: Guard);
+        var groupPhoto = await alice.Client.UploadAsync(new MemoryStream(Photo(500, 400)), "g.jpg", "image/jpeg", cancellationToken: Guard);
         await alice.Client.RequestAsync<Send, SendAck>(new Send(2, group.GroupId, 3, "", [], groupFile.AttachmentId), Guard);
-        Assert.Equal(HttpStatusCode.OK, (await strangerHttp.GetAsync($"/attachments/{groupFile.AttachmentId}", Guard)).StatusCode);
+        await alice.Client.RequestAsync<Send, SendAck>(new Send(2, group.GroupId, 4, "", [], groupPhoto.AttachmentId), Guard);
+        foreach (var id in new[] { groupFile.AttachmentId, groupPhoto.ThumbnailId })
+        {
+            using var allowed = await strangerHttp.GetAsync($"/attachments/{id}", Guard);
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        }
+
         await stranger.Client.RequestOkAsync(new GroupLeave(group.GroupId), Guard);
         refusals.Add(("former member", await strangerHttp.GetAsync($"/attachments/{groupFile.AttachmentId}", Guard)));
+        refusals.Add(("former member, thumbnail", await strangerHttp.GetAsync($"/attachments/{groupPhoto.ThumbnailId}", Guard)));
 
         // Knowing the ETag opens nothing: the 304 is only for those who may read.
         refusals.Add(("stranger with the etag", await SendAsync(strangerHttp, HttpMethod.Get, file.AttachmentId, r => r.Headers.IfNoneMatch.Add(new EntityTagHeaderValue($"\"{file.AttachmentId}\"")))));

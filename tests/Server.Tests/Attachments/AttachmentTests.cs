@@ -106,6 +106,41 @@ public abstract class AttachmentTests(StoreKind store) : StoreServerTest(store, 
         Assert.Equal(png, await DownloadAsync(b.Client, attachment.AttachmentId));
     }
 
+    [Theory]
+    [InlineData("image/png")]
+    [InlineData("image/webp")]
+    [InlineData("image/gif")]
+    public async Task Png_webp_and_gif_are_images_with_a_thumbnail_and_reach_others_with_their_pixels_but_not_their_metadata(string mediaType)
+    {
+        var (a, b) = await FriendsAsync();
+        var (image, clean) = mediaType switch
+        {
+            "image/png" => TestImages.PngWithMetadata(300, 200),
+            "image/webp" => TestImages.WebPWithMetadata(300, 200),
+            _ => TestImages.GifWithMetadata(),
+        };
+        Assert.Contains(TestImages.Secret, Encoding.ASCII.GetString(image), StringComparison.Ordinal);
+
+        // Named and declared as a plain file: the bytes decide.
+        var attachment = await a.Client.UploadAsync(new MemoryStream(image), "picture.dat", "application/octet-stream", cancellationToken: Guard);
+        using var expected = SKBitmap.Decode(clean);
+        Assert.Equal((mediaType, (uint)expected.Width, (uint)expected.Height), (attachment.MediaType, attachment.Width, attachment.Height));
+        Assert.True(AttachmentIds.IsWellFormed(attachment.ThumbnailId));
+
+        await a.Client.RequestAsync<Send, SendAck>(new Send(Direct, b.UserId, 45, "", [], attachment.AttachmentId), Guard);
+        var received = await DownloadAsync(b.Client, attachment.AttachmentId);
+        Assert.DoesNotContain(TestImages.Secret, Encoding.ASCII.GetString(received), StringComparison.Ordinal);
+        using var decoded = SKBitmap.Decode(received);
+        Assert.Equal(expected.Bytes, decoded.Bytes); // the picture itself is untouched
+        if (mediaType != "image/webp")
+        {
+            Assert.Equal(clean, received); // PNG and GIF: exactly the file without what was added
+        }
+
+        using var thumbnail = SKBitmap.Decode(await DownloadAsync(b.Client, attachment.ThumbnailId));
+        Assert.Equal((expected.Width, expected.Height), (thumbnail.Width, thumbnail.Height)); // already within 320
+    }
+
     [Fact]
     public async Task An_upload_cut_midway_resumes_from_the_acknowledged_offset_after_a_reconnect()
     {

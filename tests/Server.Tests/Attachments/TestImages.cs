@@ -70,6 +70,94 @@ internal static class TestImages
         return output.ToArray();
     }
 
+    /// <summary>A PNG with a text chunk and an EXIF chunk carrying <see cref="Secret"/>, and bytes after IEND; also the same PNG without them.</summary>
+    public static (byte[] WithMetadata, byte[] Clean) PngWithMetadata(int width, int height)
+    {
+        var png = Encode(width, height, SKEncodedImageFormat.Png);
+        const int afterHeader = 8 + 8 + 13 + 4; // signature, IHDR
+        var output = new MemoryStream();
+        output.Write(png, 0, afterHeader);
+        Chunk(output, "tEXt", Encoding.ASCII.GetBytes("Location\0" + Secret));
+        Chunk(output, "eXIf", Exif(orientation: 1)[6..]);
+        output.Write(png, afterHeader, png.Length - afterHeader);
+        output.Write(Encoding.ASCII.GetBytes("trailing " + Secret));
+        return (output.ToArray(), png);
+    }
+
+    /// <summary>
+    /// A WebP in the extended format (VP8X) with EXIF and XMP chunks carrying <see cref="Secret"/>, around SkiaSharp's
+    /// own encoding; also that encoding alone.
+    /// </summary>
+    public static (byte[] WithMetadata, byte[] Clean) WebPWithMetadata(int width, int height)
+    {
+        var webp = Encode(width, height, SKEncodedImageFormat.Webp);
+        var body = new MemoryStream();
+        body.Write("WEBP"u8);
+        var vp8x = new byte[10];
+        vp8x[0] = 0x08 | 0x04; // EXIF and XMP present
+        WriteU24(vp8x.AsSpan(4), width - 1);
+        WriteU24(vp8x.AsSpan(7), height - 1);
+        RiffChunk(body, "VP8X", vp8x);
+        body.Write(webp, 12, webp.Length - 12); // Skia's VP8 or VP8L chunk, padded
+        RiffChunk(body, "EXIF", Exif(orientation: 1)[6..]);
+        RiffChunk(body, "XMP ", Encoding.ASCII.GetBytes("<x:xmpmeta><exif:GPSAreaInformation>" + Secret + "</exif:GPSAreaInformation></x:xmpmeta>"));
+        var output = new MemoryStream();
+        output.Write("RIFF"u8);
+        Span<byte> size = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(size, (uint)body.Length);
+        output.Write(size);
+        body.Position = 0;
+        body.CopyTo(output);
+        return (output.ToArray(), webp);
+    }
+
+    /// <summary>
+    /// A 1 × 1 GIF89a (a two-colour table, a graphic control extension making index 0 transparent, one LZW-coded pixel)
+    /// with a comment and an XMP application extension carrying <see cref="Secret"/>, and bytes after the trailer; also
+    /// the same GIF without them.
+    /// </summary>
+    public static (byte[] WithMetadata, byte[] Clean) GifWithMetadata()
+    {
+        byte[] screen = [.. "GIF89a"u8, 1, 0, 1, 0, 0x80, 0, 0, 0xFF, 0xFF, 0xFF, 0, 0, 0];
+        byte[] control = [0x21, 0xF9, 4, 1, 0, 0, 0, 0];
+        byte[] image = [0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0];
+        var comment = Encoding.ASCII.GetBytes("comment " + Secret);
+        var xmp = Encoding.ASCII.GetBytes("<x:xmpmeta>" + Secret + "</x:xmpmeta>");
+        var output = new MemoryStream();
+        output.Write(screen);
+        output.Write([0x21, 0xFE, (byte)comment.Length]);
+        output.Write(comment);
+        output.WriteByte(0);
+        output.Write([0x21, 0xFF, 11, .. "XMP DataXMP"u8, (byte)xmp.Length]);
+        output.Write(xmp);
+        output.WriteByte(0);
+        output.Write(control);
+        output.Write(image);
+        output.WriteByte(0x3B);
+        output.Write(Encoding.ASCII.GetBytes("trailing " + Secret));
+        return (output.ToArray(), [.. screen, .. control, .. image, 0x3B]);
+    }
+
+    private static void WriteU24(Span<byte> at, int value)
+    {
+        at[0] = (byte)value;
+        at[1] = (byte)(value >> 8);
+        at[2] = (byte)(value >> 16);
+    }
+
+    private static void RiffChunk(Stream output, string type, byte[] data)
+    {
+        output.Write(Encoding.ASCII.GetBytes(type));
+        Span<byte> size = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(size, (uint)data.Length);
+        output.Write(size);
+        output.Write(data);
+        if ((data.Length & 1) != 0)
+        {
+            output.WriteByte(0);
+        }
+    }
+
     private static byte[] Exif(int orientation)
     {
         // Big-endian TIFF: IFD0 at 8 with Orientation and the GPS IFD pointer; the GPS IFD with a latitude ref and the area text.

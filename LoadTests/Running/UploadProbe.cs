@@ -82,11 +82,11 @@ internal static class UploadProbe
             var cpuPerMib = (after.CpuMicros - before.CpuMicros) / mib;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"uploaded {attachment.Size:N0} bytes ({mib:F0} MiB) in {seconds:F2} s: {mib / seconds:F1} MiB/s, window {window}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"server CPU ({(pid is null ? "stats" : "proc")}): {cpuPerMib:F0} us per MiB (hashing, the store's writes and the finish's checks included)"));
-            if (samples.Count > 0)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"server memory during the upload ({samples.Count} samples): resident {Mib(before.MemoryBytes)} before, {Mib(samples.Min(s => s.MemoryBytes))}-{Mib(samples.Max(s => s.MemoryBytes))} during, {Mib(after.MemoryBytes)} after; GC heap {Mib(samples.Min(s => s.GcHeapBytes))}-{Mib(samples.Max(s => s.GcHeapBytes))}"));
-            }
+            var during = samples.Count == 0
+                ? "no sample during the upload (it took under 250 ms)"
+                : string.Create(CultureInfo.InvariantCulture, $"during the upload ({samples.Count} samples) resident {Mib(samples.Min(s => s.MemoryBytes))}-{Mib(samples.Max(s => s.MemoryBytes))}, GC heap {Mib(samples.Min(s => s.GcHeapBytes))}-{Mib(samples.Max(s => s.GcHeapBytes))}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"server memory: resident {Mib(before.MemoryBytes)} before, {Mib(after.MemoryBytes)} after; {during}"));
 
             return 0;
         }

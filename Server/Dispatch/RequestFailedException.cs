@@ -1,32 +1,11 @@
+using System.Diagnostics.CodeAnalysis;
 using Chat.Protocol;
 
 namespace Chat.Server.Dispatch;
 
 /// <summary>A request cannot be served; the client gets an Error frame with <see cref="Code"/>.</summary>
-public sealed class RequestFailedException : Exception
+[SuppressMessage("Design", "CA1032:Implement standard exception constructors", Justification = "Always thrown with the wire error code the client gets; a message-only form would leave the code unset.")]
+public sealed class RequestFailedException(ErrorCode code) : Exception(code.ToString())
 {
-    public RequestFailedException()
-        : this(ErrorCode.InternalError)
-    {
-    }
-
-    public RequestFailedException(string message)
-        : base(message)
-    {
-        Code = ErrorCode.InternalError;
-    }
-
-    public RequestFailedException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        Code = ErrorCode.InternalError;
-    }
-
-    public RequestFailedException(ErrorCode code)
-        : base(code.ToString())
-    {
-        Code = code;
-    }
-
-    public ErrorCode Code { get; }
+    public ErrorCode Code { get; } = code;
 }

@@ -47,9 +47,6 @@ public sealed class RequestLimits : IDisposable
         _sweep = new Timer(static s => ((RequestLimits)s!).Sweep(), this, SweepInterval, SweepInterval);
     }
 
-    /// <summary>Users whose bucket is not full (for tests and metrics).</summary>
-    public int TrackedUsers => _users.Count;
-
     /// <summary>Takes one request's permit from both buckets; false when either is empty. Called by the session's own request loop only.</summary>
     public bool TryAcquire(ChatSession session)
     {

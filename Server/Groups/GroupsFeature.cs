@@ -235,6 +235,6 @@ public sealed partial class GroupsFeature : IChatFeature
         }
     }
 
-    [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "System notice for group {GroupId} not stored: {Reason}")]
+    [LoggerMessage(EventId = 700, Level = LogLevel.Warning, Message = "System notice for group {GroupId} not stored: {Reason}")]
     private partial void LogNoticeFailed(long groupId, string reason);
 }

@@ -39,9 +39,6 @@ public interface IFriendStore
 
     Task<IReadOnlyList<long>> GetBlockedAsync(long userId, CancellationToken cancellationToken);
 
-    /// <summary>Users who have blocked <paramref name="userId"/> (presence is hidden from them both ways).</summary>
-    Task<IReadOnlyList<long>> GetBlockedByAsync(long userId, CancellationToken cancellationToken);
-
     /// <summary>
     /// The user's friend ids and everyone presence is hidden from (blocked by the user or blocking them), in one
     /// round trip: presence loads this for every sign-in, so three reads would triple a sign-in storm's store time.

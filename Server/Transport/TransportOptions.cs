@@ -21,9 +21,6 @@ public sealed class TransportOptions
     /// <summary>Bytes queued for a client that does not read; beyond this it is disconnected as a slow consumer.</summary>
     public int MaxPendingOutputBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>Input buffered but not yet parsed; the receive loop pauses beyond this.</summary>
-    public int MaxPendingInputBytes { get; set; } = 256 * 1024;
-
     /// <summary>Per-node cap: connections beyond it are refused with ServerBusy.</summary>
     public int MaxConnections { get; set; } = 100_000;
 

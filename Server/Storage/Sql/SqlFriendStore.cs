@@ -179,9 +179,6 @@ internal sealed class SqlFriendStore(SqlDatabase db) : IFriendStore
     public Task<IReadOnlyList<long>> GetBlockedAsync(long userId, CancellationToken cancellationToken) =>
         db.ReadAsync(s => ReadIdsAsync(s, "SELECT blocked_id FROM blocks WHERE user_id = @u ORDER BY blocked_id", userId, cancellationToken), cancellationToken);
 
-    public Task<IReadOnlyList<long>> GetBlockedByAsync(long userId, CancellationToken cancellationToken) =>
-        db.ReadAsync(s => ReadIdsAsync(s, "SELECT user_id FROM blocks WHERE blocked_id = @u ORDER BY user_id", userId, cancellationToken), cancellationToken);
-
     public Task<FriendCircle> GetFriendCircleAsync(long userId, CancellationToken cancellationToken) =>
         db.ReadAsync(
             async s =>

@@ -1,6 +1,5 @@
 using Chat.Protocol;
 using Chat.Protocol.Messages;
-using Chat.Server.Storage;
 using Chat.Server.Tests.Infrastructure;
 using static Chat.Server.Tests.Friends.PushExpectations;
 
@@ -212,26 +211,6 @@ public abstract class FriendsTests : IAsyncLifetime
 
         await b.Client.RequestOkAsync(new Unblock(a.UserId));
         Assert.Equal("pending", Assert.Single((await b.Client.RequestAsync<GetFriendRequests, FriendRequestList>(new GetFriendRequests())).Requests).Note);
-    }
-
-    [Fact]
-    public async Task Store_lists_who_blocked_a_user_and_forgets_on_unblock()
-    {
-        var store = _server.Get<IChatStore>().Friends;
-        var a = await _server.SignUpAsync();
-        var b = await _server.SignUpAsync();
-        var c = await _server.SignUpAsync();
-        var at = DateTimeOffset.UtcNow;
-        await store.BlockAsync(b.UserId, a.UserId, at, CancellationToken.None);
-        await store.BlockAsync(c.UserId, a.UserId, at, CancellationToken.None);
-        await store.BlockAsync(a.UserId, c.UserId, at, CancellationToken.None);
-
-        Assert.Equal(new[] { b.UserId, c.UserId }.Order(), await store.GetBlockedByAsync(a.UserId, CancellationToken.None));
-        Assert.Equal(new[] { a.UserId }, await store.GetBlockedByAsync(c.UserId, CancellationToken.None));
-        Assert.Empty(await store.GetBlockedByAsync(b.UserId, CancellationToken.None));
-
-        Assert.True(await store.UnblockAsync(b.UserId, a.UserId, CancellationToken.None));
-        Assert.Equal(new[] { c.UserId }, await store.GetBlockedByAsync(a.UserId, CancellationToken.None));
     }
 
     [Fact]

@@ -56,9 +56,6 @@ internal sealed class HookedFriendStore(IFriendStore inner) : IFriendStore
     public Task<IReadOnlyList<long>> GetBlockedAsync(long userId, CancellationToken cancellationToken) =>
         inner.GetBlockedAsync(userId, cancellationToken);
 
-    public Task<IReadOnlyList<long>> GetBlockedByAsync(long userId, CancellationToken cancellationToken) =>
-        inner.GetBlockedByAsync(userId, cancellationToken);
-
     public Task<FriendCircle> GetFriendCircleAsync(long userId, CancellationToken cancellationToken) =>
         inner.GetFriendCircleAsync(userId, cancellationToken);
 }

@@ -180,6 +180,11 @@ public sealed class SchemaParityTests
             }
         }
 
+        foreach (var table in EngineOnlyTables)
+        {
+            shapes.Remove(table);
+        }
+
         return shapes;
     }
 

@@ -146,3 +146,74 @@ CREATE TABLE IF NOT EXISTS chat_groups (
   PRIMARY KEY (id),
   KEY ix_chat_groups_owner (owner_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Uploads and attachments (one id: an upload becomes its attachment once checked). state: 0 uploading, 1 ready.
+-- sha256 is what the uploader declared; blob_hash what is stored (they differ for an image whose metadata was
+-- stripped). A thumbnail is a row of its own whose source_id is the attachment it shows. touched_at: the last chunk
+-- (an idle upload expires from it).
+CREATE TABLE IF NOT EXISTS attachments (
+  id CHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  owner_id BIGINT NOT NULL,
+  state TINYINT UNSIGNED NOT NULL,
+  name VARCHAR(255) NOT NULL,
+  media_type VARCHAR(127) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  size BIGINT NOT NULL,
+  sha256 CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  blob_hash CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  width INT NOT NULL DEFAULT 0,
+  height INT NOT NULL DEFAULT 0,
+  thumb_id CHAR(32) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  source_id CHAR(32) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  created_at BIGINT NOT NULL,
+  touched_at BIGINT NOT NULL,
+  PRIMARY KEY (id),
+  KEY ix_attachments_owner (owner_id, created_at),
+  KEY ix_attachments_state (state, touched_at),
+  KEY ix_attachments_blob (blob_hash),
+  KEY ix_attachments_source (source_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The attachment a message carries, written in the message's group-commit transaction. Only messages with an
+-- attachment have a row: a text message costs nothing here. Recall deletes the row (the file is no longer served).
+CREATE TABLE IF NOT EXISTS message_attachments (
+  conversation_id BIGINT NOT NULL,
+  seq BIGINT NOT NULL,
+  attachment_id CHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  PRIMARY KEY (conversation_id, seq),
+  KEY ix_message_attachments_attachment (attachment_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Bytes each user began uploading per UTC day (day: days since 0001-01-01), for the daily quota. Only grows within
+-- its day (a cancelled or refused upload still counts); the sweeper forgets days before yesterday.
+CREATE TABLE IF NOT EXISTS upload_days (
+  owner_id BIGINT NOT NULL,
+  day INT NOT NULL,
+  bytes BIGINT NOT NULL,
+  PRIMARY KEY (owner_id, day),
+  KEY ix_upload_days_day (day)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The bytes, when the nodes share them in the database (Chat:Attachments:Store = Database, the default on MySQL):
+-- chunk rows under a data id, named either by a staged upload or by the content's SHA-256 (MySqlBlobStore).
+CREATE TABLE IF NOT EXISTS blob_staging (
+  staging_id CHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  data_id BIGINT NOT NULL,
+  length BIGINT NOT NULL,
+  touched_at BIGINT NOT NULL,
+  PRIMARY KEY (staging_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS blob_content (
+  sha256 CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  data_id BIGINT NOT NULL,
+  length BIGINT NOT NULL,
+  touched_at BIGINT NOT NULL,
+  PRIMARY KEY (sha256)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS blob_chunks (
+  data_id BIGINT NOT NULL,
+  start_offset BIGINT NOT NULL,
+  bytes MEDIUMBLOB NOT NULL,
+  PRIMARY KEY (data_id, start_offset)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

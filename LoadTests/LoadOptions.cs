@@ -9,6 +9,8 @@ public sealed class LoadOptions
     public const string Usage = """
         usage: Chat.LoadTests <connect|pairs|group|reconnect|mixed> [options]
                Chat.LoadTests fsync DIR [--count N] [--bytes B]   the disk's own fsync latency in DIR
+               Chat.LoadTests upload --server H:P --login U --password P [--megabytes 200] [--window 4] [--server-pid PID]
+                                  one upload of N MiB: throughput, server CPU per MiB, server memory during it
           --server HOST:PORT      server address (127.0.0.1:7400)
           --servers IP:PORT,...   several server nodes (a cluster): user i connects to node i mod N, so the two
                                   users of a pair sit on different nodes; Stats come from the first

@@ -21,6 +21,11 @@ internal static class Program
             return await DiskProbe.RunAsync(probeArgs);
         }
 
+        if (args is ["upload", .. var uploadArgs])
+        {
+            return await UploadProbe.RunAsync(uploadArgs);
+        }
+
         var options = LoadOptions.Parse(args, out var error);
         if (options is null)
         {

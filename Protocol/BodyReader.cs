@@ -110,6 +110,25 @@ public ref struct BodyReader
         return value;
     }
 
+    /// <summary>A bytes field: a u32 length, then that many bytes, copied out of the frame (the frame's buffer is reused).</summary>
+    public ReadOnlyMemory<byte> ReadBytes()
+    {
+        var length = ReadUInt32();
+        if (length > (uint)Remaining)
+        {
+            throw new ProtocolException(ErrorCode.MalformedBody, "a bytes field is longer than the body that carries it");
+        }
+
+        if (length == 0)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        var value = _buffer.Slice(_position, (int)length).ToArray();
+        _position += (int)length;
+        return value;
+    }
+
     public IReadOnlyList<long> ReadInt64List()
     {
         var count = ReadCount(8);

@@ -5,7 +5,7 @@ namespace Chat.Protocol;
 
 /// <summary>
 /// Writes body fields, big-endian, into a span sized in advance by the message's GetBodySize.
-/// Strings are a u16 byte length then UTF-8; lists are a u16 count then the elements.
+/// Strings are a u16 byte length then UTF-8; bytes a u32 length then the bytes; lists are a u16 count then the elements.
 /// </summary>
 public ref struct BodyWriter
 {
@@ -70,6 +70,13 @@ public ref struct BodyWriter
         }
 
         WriteUInt16((ushort)count);
+    }
+
+    public void WriteBytes(ReadOnlySpan<byte> value)
+    {
+        WriteUInt32((uint)value.Length);
+        value.CopyTo(_buffer[_position..]);
+        _position += value.Length;
     }
 
     public void WriteString(string value)

@@ -93,4 +93,19 @@ public enum ErrorCode : ushort
     CityNotFound = 500,
     WeatherUnavailable = 501,
     CityInvalid = 502,
+
+    // 600-699: attachments
+    /// <summary>An attachment or upload that does not exist, has expired, or that this user may not read (the same answer for each).</summary>
+    AttachmentNotFound = 600,
+    FileTooLarge = 601,
+    UploadQuotaExceeded = 602,
+    UploadHashMismatch = 603,
+    OffsetInvalid = 604,
+    UploadIncomplete = 605,
+    UploadSizeMismatch = 606,
+    ImageInvalid = 607,
+    ImageTooLarge = 608,
+    FileNameInvalid = 609,
+    MediaTypeInvalid = 610,
+    HashInvalid = 611,
 }

@@ -77,7 +77,7 @@ public enum MessageType : ushort
     PresencePush = 0x020E,
     /// <summary>kind: 1 request received, 2 request accepted, 3 friendship removed, 4 request declined.</summary>
     FriendEventPush = 0x020F,
-    /// <summary>Sends text to a friend (kind 1, targetId = user id) or a group (kind 2, targetId = group id). mentions: user ids, 0 = @all. Answered by SendAck after the message is stored.</summary>
+    /// <summary>Sends text to a friend (kind 1, targetId = user id) or a group (kind 2, targetId = group id). mentions: user ids, 0 = @all. attachmentId: a finished upload of mine (empty: none; the text may then be empty). Answered by SendAck after the message is stored.</summary>
     Send = 0x0301,
     /// <summary>The message is stored durably. duplicate: a resend of an already stored message.</summary>
     SendAck = 0x0302,
@@ -147,6 +147,26 @@ public enum MessageType : ushort
     JokeQuery = 0x0503,
     /// <summary>A joke.</summary>
     Joke = 0x0504,
+    /// <summary>Starts (or, for the same size and sha256 of an unfinished upload of mine, resumes) an upload. sha256: 64 lower-case hex digits of the whole file. Answered by UploadReady.</summary>
+    UploadBegin = 0x0601,
+    /// <summary>The upload's id, the bytes the server already holds (send from there) and the most data one UploadChunk may carry.</summary>
+    UploadReady = 0x0602,
+    /// <summary>The upload's bytes from offset (exactly the bytes held so far). Answered by UploadAck.</summary>
+    UploadChunk = 0x0603,
+    /// <summary>The bytes the server now holds; a resumed upload continues from here.</summary>
+    UploadAck = 0x0604,
+    /// <summary>Checks size and hash, the real type of an image, and stores the file. Answered by AttachmentReady; send it with Send.attachmentId.</summary>
+    UploadFinish = 0x0605,
+    /// <summary>A stored attachment (an image: width, height and a thumbnail).</summary>
+    AttachmentReady = 0x0606,
+    /// <summary>An attachment's metadata, for a member of a conversation it was sent in. Answered by AttachmentReady.</summary>
+    GetAttachment = 0x0607,
+    /// <summary>Up to maxBytes of an attachment or thumbnail from offset (0: as much as one frame holds). Answered by AttachmentData.</summary>
+    AttachmentRead = 0x0608,
+    /// <summary>Bytes of an attachment from offset; size: the whole file's. The next read starts at offset + the data's length.</summary>
+    AttachmentData = 0x0609,
+    /// <summary>Abandons an unfinished upload of mine and removes what it stored. Answered by Ok.</summary>
+    UploadCancel = 0x060A,
 }
 
 /// <summary>The direction of each message type, from the "dir" of messages.json.</summary>
@@ -196,7 +216,13 @@ public static class MessageTypes
             or MessageType.GetGroups
             or MessageType.GetGroupMembers
             or MessageType.WeatherQuery
-            or MessageType.JokeQuery => MessageDirection.Request,
+            or MessageType.JokeQuery
+            or MessageType.UploadBegin
+            or MessageType.UploadChunk
+            or MessageType.UploadFinish
+            or MessageType.GetAttachment
+            or MessageType.AttachmentRead
+            or MessageType.UploadCancel => MessageDirection.Request,
         MessageType.Welcome
             or MessageType.Pong
             or MessageType.Error
@@ -216,7 +242,11 @@ public static class MessageTypes
             or MessageType.GroupList
             or MessageType.GroupMemberList
             or MessageType.WeatherReport
-            or MessageType.Joke => MessageDirection.Response,
+            or MessageType.Joke
+            or MessageType.UploadReady
+            or MessageType.UploadAck
+            or MessageType.AttachmentReady
+            or MessageType.AttachmentData => MessageDirection.Response,
         MessageType.GoAway
             or MessageType.PresencePush
             or MessageType.FriendEventPush

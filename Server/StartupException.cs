@@ -6,6 +6,11 @@ namespace Chat.Server;
 /// </summary>
 public sealed class StartupException : Exception
 {
+    public StartupException(string message)
+        : base(message)
+    {
+    }
+
     public StartupException(string message, Exception innerException)
         : base(message, innerException)
     {

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Chat.Server.Assistant;
 using Chat.Server.Hosting;
+using Chat.WebGateway.Attachments;
 using Chat.WebGateway.Bridge;
 using Chat.WebGateway.Operations;
 using Chat.WebGateway.Pages;
@@ -100,6 +101,7 @@ public static class GatewayApp
         // HEAD too: monitors and the page's own session check ask without wanting the body (a revoked token redirects either way).
         app.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], ChatPage.GetAsync);
         app.MapVerifyPages();
+        app.MapAttachmentDownloads();
         app.Map("/ws", (HttpContext context, WebSocketBridge bridge, GatewaySessionStore sessions) => bridge.HandleAsync(context, sessions));
         return app;
     }

@@ -4,6 +4,7 @@
 # stopped by its PID at the end, whatever happened.
 #
 #   scripts/bench.sh <connect|pairs|group|reconnect|mixed> [Chat.LoadTests options...]
+#   scripts/bench.sh upload [--megabytes 200] [--window 4]   one upload by lt0 (limits raised for it)
 #
 # Environment:
 #   STORE=sqlite|mysql   store behind the server (sqlite)
@@ -54,6 +55,13 @@ fi
 
 cpu_ticks() { awk '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
 
+# An upload run needs a file limit above the probe's size and a day's quota for repeated runs (the probe's file is the
+# same bytes every run: stored once).
+server_extra=()
+if [[ "$scenario" == upload ]]; then
+  server_extra=(--Chat:Attachments:MaxFileBytes=4294967296 --Chat:Attachments:DailyQuotaBytes=1099511627776)
+fi
+
 # The server: Release, pinned to core 1; it does not need the seed's password (every user has a token).
 METRICS_PORT=${METRICS_PORT:-9464}
 case "${METRICS:-}" in
@@ -62,7 +70,7 @@ case "${METRICS:-}" in
   on) metrics=("--Chat:Metrics:Port=$METRICS_PORT" --Chat:Metrics:Enabled=true) ;;
   *) echo "METRICS is on or off" >&2; exit 2 ;;
 esac
-taskset -c 1 dotnet "$server_dll" "--Chat:Transport:Port=$PORT" --Chat:Transport:MaxConnectionsPerAddress=100000 "${storage[@]}" "${metrics[@]}" \
+taskset -c 1 dotnet "$server_dll" "--Chat:Transport:Port=$PORT" --Chat:Transport:MaxConnectionsPerAddress=100000 "${storage[@]}" "${metrics[@]}" "${server_extra[@]}" \
   >"$DATA/server-$STORE.log" 2>&1 &
 server=$!
 scraper=
@@ -92,9 +100,15 @@ fi
 before=$(cpu_ticks "$server")
 stamp=$(date +%Y%m%d-%H%M%S)
 set +e
-taskset -c 0 dotnet "$tool_dll" "$scenario" --server "127.0.0.1:$PORT" --server-pid "$server" --tokens "$tokens" \
-  --json "$DATA/$scenario-$STORE-$stamp.json" --csv "$DATA/$scenario-$STORE-$stamp.csv" "$@"
-status=$?
+if [[ "$scenario" == upload ]]; then
+  taskset -c 0 dotnet "$tool_dll" upload --server "127.0.0.1:$PORT" --server-pid "$server" --login lt0 --password abc12345x "$@" \
+    | tee "$DATA/$scenario-$STORE-$stamp.txt"
+  status=${PIPESTATUS[0]}
+else
+  taskset -c 0 dotnet "$tool_dll" "$scenario" --server "127.0.0.1:$PORT" --server-pid "$server" --tokens "$tokens" \
+    --json "$DATA/$scenario-$STORE-$stamp.json" --csv "$DATA/$scenario-$STORE-$stamp.csv" "$@"
+  status=$?
+fi
 set -e
 after=$(cpu_ticks "$server")
 echo "server pid $server: $(( (after - before) * 10 )) ms CPU over the whole run (/proc/$server/stat utime+stime); results in $DATA/$scenario-$STORE-$stamp.{json,csv}"

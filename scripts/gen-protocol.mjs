@@ -21,6 +21,7 @@ const primitives = {
   i64: { cs: 'long', size: 8, write: 'WriteInt64', read: 'ReadInt64' },
   bool: { cs: 'bool', size: 1, write: 'WriteBoolean', read: 'ReadBoolean' },
   str: { cs: 'string', size: null, write: 'WriteString', read: 'ReadString' },
+  bytes: { cs: 'ReadOnlyMemory<byte>', size: null, minSize: 4, write: 'WriteBytes', read: 'ReadBytes' },
 };
 
 function parseKind(kind) {
@@ -43,13 +44,14 @@ function csType(k) {
 // Smallest encoded size of one element: used to reject list counts the remaining bytes cannot hold
 // before allocating, so a 64 KiB frame can never make the reader allocate more than it carries.
 function minSize(k) {
-  if (k.prim) return primitives[k.prim].size ?? 2;
+  if (k.prim) return primitives[k.prim].size ?? primitives[k.prim].minSize ?? 2;
   if (k.list) return 2;
   if (k.opt) return 1;
   return schema.structs[k.struct].reduce((n, [, kind]) => n + minSize(parseKind(kind)), 0);
 }
 
 function sizeExpr(k, v) {
+  if (k.prim === 'bytes') return `(4 + ${v}.Length)`;
   if (k.prim) return primitives[k.prim].size !== null ? `${primitives[k.prim].size}` : `BodyWriter.SizeOf(${v})`;
   if (k.struct) return `${v}.GetSize()`;
   if (k.opt) return `(${v} is null ? 1 : 1 + ${v}.GetSize())`;
@@ -59,6 +61,7 @@ function sizeExpr(k, v) {
 }
 
 function writeStmt(k, v) {
+  if (k.prim === 'bytes') return `writer.WriteBytes(${v}.Span);`;
   if (k.prim) return `writer.${primitives[k.prim].write}(${v});`;
   if (k.struct) return `${v}.Write(ref writer);`;
   if (k.opt) return `writer.WriteBoolean(${v} is not null);\n            ${v}?.Write(ref writer);`;
@@ -78,12 +81,25 @@ function readExpr(k) {
 }
 
 function fieldsDoc(fields) {
-  return fields.map(([n, k]) => `${n}: ${k}`).join(', ') || '(empty)';
+  return fields.map(([n, k, ...d]) => `${n}: ${k}${d.length ? ` = ${JSON.stringify(d[0])}` : ''}`).join(', ') || '(empty)';
+}
+
+// A field's default (the third element in messages.json) as a C# default parameter value. Only fields appended after
+// a type shipped have one, so they all come last, where C# allows defaults.
+function csDefault(k, value, where) {
+  if (value === null && k.opt) return 'null';
+  if (typeof value === 'string' && k.prim === 'str') return JSON.stringify(value);
+  if (typeof value === 'number' && k.prim && primitives[k.prim].size !== null) return String(value);
+  if (typeof value === 'boolean' && k.prim === 'bool') return String(value);
+  throw new Error(`${where}: default ${JSON.stringify(value)} does not suit its kind`);
 }
 
 function emitType(name, fields, isMessage, doc) {
-  const ks = fields.map(([n, k]) => ({ name: pascal(n), kind: parseKind(k) }));
-  const params = ks.map((f) => `${csType(f.kind)} ${f.name}`).join(', ');
+  const ks = fields.map(([n, k, ...d]) => ({ name: pascal(n), kind: parseKind(k), def: d.length ? csDefault(parseKind(k), d[0], `${name}.${n}`) : null }));
+  ks.forEach((f, i) => {
+    if (f.def === null && ks.slice(0, i).some((e) => e.def !== null)) throw new Error(`${name}.${f.name}: a field without a default follows one with a default`);
+  });
+  const params = ks.map((f) => `${csType(f.kind)} ${f.name}${f.def !== null ? ` = ${f.def}` : ''}`).join(', ');
   const size = ks.length ? ks.map((f) => sizeExpr(f.kind, f.name)).join(' + ') : '0';
   const writes = ks.map((f) => `            ${writeStmt(f.kind, f.name)}`).join('\n');
   const reads = ks.map((f) => readExpr(f.kind)).join(', ');
@@ -162,7 +178,8 @@ for (const [dir, cs] of Object.entries(directions)) {
 }
 en.push('        _ => MessageDirection.Unknown,', '    };', '}', '');
 
-const js = [header.replace(/\n\/\/ /g, '\n// '), '// Field kinds: u8 u16 u32 i32 i64 (BigInt-free: JS numbers, safe to 2^53) bool str, a struct name, list<kind>, opt<struct>.',
+const js = [header.replace(/\n\/\/ /g, '\n// '), '// Field kinds: u8 u16 u32 i32 i64 (BigInt-free: JS numbers, safe to 2^53) bool str bytes (Uint8Array), a struct name, list<kind>, opt<struct>.',
+  '// A third element of a field is its default: the encoder uses it when the field is missing.',
   `export const STRUCTS = ${JSON.stringify(schema.structs, null, 2)};`, '',
   `export const MESSAGES = ${JSON.stringify(Object.fromEntries(schema.messages.map((m) => [m.name, { code: Number(m.code), dir: m.dir, fields: m.fields }])), null, 2)};`, ''];
 

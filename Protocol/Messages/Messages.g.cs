@@ -57,10 +57,10 @@ namespace Chat.Protocol.Messages
         public static FriendRequestEntry Read(ref BodyReader reader) => new(reader.ReadInt64(), reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadInt64());
     }
 
-    /// <summary>Body: conversationId: i64, kind: u8, targetId: i64, messageId: i64, seq: i64, senderId: i64, clientMessageId: i64, sentAtMs: i64, flags: u8, text: str, mentions: list&lt;i64&gt;.</summary>
-    public sealed partial record ChatMessage(long ConversationId, byte Kind, long TargetId, long MessageId, long Seq, long SenderId, long ClientMessageId, long SentAtMs, byte Flags, string Text, IReadOnlyList<long> Mentions) : IWireStruct<ChatMessage>
+    /// <summary>Body: conversationId: i64, kind: u8, targetId: i64, messageId: i64, seq: i64, senderId: i64, clientMessageId: i64, sentAtMs: i64, flags: u8, text: str, mentions: list&lt;i64&gt;, attachment: opt&lt;AttachmentInfo&gt; = null.</summary>
+    public sealed partial record ChatMessage(long ConversationId, byte Kind, long TargetId, long MessageId, long Seq, long SenderId, long ClientMessageId, long SentAtMs, byte Flags, string Text, IReadOnlyList<long> Mentions, AttachmentInfo? Attachment = null) : IWireStruct<ChatMessage>
     {
-        public int GetSize() => 8 + 1 + 8 + 8 + 8 + 8 + 8 + 8 + 1 + BodyWriter.SizeOf(Text) + (2 + (8 * Mentions.Count));
+        public int GetSize() => 8 + 1 + 8 + 8 + 8 + 8 + 8 + 8 + 1 + BodyWriter.SizeOf(Text) + (2 + (8 * Mentions.Count)) + (Attachment is null ? 1 : 1 + Attachment.GetSize());
 
         public void Write(ref BodyWriter writer)
         {
@@ -79,9 +79,30 @@ namespace Chat.Protocol.Messages
             {
                 writer.WriteInt64(item);
             }
+            writer.WriteBoolean(Attachment is not null);
+            Attachment?.Write(ref writer);
         }
 
-        public static ChatMessage Read(ref BodyReader reader) => new(reader.ReadInt64(), reader.ReadByte(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadByte(), reader.ReadString(), reader.ReadInt64List());
+        public static ChatMessage Read(ref BodyReader reader) => new(reader.ReadInt64(), reader.ReadByte(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadByte(), reader.ReadString(), reader.ReadInt64List(), reader.ReadBoolean() ? AttachmentInfo.Read(ref reader) : null);
+    }
+
+    /// <summary>Body: attachmentId: str, name: str, mediaType: str, size: i64, width: u32, height: u32, thumbnailId: str.</summary>
+    public sealed partial record AttachmentInfo(string AttachmentId, string Name, string MediaType, long Size, uint Width, uint Height, string ThumbnailId) : IWireStruct<AttachmentInfo>
+    {
+        public int GetSize() => BodyWriter.SizeOf(AttachmentId) + BodyWriter.SizeOf(Name) + BodyWriter.SizeOf(MediaType) + 8 + 4 + 4 + BodyWriter.SizeOf(ThumbnailId);
+
+        public void Write(ref BodyWriter writer)
+        {
+            writer.WriteString(AttachmentId);
+            writer.WriteString(Name);
+            writer.WriteString(MediaType);
+            writer.WriteInt64(Size);
+            writer.WriteUInt32(Width);
+            writer.WriteUInt32(Height);
+            writer.WriteString(ThumbnailId);
+        }
+
+        public static AttachmentInfo Read(ref BodyReader reader) => new(reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadInt64(), reader.ReadUInt32(), reader.ReadUInt32(), reader.ReadString());
     }
 
     /// <summary>Body: conversationId: i64, kind: u8, targetId: i64, title: str, lastSeq: i64, readSeq: i64, peerReadSeq: i64, peerDeliveredSeq: i64, unread: i64, mentionCount: u32, lastMessage: opt&lt;ChatMessage&gt;.</summary>
@@ -727,12 +748,12 @@ namespace Chat.Protocol.Messages
         public static FriendEventPush ReadBody(ref BodyReader reader) => new(reader.ReadByte(), UserSummary.Read(ref reader), reader.ReadString());
     }
 
-    /// <summary>Sends text to a friend (kind 1, targetId = user id) or a group (kind 2, targetId = group id). mentions: user ids, 0 = @all. Answered by SendAck after the message is stored. Body: kind: u8, targetId: i64, clientMessageId: i64, text: str, mentions: list&lt;i64&gt;.</summary>
-    public sealed partial record Send(byte Kind, long TargetId, long ClientMessageId, string Text, IReadOnlyList<long> Mentions) : IWireMessage<Send>
+    /// <summary>Sends text to a friend (kind 1, targetId = user id) or a group (kind 2, targetId = group id). mentions: user ids, 0 = @all. attachmentId: a finished upload of mine (empty: none; the text may then be empty). Answered by SendAck after the message is stored. Body: kind: u8, targetId: i64, clientMessageId: i64, text: str, mentions: list&lt;i64&gt;, attachmentId: str = "".</summary>
+    public sealed partial record Send(byte Kind, long TargetId, long ClientMessageId, string Text, IReadOnlyList<long> Mentions, string AttachmentId = "") : IWireMessage<Send>
     {
         public static MessageType Type => MessageType.Send;
 
-        public int GetBodySize() => 1 + 8 + 8 + BodyWriter.SizeOf(Text) + (2 + (8 * Mentions.Count));
+        public int GetBodySize() => 1 + 8 + 8 + BodyWriter.SizeOf(Text) + (2 + (8 * Mentions.Count)) + BodyWriter.SizeOf(AttachmentId);
 
         public void WriteBody(ref BodyWriter writer)
         {
@@ -745,9 +766,10 @@ namespace Chat.Protocol.Messages
             {
                 writer.WriteInt64(item);
             }
+            writer.WriteString(AttachmentId);
         }
 
-        public static Send ReadBody(ref BodyReader reader) => new(reader.ReadByte(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadString(), reader.ReadInt64List());
+        public static Send ReadBody(ref BodyReader reader) => new(reader.ReadByte(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadString(), reader.ReadInt64List(), reader.ReadString());
     }
 
     /// <summary>The message is stored durably. duplicate: a resend of an already stored message. Body: conversationId: i64, messageId: i64, seq: i64, sentAtMs: i64, duplicate: bool.</summary>
@@ -836,7 +858,7 @@ namespace Chat.Protocol.Messages
             }
         }
 
-        public static MessageBatch ReadBody(ref BodyReader reader) => new(reader.ReadInt64(), reader.ReadBoolean(), BodyReader.ReadList(ref reader, 62, static (ref BodyReader r) => ChatMessage.Read(ref r)));
+        public static MessageBatch ReadBody(ref BodyReader reader) => new(reader.ReadInt64(), reader.ReadBoolean(), BodyReader.ReadList(ref reader, 63, static (ref BodyReader r) => ChatMessage.Read(ref r)));
     }
 
     /// <summary>My conversations with last seq, read markers and unread counts. Body: (empty).</summary>
@@ -1320,6 +1342,167 @@ namespace Chat.Protocol.Messages
         public static Joke ReadBody(ref BodyReader reader) => new(reader.ReadString());
     }
 
+    /// <summary>Starts (or, for the same size and sha256 of an unfinished upload of mine, resumes) an upload. sha256: 64 lower-case hex digits of the whole file. Answered by UploadReady. Body: name: str, mediaType: str, size: i64, sha256: str.</summary>
+    public sealed partial record UploadBegin(string Name, string MediaType, long Size, string Sha256) : IWireMessage<UploadBegin>
+    {
+        public static MessageType Type => MessageType.UploadBegin;
+
+        public int GetBodySize() => BodyWriter.SizeOf(Name) + BodyWriter.SizeOf(MediaType) + 8 + BodyWriter.SizeOf(Sha256);
+
+        public void WriteBody(ref BodyWriter writer)
+        {
+            writer.WriteString(Name);
+            writer.WriteString(MediaType);
+            writer.WriteInt64(Size);
+            writer.WriteString(Sha256);
+        }
+
+        public static UploadBegin ReadBody(ref BodyReader reader) => new(reader.ReadString(), reader.ReadString(), reader.ReadInt64(), reader.ReadString());
+    }
+
+    /// <summary>The upload's id, the bytes the server already holds (send from there) and the most data one UploadChunk may carry. Body: uploadId: str, offset: i64, chunkBytes: u32.</summary>
+    public sealed partial record UploadReady(string UploadId, long Offset, uint ChunkBytes) : IWireMessage<UploadReady>
+    {
+        public static MessageType Type => MessageType.UploadReady;
+
+        public int GetBodySize() => BodyWriter.SizeOf(UploadId) + 8 + 4;
+
+        public void WriteBody(ref BodyWriter writer)
+        {
+            writer.WriteString(UploadId);
+            writer.WriteInt64(Offset);
+            writer.WriteUInt32(ChunkBytes);
+        }
+
+        public static UploadReady ReadBody(ref BodyReader reader) => new(reader.ReadString(), reader.ReadInt64(), reader.ReadUInt32());
+    }
+
+    /// <summary>The upload's bytes from offset (exactly the bytes held so far). Answered by UploadAck. Body: uploadId: str, offset: i64, data: bytes.</summary>
+    public sealed partial record UploadChunk(string UploadId, long Offset, ReadOnlyMemory<byte> Data) : IWireMessage<UploadChunk>
+    {
+        public static MessageType Type => MessageType.UploadChunk;
+
+        public int GetBodySize() => BodyWriter.SizeOf(UploadId) + 8 + (4 + Data.Length);
+
+        public void WriteBody(ref BodyWriter writer)
+        {
+            writer.WriteString(UploadId);
+            writer.WriteInt64(Offset);
+            writer.WriteBytes(Data.Span);
+        }
+
+        public static UploadChunk ReadBody(ref BodyReader reader) => new(reader.ReadString(), reader.ReadInt64(), reader.ReadBytes());
+    }
+
+    /// <summary>The bytes the server now holds; a resumed upload continues from here. Body: offset: i64.</summary>
+    public sealed partial record UploadAck(long Offset) : IWireMessage<UploadAck>
+    {
+        public static MessageType Type => MessageType.UploadAck;
+
+        public int GetBodySize() => 8;
+
+        public void WriteBody(ref BodyWriter writer)
+        {
+            writer.WriteInt64(Offset);
+        }
+
+        public static UploadAck ReadBody(ref BodyReader reader) => new(reader.ReadInt64());
+    }
+
+    /// <summary>Checks size and hash, the real type of an image, and stores the file. Answered by AttachmentReady; send it with Send.attachmentId. Body: uploadId: str.</summary>
+    public sealed partial record UploadFinish(string UploadId) : IWireMessage<UploadFinish>
+    {
+        public static MessageType Type => MessageType.UploadFinish;
+
+        public int GetBodySize() => BodyWriter.SizeOf(UploadId);
+
+        public void WriteBody(ref BodyWriter writer)
+        {
+            writer.WriteString(UploadId);
+        }
+
+        public static UploadFinish ReadBody(ref BodyReader reader) => new(reader.ReadString());
+    }
+
+    /// <summary>A stored attachment (an image: width, height and a thumbnail). Body: attachment: AttachmentInfo.</summary>
+    public sealed partial record AttachmentReady(AttachmentInfo Attachment) : IWireMessage<AttachmentReady>
+    {
+        public static MessageType Type => MessageType.AttachmentReady;
+
+        public int GetBodySize() => Attachment.GetSize();
+
+        public void WriteBody(ref BodyWriter writer)
+        {
+            Attachment.Write(ref writer);
+        }
+
+        public static AttachmentReady ReadBody(ref BodyReader reader) => new(AttachmentInfo.Read(ref reader));
+    }
+
+    /// <summary>An attachment's metadata, for a member of a conversation it was sent in. Answered by AttachmentReady. Body: attachmentId: str.</summary>
+    public sealed partial record GetAttachment(string AttachmentId) : IWireMessage<GetAttachment>
+    {
+        public static MessageType Type => MessageType.GetAttachment;
+
+        public int GetBodySize() => BodyWriter.SizeOf(AttachmentId);
+
+        public void WriteBody(ref BodyWriter writer)
+        {
+            writer.WriteString(AttachmentId);
+        }
+
+        public static GetAttachment ReadBody(ref BodyReader reader) => new(reader.ReadString());
+    }
+
+    /// <summary>Up to maxBytes of an attachment or thumbnail from offset (0: as much as one frame holds). Answered by AttachmentData. Body: attachmentId: str, offset: i64, maxBytes: u32.</summary>
+    public sealed partial record AttachmentRead(string AttachmentId, long Offset, uint MaxBytes) : IWireMessage<AttachmentRead>
+    {
+        public static MessageType Type => MessageType.AttachmentRead;
+
+        public int GetBodySize() => BodyWriter.SizeOf(AttachmentId) + 8 + 4;
+
+        public void WriteBody(ref BodyWriter writer)
+        {
+            writer.WriteString(AttachmentId);
+            writer.WriteInt64(Offset);
+            writer.WriteUInt32(MaxBytes);
+        }
+
+        public static AttachmentRead ReadBody(ref BodyReader reader) => new(reader.ReadString(), reader.ReadInt64(), reader.ReadUInt32());
+    }
+
+    /// <summary>Bytes of an attachment from offset; size: the whole file's. The next read starts at offset + the data's length. Body: offset: i64, size: i64, data: bytes.</summary>
+    public sealed partial record AttachmentData(long Offset, long Size, ReadOnlyMemory<byte> Data) : IWireMessage<AttachmentData>
+    {
+        public static MessageType Type => MessageType.AttachmentData;
+
+        public int GetBodySize() => 8 + 8 + (4 + Data.Length);
+
+        public void WriteBody(ref BodyWriter writer)
+        {
+            writer.WriteInt64(Offset);
+            writer.WriteInt64(Size);
+            writer.WriteBytes(Data.Span);
+        }
+
+        public static AttachmentData ReadBody(ref BodyReader reader) => new(reader.ReadInt64(), reader.ReadInt64(), reader.ReadBytes());
+    }
+
+    /// <summary>Abandons an unfinished upload of mine and removes what it stored. Answered by Ok. Body: uploadId: str.</summary>
+    public sealed partial record UploadCancel(string UploadId) : IWireMessage<UploadCancel>
+    {
+        public static MessageType Type => MessageType.UploadCancel;
+
+        public int GetBodySize() => BodyWriter.SizeOf(UploadId);
+
+        public void WriteBody(ref BodyWriter writer)
+        {
+            writer.WriteString(UploadId);
+        }
+
+        public static UploadCancel ReadBody(ref BodyReader reader) => new(reader.ReadString());
+    }
+
     /// <summary>Decodes any known body by its type: for clients, tests and tools (servers decode the type they expect).</summary>
     public static class WireMessages
     {
@@ -1396,6 +1579,16 @@ namespace Chat.Protocol.Messages
             MessageType.WeatherReport => FrameCodec.Decode<WeatherReport>(body),
             MessageType.JokeQuery => FrameCodec.Decode<JokeQuery>(body),
             MessageType.Joke => FrameCodec.Decode<Joke>(body),
+            MessageType.UploadBegin => FrameCodec.Decode<UploadBegin>(body),
+            MessageType.UploadReady => FrameCodec.Decode<UploadReady>(body),
+            MessageType.UploadChunk => FrameCodec.Decode<UploadChunk>(body),
+            MessageType.UploadAck => FrameCodec.Decode<UploadAck>(body),
+            MessageType.UploadFinish => FrameCodec.Decode<UploadFinish>(body),
+            MessageType.AttachmentReady => FrameCodec.Decode<AttachmentReady>(body),
+            MessageType.GetAttachment => FrameCodec.Decode<GetAttachment>(body),
+            MessageType.AttachmentRead => FrameCodec.Decode<AttachmentRead>(body),
+            MessageType.AttachmentData => FrameCodec.Decode<AttachmentData>(body),
+            MessageType.UploadCancel => FrameCodec.Decode<UploadCancel>(body),
             _ => null,
         };
 
@@ -1472,6 +1665,16 @@ namespace Chat.Protocol.Messages
             WeatherReport m => FrameCodec.Serialize(requestId, m),
             JokeQuery m => FrameCodec.Serialize(requestId, m),
             Joke m => FrameCodec.Serialize(requestId, m),
+            UploadBegin m => FrameCodec.Serialize(requestId, m),
+            UploadReady m => FrameCodec.Serialize(requestId, m),
+            UploadChunk m => FrameCodec.Serialize(requestId, m),
+            UploadAck m => FrameCodec.Serialize(requestId, m),
+            UploadFinish m => FrameCodec.Serialize(requestId, m),
+            AttachmentReady m => FrameCodec.Serialize(requestId, m),
+            GetAttachment m => FrameCodec.Serialize(requestId, m),
+            AttachmentRead m => FrameCodec.Serialize(requestId, m),
+            AttachmentData m => FrameCodec.Serialize(requestId, m),
+            UploadCancel m => FrameCodec.Serialize(requestId, m),
             _ => null,
         };
     }

@@ -1,5 +1,6 @@
 using Chat.Server.Accounts;
 using Chat.Server.Assistant;
+using Chat.Server.Attachments;
 using Chat.Server.Cluster;
 using Chat.Server.Dispatch;
 using Chat.Server.Friends;
@@ -79,6 +80,9 @@ public static class ChatServerServiceCollectionExtensions
 
         // Groups (issue 6): administration, member list, system notices; group messages are messaging's.
         services.AddGroups(chat);
+
+        // Attachments (issue 18): uploads, downloads and their sweeper; a Send names a finished attachment.
+        services.AddAttachments(chat);
 
         // Scale-out (issue 11): push routing to other nodes over Redis when Chat:Cluster:Redis is set,
         // single node otherwise. After messaging (it wraps the cache invalidations), before the listener.

@@ -53,5 +53,9 @@ public sealed class ConversationInfo
         message.SentAt.ToUnixTimeMilliseconds(),
         (byte)message.Flags,
         message.Text,
-        message.Mentions);
+        message.Mentions,
+        message.Attachment is { } a ? ToWire(a) : null);
+
+    public static AttachmentInfo ToWire(MessageAttachment attachment) =>
+        new(attachment.Id, attachment.Name, attachment.MediaType, attachment.Size, (uint)attachment.Width, (uint)attachment.Height, attachment.ThumbnailId);
 }

@@ -34,7 +34,8 @@ internal static class MessageFrames
     public static void WritePush(IBufferWriter<byte> output, PendingMessage message)
     {
         var mentions = message.Mentions;
-        var bodySize = PushFixedSize + BodyWriter.SizeOf(message.Text) + 2 + (8 * mentions.Count);
+        var attachment = message.Attachment;
+        var bodySize = PushFixedSize + BodyWriter.SizeOf(message.Text) + 2 + (8 * mentions.Count) + 1 + (attachment is null ? 0 : AttachmentSize(attachment));
         var span = output.GetSpan(FrameCodec.HeaderSize + bodySize);
         FrameCodec.WriteHeader(span, MessageType.MessagePush, 0, bodySize);
         var body = new BodyWriter(span.Slice(FrameCodec.HeaderSize, bodySize));
@@ -54,6 +55,22 @@ internal static class MessageFrames
             body.WriteInt64(mentions[i]);
         }
 
+        body.WriteBoolean(attachment is not null);
+        if (attachment is not null)
+        {
+            body.WriteString(attachment.Id);
+            body.WriteString(attachment.Name);
+            body.WriteString(attachment.MediaType);
+            body.WriteInt64(attachment.Size);
+            body.WriteUInt32((uint)attachment.Width);
+            body.WriteUInt32((uint)attachment.Height);
+            body.WriteString(attachment.ThumbnailId);
+        }
+
         output.Advance(FrameCodec.HeaderSize + bodySize);
     }
+
+    /// <summary>AttachmentInfo: attachmentId, name, mediaType (str), size (i64), width, height (u32), thumbnailId (str).</summary>
+    private static int AttachmentSize(MessageAttachment a) =>
+        BodyWriter.SizeOf(a.Id) + BodyWriter.SizeOf(a.Name) + BodyWriter.SizeOf(a.MediaType) + 8 + 4 + 4 + BodyWriter.SizeOf(a.ThumbnailId);
 }

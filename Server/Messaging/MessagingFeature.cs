@@ -23,6 +23,7 @@ public sealed partial class MessagingFeature : IChatFeature
     private readonly IMessageStore _messages;
     private readonly IAccountStore _accounts;
     private readonly IGroupStore _groups;
+    private readonly IAttachmentStore _attachments;
     private readonly ConversationDirectory _directory;
     private readonly FriendshipCache _friendships;
     private readonly PushDelivery _fanOut;
@@ -46,6 +47,7 @@ public sealed partial class MessagingFeature : IChatFeature
         _messages = store.Messages;
         _accounts = store.Accounts;
         _groups = store.Groups;
+        _attachments = store.Attachments;
         _directory = directory;
         _friendships = friendships;
         _fanOut = fanOut;
@@ -78,7 +80,8 @@ public sealed partial class MessagingFeature : IChatFeature
     /// </summary>
     private async ValueTask SendAsync(ChatSession session, uint requestId, Send request, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(request.Text))
+        // The text is the caption of an attachment, which may go without one.
+        if (request.AttachmentId.Length == 0 && string.IsNullOrWhiteSpace(request.Text))
         {
             throw Fail(ErrorCode.MessageEmpty);
         }
@@ -105,8 +108,25 @@ public sealed partial class MessagingFeature : IChatFeature
                 throw Fail(ErrorCode.ConversationKindInvalid);
         }
 
-        var pending = PendingMessage.FromDevice(_commits, conversation, session, requestId, request.ClientMessageId, request.Text, mentions, _time.GetUtcNow());
+        // Only a Send that carries an attachment reads the store for it; plain text stays query-free.
+        var attachment = request.AttachmentId.Length == 0 ? null : await SendableAttachmentAsync(sender, request.AttachmentId, cancellationToken);
+        var pending = PendingMessage.FromDevice(_commits, conversation, session, requestId, request.ClientMessageId, request.Text, mentions, _time.GetUtcNow(), attachment);
         await SubmitAsync(session, pending);
+    }
+
+    /// <summary>
+    /// A finished upload of the sender's own (not a thumbnail), as the message will carry it; AttachmentNotFound for
+    /// anything else, the same answer whether the id is unknown, unfinished or someone else's.
+    /// </summary>
+    private async ValueTask<MessageAttachment> SendableAttachmentAsync(long senderId, string attachmentId, CancellationToken cancellationToken)
+    {
+        var record = Attachments.AttachmentIds.IsWellFormed(attachmentId) ? await _attachments.GetAsync(attachmentId, cancellationToken) : null;
+        if (record is not { State: AttachmentState.Ready, SourceId: null } || record.OwnerId != senderId)
+        {
+            throw Fail(ErrorCode.AttachmentNotFound);
+        }
+
+        return record.ToMessageAttachment();
     }
 
     /// <summary>Hands a pipelined write to the group commit; when its queue is full, this connection waits (is not read) until it has room.</summary>

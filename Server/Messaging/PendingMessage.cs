@@ -14,8 +14,8 @@ public sealed class PendingMessage : MessageWrite
 
     private PendingMessage(
         CommitDelivery sink, ConversationInfo? conversation, ConversationKind kind, long conversationId, long targetId, long[] recipients, ChatSession? device, uint requestId,
-        long senderId, long clientMessageId, string text, MessageFlags flags, IReadOnlyList<long> mentions, DateTimeOffset sentAt, bool awaited)
-        : base(sink, conversationId, senderId, clientMessageId, text, flags, mentions, sentAt)
+        long senderId, long clientMessageId, string text, MessageFlags flags, IReadOnlyList<long> mentions, DateTimeOffset sentAt, bool awaited, MessageAttachment? attachment = null)
+        : base(sink, conversationId, senderId, clientMessageId, text, flags, mentions, sentAt, attachment)
     {
         Conversation = conversation;
         Kind = kind;
@@ -49,20 +49,20 @@ public sealed class PendingMessage : MessageWrite
     public Task<MessageWrite> Completion => _completion?.Task ?? throw new InvalidOperationException("Nobody awaits this message.");
 
     /// <summary>A user's Send from one of their devices: acked to that device, pushed to every other device of every member.</summary>
-    public static PendingMessage FromDevice(CommitDelivery sink, ConversationInfo conversation, ChatSession device, uint requestId, long clientMessageId, string text, IReadOnlyList<long> mentions, DateTimeOffset sentAt)
+    public static PendingMessage FromDevice(CommitDelivery sink, ConversationInfo conversation, ChatSession device, uint requestId, long clientMessageId, string text, IReadOnlyList<long> mentions, DateTimeOffset sentAt, MessageAttachment? attachment = null)
     {
         ArgumentNullException.ThrowIfNull(conversation);
         ArgumentNullException.ThrowIfNull(device);
         var targetId = conversation.Kind == ConversationKind.Direct ? conversation.PeerOf(device.UserId) : conversation.Id;
-        return new PendingMessage(sink, conversation, conversation.Kind, conversation.Id, targetId, conversation.MemberArray, device, requestId, device.UserId, clientMessageId, text, MessageFlags.None, mentions, sentAt, awaited: false);
+        return new PendingMessage(sink, conversation, conversation.Kind, conversation.Id, targetId, conversation.MemberArray, device, requestId, device.UserId, clientMessageId, text, MessageFlags.None, mentions, sentAt, awaited: false, attachment);
     }
 
     /// <summary>
     /// A message the server writes itself (a system notice, a recall notice, the assistant's reply), pushed to every
     /// device of <paramref name="recipients"/>; the writer awaits <see cref="Completion"/>.
     /// </summary>
-    public static PendingMessage FromServer(CommitDelivery sink, ConversationKind kind, long conversationId, long targetId, long[] recipients, long senderId, long clientMessageId, string text, MessageFlags flags, DateTimeOffset sentAt) =>
-        new(sink, conversation: null, kind, conversationId, targetId, recipients, device: null, requestId: 0, senderId, clientMessageId, text, flags, [], sentAt, awaited: true);
+    public static PendingMessage FromServer(CommitDelivery sink, ConversationKind kind, long conversationId, long targetId, long[] recipients, long senderId, long clientMessageId, string text, MessageFlags flags, DateTimeOffset sentAt, MessageAttachment? attachment = null) =>
+        new(sink, conversation: null, kind, conversationId, targetId, recipients, device: null, requestId: 0, senderId, clientMessageId, text, flags, [], sentAt, awaited: true, attachment);
 
     internal void Complete()
     {

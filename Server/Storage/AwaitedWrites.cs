@@ -6,7 +6,7 @@ internal sealed class AwaitedMessageWrite : MessageWrite, IStoreWriteSink
     private readonly TaskCompletionSource<AppendResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public AwaitedMessageWrite(MessageDraft draft)
-        : base(NoSink.Instance, draft.ConversationId, draft.SenderId, draft.ClientMessageId, draft.Text, draft.Flags, draft.Mentions, draft.SentAt)
+        : base(NoSink.Instance, draft.ConversationId, draft.SenderId, draft.ClientMessageId, draft.Text, draft.Flags, draft.Mentions, draft.SentAt, draft.Attachment)
     {
         Sink = this;
     }

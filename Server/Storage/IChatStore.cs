@@ -21,4 +21,7 @@ public interface IChatStore : IAsyncDisposable
     IMessageStore Messages { get; }
 
     IGroupStore Groups { get; }
+
+    /// <summary>Uploads and attachments (their metadata; the bytes are an <see cref="IBlobStore"/>'s).</summary>
+    IAttachmentStore Attachments { get; }
 }

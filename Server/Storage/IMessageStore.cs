@@ -43,7 +43,7 @@ public interface IMessageStore
 
     Task<StoredMessage?> GetMessageAsync(long conversationId, long messageId, CancellationToken cancellationToken);
 
-    /// <summary>Marks a message recalled and wipes its text. False when it was not found or already recalled.</summary>
+    /// <summary>Marks a message recalled and wipes its text; its attachment is no longer carried (nor served). False when it was not found or already recalled.</summary>
     Task<bool> MarkRecalledAsync(long conversationId, long messageId, CancellationToken cancellationToken);
 
     /// <summary>The member's role and position in a conversation, or null when not an active member.</summary>
@@ -83,9 +83,9 @@ public enum MessageFlags : byte
 }
 
 /// <summary>A message to append. <see cref="Mentions"/> holds user ids; 0 stands for @all.</summary>
-public sealed record MessageDraft(long ConversationId, long SenderId, long ClientMessageId, string Text, MessageFlags Flags, IReadOnlyList<long> Mentions, DateTimeOffset SentAt);
+public sealed record MessageDraft(long ConversationId, long SenderId, long ClientMessageId, string Text, MessageFlags Flags, IReadOnlyList<long> Mentions, DateTimeOffset SentAt, MessageAttachment? Attachment = null);
 
-public sealed record StoredMessage(long Id, long ConversationId, long Seq, long SenderId, long ClientMessageId, DateTimeOffset SentAt, MessageFlags Flags, string Text, IReadOnlyList<long> Mentions);
+public sealed record StoredMessage(long Id, long ConversationId, long Seq, long SenderId, long ClientMessageId, DateTimeOffset SentAt, MessageFlags Flags, string Text, IReadOnlyList<long> Mentions, MessageAttachment? Attachment = null);
 
 public readonly record struct AppendResult(StoredMessage Message, bool Duplicate);
 

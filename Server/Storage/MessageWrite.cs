@@ -8,7 +8,7 @@ namespace Chat.Server.Storage;
 /// </summary>
 public abstract class MessageWrite : StoreWrite
 {
-    protected MessageWrite(IStoreWriteSink sink, long conversationId, long senderId, long clientMessageId, string text, MessageFlags flags, IReadOnlyList<long> mentions, DateTimeOffset sentAt)
+    protected MessageWrite(IStoreWriteSink sink, long conversationId, long senderId, long clientMessageId, string text, MessageFlags flags, IReadOnlyList<long> mentions, DateTimeOffset sentAt, MessageAttachment? attachment = null)
         : base(sink)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -20,6 +20,7 @@ public abstract class MessageWrite : StoreWrite
         Flags = flags;
         Mentions = mentions;
         SentAtMs = sentAt.ToUnixTimeMilliseconds();
+        Attachment = attachment;
     }
 
     public long ConversationId { get; }
@@ -36,6 +37,9 @@ public abstract class MessageWrite : StoreWrite
     /// <summary>User ids, 0 for @all, as the sender gave them; stored distinct and ascending.</summary>
     public IReadOnlyList<long> Mentions { get; internal set; }
 
+    /// <summary>The attachment the message carries (checked before submission); stored with the message, in its transaction.</summary>
+    public MessageAttachment? Attachment { get; }
+
     /// <summary>Unix milliseconds: the stored time (millisecond precision, as every read returns it).</summary>
     public long SentAtMs { get; internal set; }
 
@@ -51,7 +55,7 @@ public abstract class MessageWrite : StoreWrite
 
     /// <summary>The message as stored, for callers that need the whole record.</summary>
     public StoredMessage ToStored() => Original ?? new StoredMessage(
-        MessageId, ConversationId, Seq, SenderId, ClientMessageId, DateTimeOffset.FromUnixTimeMilliseconds(SentAtMs), Flags, Text, Mentions);
+        MessageId, ConversationId, Seq, SenderId, ClientMessageId, DateTimeOffset.FromUnixTimeMilliseconds(SentAtMs), Flags, Text, Mentions, Attachment);
 
     /// <summary>Clears what a failed attempt set, before the write is tried again.</summary>
     internal void ResetOutcome()

@@ -38,9 +38,12 @@ public static class SecurityHeaders
 
         // 'self' covers ws:/wss: of the same host in CSP 3; naming them keeps older engines working too.
         var socketOrigin = (context.Request.IsHttps ? "wss://" : "ws://") + host;
-        headers.ContentSecurityPolicy =
-            $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' {socketOrigin}; " +
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+        // Uploaded files are other people's bytes: opened on their own, they run nothing and reach nothing (sandbox).
+        // The page shows its own picks before sending through blob: URLs.
+        headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(Attachments.AttachmentDownloads.PathPrefix, StringComparison.Ordinal)
+            ? "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
+            : $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' {socketOrigin}; " +
+              "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
         headers.XFrameOptions = "DENY";
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "same-origin";

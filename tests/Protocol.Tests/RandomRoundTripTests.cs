@@ -100,6 +100,14 @@ public class RandomRoundTripTests
             return Samples[random.Next(Samples.Length)] + random.Next().ToString(System.Globalization.CultureInfo.InvariantCulture)[..random.Next(0, 4)];
         }
 
+        if (type == typeof(ReadOnlyMemory<byte>))
+        {
+            // Empty, a few bytes, and a chunk near a 64 KiB frame's capacity.
+            var bytes = new byte[random.Next(4) switch { 0 => 0, 1 => random.Next(1, 16), _ => random.Next(1, 60_000) }];
+            random.NextBytes(bytes);
+            return new ReadOnlyMemory<byte>(bytes);
+        }
+
         if (type == typeof(IReadOnlyList<long>))
         {
             return Enumerable.Range(0, random.Next(0, 6)).Select(_ => random.NextInt64()).ToArray();

@@ -4,9 +4,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { encodeFrame, tryDecodeFrame, decodeBody, directionOf, ProtocolError, DEFAULT_MAX_FRAME_SIZE, TYPE_NAMES } from '../../WebGateway/wwwroot/js/codec.js';
-import { MESSAGES } from '../../WebGateway/wwwroot/js/schema.g.js';
+import { MESSAGES, STRUCTS } from '../../WebGateway/wwwroot/js/schema.g.js';
 
-const vectors = JSON.parse(readFileSync(new URL('../../docs/protocol-vectors.json', import.meta.url), 'utf8'));
+// The vector file writes a bytes field as base64 (what System.Text.Json does); the codec reads and writes Uint8Array.
+function withBytes(fields, schemaFields) {
+  const out = { ...fields };
+  for (const [name, kind] of schemaFields) out[name] = bytesOf(kind, fields[name]);
+  return out;
+}
+function bytesOf(kind, value) {
+  if (value === null || value === undefined) return value;
+  if (kind === 'bytes') return Uint8Array.from(Buffer.from(value, 'base64'));
+  const m = /^(list|opt)<(.+)>$/.exec(kind);
+  if (m?.[1] === 'list') return value.map((item) => bytesOf(m[2], item));
+  if (m?.[1] === 'opt') return bytesOf(m[2], value);
+  return STRUCTS[kind] ? withBytes(value, STRUCTS[kind]) : value;
+}
+
+const vectors = JSON.parse(readFileSync(new URL('../../docs/protocol-vectors.json', import.meta.url), 'utf8'))
+  .map((v) => ('fields' in v ? { ...v, fields: withBytes(v.fields, MESSAGES[v.type].fields) } : v));
 const valid = vectors.filter((v) => 'fields' in v);
 const invalid = vectors.filter((v) => 'error' in v);
 const fromHex = (hex) => Uint8Array.from(Buffer.from(hex, 'hex'));
@@ -25,13 +41,13 @@ const throwsCode = (fn, code) => assert.throws(fn, (e) => e instanceof ProtocolE
 test('every message type has a valid vector', () => {
   const covered = new Set(valid.map((v) => v.type));
   assert.deepEqual(Object.keys(MESSAGES).filter((n) => !covered.has(n)), []);
-  assert.equal(Object.keys(MESSAGES).length, 70);
+  assert.equal(Object.keys(MESSAGES).length, 80);
 });
 
-test('every type has a direction; requests are the 42 a client may send', () => {
+test('every type has a direction; requests are the 48 a client may send', () => {
   const dirs = Object.values(MESSAGES).map((m) => directionOf(m.code));
-  assert.equal(dirs.filter((d) => d === 'request').length, 42);
-  assert.equal(dirs.filter((d) => d === 'response' || d === 'push').length, 28);
+  assert.equal(dirs.filter((d) => d === 'request').length, 48);
+  assert.equal(dirs.filter((d) => d === 'response' || d === 'push').length, 32);
   assert.equal(directionOf(MESSAGES.Pong.code), 'response');
   assert.equal(directionOf(MESSAGES.MessagePush.code), 'push');
   assert.equal(directionOf(0x7777), null);

@@ -126,6 +126,21 @@ internal sealed class MySqlBatchWriter : BatchWriter
         cmd.ExecuteNonQuery();
     }
 
+    protected override void InsertAttachments(SqlSession s, List<MessageWrite> messages)
+    {
+        using var cmd = s.Command("");
+        var sql = new StringBuilder("INSERT INTO message_attachments (conversation_id, seq, attachment_id) VALUES ");
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            sql.Append(i == 0 ? "" : ", ").Append($"(@c{i}, @s{i}, @a{i})");
+            cmd.With($"@c{i}", m.ConversationId).With($"@s{i}", m.Seq).With($"@a{i}", m.Attachment!.Id);
+        }
+
+        cmd.CommandText = sql.ToString();
+        cmd.ExecuteNonQuery();
+    }
+
     /// <summary>One UPDATE for all conversations of the batch (a CASE on the id), not one statement each.</summary>
     protected override void SetLastSeqs(SqlSession s, Dictionary<long, long> lastSeqs)
     {

@@ -16,6 +16,7 @@ internal abstract class BatchWriter
     private readonly Dictionary<(long Conversation, long User), MarkerRaise> _markers = [];
     private readonly List<MessageWrite> _keyed = [];
     private readonly List<MessageWrite> _mentioning = [];
+    private readonly List<MessageWrite> _attaching = [];
 
     protected BatchWriter(MessageIdGenerator ids)
     {
@@ -101,6 +102,11 @@ internal abstract class BatchWriter
             InsertMentions(s, _mentioning);
         }
 
+        if (_attaching.Count > 0)
+        {
+            InsertAttachments(s, _attaching);
+        }
+
         if (_advanced.Count > 0)
         {
             SetLastSeqs(s, _advanced);
@@ -158,6 +164,9 @@ internal abstract class BatchWriter
 
     protected abstract void InsertMentions(SqlSession s, List<MessageWrite> messages);
 
+    /// <summary>The (conversation, seq) → attachment rows of the batch's messages that carry one.</summary>
+    protected abstract void InsertAttachments(SqlSession s, List<MessageWrite> messages);
+
     protected abstract void SetLastSeqs(SqlSession s, Dictionary<long, long> lastSeqs);
 
     /// <summary>
@@ -177,6 +186,7 @@ internal abstract class BatchWriter
         _markers.Clear();
         _keyed.Clear();
         _mentioning.Clear();
+        _attaching.Clear();
     }
 
     private void AddConversation(long id)
@@ -234,6 +244,11 @@ internal abstract class BatchWriter
         if (message.Mentions.Count > 0)
         {
             _mentioning.Add(message);
+        }
+
+        if (message.Attachment is not null)
+        {
+            _attaching.Add(message);
         }
 
         // The sender has read (and received) up to its own message.

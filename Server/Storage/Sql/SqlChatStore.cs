@@ -19,6 +19,7 @@ public abstract class SqlChatStore : IChatStore
         Friends = new SqlFriendStore(database);
         Messages = new SqlMessageStore(database, _commit);
         Groups = new SqlGroupStore(database);
+        Attachments = new SqlAttachmentStore(database);
     }
 
     public IAccountStore Accounts { get; }
@@ -29,6 +30,7 @@ public abstract class SqlChatStore : IChatStore
 
     public IGroupStore Groups { get; }
 
+    public IAttachmentStore Attachments { get; }
 
     private protected SqlDatabase Database { get; }
 

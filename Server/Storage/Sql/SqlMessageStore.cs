@@ -87,7 +87,7 @@ internal sealed class SqlMessageStore(SqlDatabase db, GroupCommit commit) : IMes
                     found = await ReadMessagesAsync(cmd, cancellationToken);
                 }
 
-                return found.Count == 0 ? null : (await WithMentionsAsync(s, found, cancellationToken))[0];
+                return found.Count == 0 ? null : (await SqlAttachmentStore.WithAttachmentsAsync(s, await WithMentionsAsync(s, found, cancellationToken), cancellationToken))[0];
             },
             cancellationToken);
 
@@ -98,9 +98,19 @@ internal sealed class SqlMessageStore(SqlDatabase db, GroupCommit commit) : IMes
                 await using var cmd = s.Command(
                     "UPDATE messages SET flags = flags | @recalled, text = '' WHERE id = @id AND conversation_id = @c AND (flags & @recalled) = 0")
                     .With("@recalled", (int)MessageFlags.Recalled).With("@id", messageId).With("@c", conversationId);
-                return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
+                if (await cmd.ExecuteNonQueryAsync(cancellationToken) == 0)
+                {
+                    return false;
+                }
+
+                // The attachment goes with the text: no longer carried, no longer served, and swept once nothing else carries it.
+                await using var unlink = s.Command(
+                    "DELETE FROM message_attachments WHERE conversation_id = @c AND seq = (SELECT seq FROM messages WHERE id = @id AND conversation_id = @c)")
+                    .With("@id", messageId).With("@c", conversationId);
+                await unlink.ExecuteNonQueryAsync(cancellationToken);
+                return true;
             },
-            transaction: false,
+            transaction: true,
             cancellationToken);
 
     public Task<MemberState?> GetMemberStateAsync(long conversationId, long userId, CancellationToken cancellationToken) =>
@@ -254,7 +264,7 @@ internal sealed class SqlMessageStore(SqlDatabase db, GroupCommit commit) : IMes
                     page.Reverse();
                 }
 
-                return (IReadOnlyList<StoredMessage>)await WithMentionsAsync(s, page, cancellationToken);
+                return (IReadOnlyList<StoredMessage>)await SqlAttachmentStore.WithAttachmentsAsync(s, await WithMentionsAsync(s, page, cancellationToken), cancellationToken);
             },
             cancellationToken);
     }
@@ -330,7 +340,7 @@ internal sealed class SqlMessageStore(SqlDatabase db, GroupCommit commit) : IMes
         }
 
         var lastMessages = rows.Where(r => r.Message is not null).Select(r => r.Message!).ToList();
-        var withMentions = (await LastMessageMentionsAsync(s, userId, lastMessages, cancellationToken)).ToDictionary(m => m.ConversationId);
+        var withMentions = (await LastMessageAttachmentsAsync(s, userId, await LastMessageMentionsAsync(s, userId, lastMessages, cancellationToken), cancellationToken)).ToDictionary(m => m.ConversationId);
 
         return rows
             .Select(r => new ConversationSummary(
@@ -341,6 +351,35 @@ internal sealed class SqlMessageStore(SqlDatabase db, GroupCommit commit) : IMes
             .OrderByDescending(c => c.LastMessage?.Id ?? 0)
             .ThenByDescending(c => c.ConversationId)
             .ToList();
+    }
+
+    /// <summary>Attachments of every conversation's last message in one query (the list shows "[image]" or the file's name).</summary>
+    private static async Task<List<StoredMessage>> LastMessageAttachmentsAsync(SqlSession s, long userId, List<StoredMessage> messages, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return messages;
+        }
+
+        var found = new Dictionary<(long Conversation, long Seq), MessageAttachment>();
+        await using (var cmd = s.Command(
+            "SELECT ma.conversation_id, ma.seq, a.id, a.name, a.media_type, a.size, a.width, a.height, a.thumb_id FROM conversation_members me " +
+            "JOIN conversations c ON c.id = me.conversation_id " +
+            "JOIN message_attachments ma ON ma.conversation_id = c.id AND ma.seq = c.last_seq " +
+            "JOIN attachments a ON a.id = ma.attachment_id " +
+            "WHERE me.user_id = @u AND me.active = 1")
+            .With("@u", userId))
+        {
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                found[(reader.Int64(0), reader.Int64(1))] = SqlAttachmentStore.ReadAttachment(reader, 2);
+            }
+        }
+
+        return found.Count == 0
+            ? messages
+            : messages.ConvertAll(m => found.TryGetValue((m.ConversationId, m.Seq), out var a) ? m with { Attachment = a } : m);
     }
 
     /// <summary>Mentions of every conversation's last message in one query.</summary>

@@ -26,6 +26,7 @@ internal sealed class SqliteBatchWriter : BatchWriter, IDisposable
     private SqliteStatement? _selectLastSeq;
     private SqliteStatement? _insert;
     private SqliteStatement? _insertMention;
+    private SqliteStatement? _insertAttachment;
     private SqliteStatement? _setLastSeq;
     private SqliteStatement? _raiseMarkers;
 
@@ -128,6 +129,18 @@ internal sealed class SqliteBatchWriter : BatchWriter, IDisposable
         }
     }
 
+    protected override void InsertAttachments(SqlSession s, List<MessageWrite> messages)
+    {
+        var insert = _insertAttachment!;
+        foreach (var message in messages)
+        {
+            insert.Bind(1, message.ConversationId);
+            insert.Bind(2, message.Seq);
+            insert.Bind(3, message.Attachment!.Id);
+            insert.Execute();
+        }
+    }
+
     protected override void SetLastSeqs(SqlSession s, Dictionary<long, long> lastSeqs)
     {
         var update = _setLastSeq!;
@@ -190,6 +203,7 @@ internal sealed class SqliteBatchWriter : BatchWriter, IDisposable
                 "INSERT INTO messages (conversation_id, seq, id, sender_id, client_msg_id, sent_at_ms, flags, text) " +
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (sender_id, client_msg_id) DO NOTHING");
             _insertMention = new SqliteStatement(connection, "INSERT INTO message_mentions (conversation_id, seq, user_id) VALUES (?1, ?2, ?3)");
+            _insertAttachment = new SqliteStatement(connection, "INSERT INTO message_attachments (conversation_id, seq, attachment_id) VALUES (?1, ?2, ?3)");
             _setLastSeq = new SqliteStatement(connection, "UPDATE conversations SET last_seq = ?1 WHERE id = ?2");
 
             // The sender's own advance applies to an inactive row too (a notice by someone who just left); a receipt
@@ -207,7 +221,7 @@ internal sealed class SqliteBatchWriter : BatchWriter, IDisposable
 
     private void ReleaseStatements()
     {
-        foreach (var statement in new[] { _selectLastSeq, _insert, _insertMention, _setLastSeq, _raiseMarkers })
+        foreach (var statement in new[] { _selectLastSeq, _insert, _insertMention, _insertAttachment, _setLastSeq, _raiseMarkers })
         {
             statement?.Dispose();
         }

@@ -157,5 +157,42 @@ internal static class SqliteSchema
           created_at INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS ix_chat_groups_owner ON chat_groups (owner_id);
+
+        CREATE TABLE IF NOT EXISTS attachments (
+          id TEXT NOT NULL PRIMARY KEY,
+          owner_id INTEGER NOT NULL,
+          state INTEGER NOT NULL,
+          name TEXT NOT NULL,
+          media_type TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          sha256 TEXT NOT NULL,
+          blob_hash TEXT NULL,
+          width INTEGER NOT NULL DEFAULT 0,
+          height INTEGER NOT NULL DEFAULT 0,
+          thumb_id TEXT NULL,
+          source_id TEXT NULL,
+          created_at INTEGER NOT NULL,
+          touched_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_attachments_owner ON attachments (owner_id, created_at);
+        CREATE INDEX IF NOT EXISTS ix_attachments_state ON attachments (state, touched_at);
+        CREATE INDEX IF NOT EXISTS ix_attachments_blob ON attachments (blob_hash);
+        CREATE INDEX IF NOT EXISTS ix_attachments_source ON attachments (source_id);
+
+        CREATE TABLE IF NOT EXISTS message_attachments (
+          conversation_id INTEGER NOT NULL,
+          seq INTEGER NOT NULL,
+          attachment_id TEXT NOT NULL,
+          PRIMARY KEY (conversation_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_message_attachments_attachment ON message_attachments (attachment_id);
+
+        CREATE TABLE IF NOT EXISTS upload_days (
+          owner_id INTEGER NOT NULL,
+          day INTEGER NOT NULL,
+          bytes INTEGER NOT NULL,
+          PRIMARY KEY (owner_id, day)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_upload_days_day ON upload_days (day);
         """;
 }

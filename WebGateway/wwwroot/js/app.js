@@ -9,6 +9,7 @@ import { Connection } from './connection.js';
 import { texts } from './i18n.js';
 import { el, reconcile, setText, say } from './dom.js';
 import { emojiPicker } from './emoji.js';
+import { uploadFile, UploadCancelled, renderAttachment, imageViewer, formatSize } from './attachments.js';
 import {
   FLAGS, KIND, ROLE, canRecall, tickFor, newClientMessageId, mentionQuery, insertMention, mentionIds, describeNotice,
   NODE_LOST_CLOSE, reconnectDelayMs, insertionIndex, catchUpAfterSeq, RECALL_WINDOW_MS,
@@ -68,6 +69,8 @@ const ui = {
   messages: el('div', { id: 'messages', class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': t.messagesLabel, tabindex: '0' }),
   input: el('textarea', { id: 'composer-input', placeholder: t.placeholder, 'aria-label': t.composerLabel, disabled: true, rows: 2, enterkeyhint: 'send' }),
   emojiButton: el('button', { type: 'button', id: 'emoji-button', class: 'icon-button emoji-button', 'aria-label': t.emoji, disabled: true, text: '😊' }),
+  attachButton: el('button', { type: 'button', id: 'attach-button', class: 'icon-button attach-button', 'aria-label': t.attach, title: t.attach, disabled: true, text: '📎' }),
+  fileInput: el('input', { type: 'file', id: 'file-input', multiple: true, hidden: true, tabindex: '-1', 'aria-hidden': 'true' }),
   sendButton: el('button', { type: 'button', id: 'send', class: 'primary-button', disabled: true, text: t.send }),
   mentionMenu: el('ul', { class: 'mention-menu', id: 'mention-menu', role: 'listbox', 'aria-label': t.all, hidden: true }),
   error: el('div', { id: 'chat-error', class: 'error-line', role: 'alert' }),
@@ -78,6 +81,7 @@ const ui = {
   me: document.getElementById('me'),
 };
 
+const viewer = imageViewer(t);
 const emojiPanel = emojiPicker(ui.emojiButton, t.emoji, (emoji) => insertAtCaret(emoji));
 
 const groupForm = el('form', { class: 'group-form', id: 'group-form', hidden: true, novalidate: true },
@@ -117,8 +121,9 @@ root.append(
   el('main', { class: 'conversation', id: 'conversation', 'aria-labelledby': 'conv-title' },
     el('header', { class: 'title' }, ui.back, ui.convAvatar, el('div', { class: 'title-text' }, ui.title, el('div', { class: 'title-sub' }, ui.sub, ui.typing)), ui.info),
     ui.messages, ui.error,
-    el('div', { class: 'composer' }, ui.emojiButton, ui.input, ui.sendButton, ui.mentionMenu, emojiPanel)),
+    el('div', { class: 'composer' }, ui.emojiButton, ui.attachButton, ui.fileInput, ui.input, ui.sendButton, ui.mentionMenu, emojiPanel)),
   ui.details,
+  viewer.element,
 );
 showEmptyConversation();
 document.body.dataset.view = 'list';
@@ -759,6 +764,7 @@ function setComposerEnabled(enabled) {
   ui.input.disabled = !enabled;
   ui.sendButton.disabled = !enabled;
   ui.emojiButton.disabled = !enabled;
+  ui.attachButton.disabled = !enabled;
   if (!enabled) emojiPanel.close();
 }
 
@@ -901,6 +907,13 @@ function renderMessage(m) {
   const when = new Date(m.sentAtMs);
   const bubble = el('div', { class: 'bubble', title: when.toLocaleString(language) });
   bubble.textContent = m.text;
+  if (m.attachment && !(m.flags & FLAGS.recalled)) {
+    // The attachment first, its caption (the message's text, if any) under it.
+    bubble.textContent = '';
+    bubble.classList.add('with-attachment');
+    bubble.append(renderAttachment(m.attachment, { t, onOpen: (a) => viewer.open(a) }));
+    if (m.text) bubble.append(el('div', { class: 'caption', text: m.text }));
+  }
   const status = el('span', { class: 'status' });
   const node = el('div', { class: classes.join(' '), 'data-seq': m.seq, 'data-message-id': m.messageId, 'data-sender-id': m.senderId },
     avatar(sender, m.flags & FLAGS.assistant ? -1 : m.senderId),
@@ -1217,6 +1230,86 @@ function moveMentionSelection(step) {
 function hideMentionMenu() {
   ui.mentionMenu.hidden = true;
   ui.input.removeAttribute('aria-activedescendant');
+}
+
+// ------------------------------------------------------------------------------------------- pictures and files
+// Chosen with the 📎 button, dropped on the conversation or pasted into the composer: each file is uploaded with a
+// progress bar in the timeline, then sent as a message of its own; a refusal stays there with the server's reason.
+ui.attachButton.addEventListener('click', () => ui.fileInput.click());
+ui.fileInput.addEventListener('change', () => {
+  const files = [...ui.fileInput.files];
+  ui.fileInput.value = '';
+  for (const file of files) sendFile(file);
+});
+const conversationPane = document.getElementById('conversation');
+conversationPane.addEventListener('dragover', (event) => {
+  if (!state.current || state.current.gone || !event.dataTransfer?.types.includes('Files')) return;
+  event.preventDefault();
+  event.dataTransfer.dropEffect = 'copy';
+  conversationPane.classList.add('dropping');
+});
+conversationPane.addEventListener('dragleave', (event) => {
+  if (!conversationPane.contains(event.relatedTarget)) conversationPane.classList.remove('dropping');
+});
+conversationPane.addEventListener('drop', (event) => {
+  conversationPane.classList.remove('dropping');
+  if (!state.current || state.current.gone || !event.dataTransfer?.files.length) return;
+  event.preventDefault();
+  for (const file of [...event.dataTransfer.files]) sendFile(file);
+});
+ui.input.addEventListener('paste', (event) => {
+  const files = [...(event.clipboardData?.files ?? [])];
+  if (files.length === 0) return; // text pastes as text
+  event.preventDefault();
+  for (const file of files) sendFile(file);
+});
+
+/** Resolves once the page is connected and signed in again (after a drop, start() reconnects on its own). */
+function whenConnected() {
+  return new Promise((resolve) => {
+    const check = () => (connection.socket?.readyState === WebSocket.OPEN && document.body.dataset.connection === 'open' ? resolve() : setTimeout(check, 250));
+    check();
+  });
+}
+
+async function sendFile(file) {
+  const current = state.current;
+  if (!current || current.gone) return;
+  const { kind, targetId } = current.conv;
+  const abort = new AbortController();
+  const progress = el('progress', { max: 1, value: 0, 'aria-label': `${t.uploading}: ${file.name}` });
+  const status = el('span', { class: 'upload-status', text: t.uploading });
+  const cancel = el('button', { type: 'button', class: 'link-button', text: t.cancel, onclick: () => abort.abort() });
+  const card = el('div', { class: 'msg mine uploading', 'data-upload': file.name },
+    el('div', { class: 'stack' }, el('div', { class: 'bubble upload-card' },
+      el('span', { class: 'file-name', text: file.name }),
+      el('span', { class: 'file-meta', text: formatSize(file.size) }),
+      progress, el('span', { class: 'upload-line' }, status, cancel))));
+  ui.messages.append(card);
+  scrollToBottom();
+  try {
+    const attachment = await uploadFile(connection, file, {
+      signal: abort.signal,
+      whenConnected,
+      onProgress: (sent, size) => { progress.value = size === 0 ? 1 : sent / size; },
+    });
+    const clientMessageId = newClientMessageId();
+    const ack = await req('Send', { kind, targetId, clientMessageId, text: '', mentions: [], attachmentId: attachment.attachmentId }, null);
+    card.remove();
+    if (state.current?.conv.conversationId !== ack.conversationId) return;
+    onMessage({
+      conversationId: ack.conversationId, kind, targetId, messageId: ack.messageId, seq: ack.seq, senderId: state.me.userId,
+      clientMessageId, sentAtMs: ack.sentAtMs, flags: 0, text: '', mentions: [], attachment,
+    });
+  } catch (error) {
+    if (error instanceof UploadCancelled) { card.remove(); return; }
+    card.classList.add('failed');
+    progress.remove();
+    status.textContent = `${t.uploadFailed}: ${error?.code === 0 ? t.offline : (error?.message ?? String(error))}`;
+    status.setAttribute('role', 'alert');
+    cancel.textContent = t.close;
+    cancel.onclick = () => card.remove();
+  }
 }
 
 // ------------------------------------------------------------------------------------------- details panel

@@ -1,4 +1,5 @@
 // Pure pieces of the chat app (no DOM), tested by tests/js/chat-logic.test.mjs.
+import { attachmentPreview } from './attachments.js';
 
 /** ChatMessage.flags (Server/Storage/IMessageStore.cs MessageFlags). */
 export const FLAGS = { recalled: 1, system: 2, recallNotice: 4, assistant: 8 };
@@ -258,7 +259,11 @@ export function previewOf(message, { myUserId, group, nameOf, t }) {
   const mine = message.senderId === myUserId && !(message.flags & FLAGS.assistant);
   if (message.flags & (FLAGS.recalled | FLAGS.recallNotice)) return recalledText(mine, nameOf(message.senderId), t);
   if (message.flags & FLAGS.system) return describeNotice(message.text, nameOf, t.notice);
-  const text = String(message.text).replace(/\s+/g, ' ').trim();
+  let text = String(message.text).replace(/\s+/g, ' ').trim();
+  if (message.attachment) {
+    const what = attachmentPreview(message.attachment, t);
+    text = text ? `${what} ${text}` : what;
+  }
   if (mine) return `${t.you}: ${text}`;
   return group ? `${nameOf(message.senderId)}: ${text}` : text;
 }

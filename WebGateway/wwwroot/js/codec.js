@@ -4,7 +4,8 @@
 //
 // Frame: u32 length (big-endian, counts the bytes after itself), u16 type, u32 request id, body.
 // Body: the message's fields in schema order. u8 u16 u32 i32 i64 big-endian; bool one byte 0 or 1;
-// str = u16 byte length + UTF-8; list<K> = u16 count + elements; opt<S> = bool present + S.
+// str = u16 byte length + UTF-8; bytes = u32 length + the bytes (a Uint8Array in JS); list<K> = u16 count + elements;
+// opt<S> = bool present + S.
 import { MESSAGES, STRUCTS } from './schema.g.js';
 
 /** Frame size limit when none is given: 64 KiB, the length prefix included. */
@@ -61,7 +62,7 @@ function kindOf(text) {
   let m;
   if ((m = /^list<(.+)>$/.exec(text))) k = { list: kindOf(m[1]) };
   else if ((m = /^opt<(.+)>$/.exec(text))) k = { opt: kindOf(m[1]) };
-  else if (text in FIXED || text === 'str') k = { prim: text };
+  else if (text in FIXED || text === 'str' || text === 'bytes') k = { prim: text };
   else if (STRUCTS[text]) k = { struct: text };
   else throw new Error(`schema: unknown field kind ${text}`);
   kinds.set(text, k);
@@ -71,7 +72,7 @@ function kindOf(text) {
 // Smallest encoding of one element, to refuse list counts the remaining bytes cannot hold before
 // allocating anything (the same rule as the C# reader).
 function minSize(k) {
-  if (k.prim) return FIXED[k.prim] ?? 2;
+  if (k.prim) return FIXED[k.prim] ?? (k.prim === 'bytes' ? 4 : 2);
   if (k.list) return 2;
   if (k.opt) return 1;
   return STRUCTS[k.struct].reduce((n, [, kind]) => n + minSize(kindOf(kind)), 0);
@@ -114,6 +115,12 @@ class Writer {
       if (bytes.length > MAX_U16) throw new RangeError(`${path}: a string holds at most 65535 UTF-8 bytes`);
       this.prim('u16', bytes.length, path);
       this.raw(bytes);
+      return;
+    }
+    if (kind === 'bytes') {
+      if (!(value instanceof Uint8Array)) throw new TypeError(`${path}: expected a Uint8Array`);
+      this.prim('u32', value.length, path);
+      this.raw(value);
       return;
     }
     if (kind === 'bool') {
@@ -162,9 +169,10 @@ class Writer {
 
   fields(schemaFields, obj, path) {
     if (obj === null || typeof obj !== 'object') throw new TypeError(`${path}: expected an object`);
-    for (const [name, kind] of schemaFields) {
+    for (const [name, kind, ...defaults] of schemaFields) {
       const k = kindOf(kind);
-      const value = obj[name];
+      // A field appended after its type shipped has a default (messages.json): callers may leave it out.
+      const value = obj[name] === undefined && defaults.length ? defaults[0] : obj[name];
       if (value === undefined && !k.opt) throw new TypeError(`${path}.${name}: missing`);
       this.value(k, value, `${path}.${name}`);
     }
@@ -223,6 +231,14 @@ class Reader {
       } catch {
         throw new ProtocolError('MalformedBody', 'a string field is not valid UTF-8');
       }
+    }
+    if (kind === 'bytes') {
+      const length = this.prim('u32');
+      this.need(length);
+      // A copy: the frame's buffer belongs to the connection and is reused.
+      const bytes = this.bytes.slice(this.pos, this.pos + length);
+      this.pos += length;
+      return bytes;
     }
     const size = FIXED[kind];
     this.need(size);

@@ -26,6 +26,7 @@ public sealed partial class DocumentedLimitsTests
         ["Chat:Accounts"] = typeof(AccountOptions),
         ["Chat:Messaging"] = typeof(MessagingOptions),
         ["Chat:Groups"] = typeof(GroupOptions),
+        ["Chat:Attachments"] = typeof(Chat.Server.Attachments.AttachmentOptions),
     };
 
     private static string Limits { get; } = SectionOf(RepositoryFiles.ReadAllText("docs", "protocol.md"), "## 11. Limits");

@@ -15,6 +15,8 @@ internal sealed class HookedFriendsChatStore(IChatStore inner) : IChatStore
 
     public IGroupStore Groups => inner.Groups;
 
+    public IAttachmentStore Attachments => inner.Attachments;
+
     public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
 
     public Task PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);

@@ -39,11 +39,15 @@ public sealed class MySqlStoreFixture : IAsyncLifetime
 
     public string DatabaseName { get; private set; } = "";
 
+    /// <summary>The connection string of the throwaway database (set once it exists).</summary>
+    public string ConnectionString { get; private set; } = "";
+
     public static string ServerConnectionString() => TestDatabases.ServerConnectionString();
 
     public async Task InitializeAsync()
     {
         (DatabaseName, var connectionString) = await TestDatabases.CreateAsync();
+        ConnectionString = connectionString;
         Store = new MySqlChatStore(new StorageOptions { Provider = StorageOptions.MySqlProvider, ConnectionString = connectionString, NodeId = 2 });
         await Store.InitializeAsync(CancellationToken.None);
     }
@@ -103,7 +107,7 @@ public sealed class MySqlChatStoreTests(MySqlStoreFixture fixture) : ChatStoreCo
     public void Schema_sql_yields_every_table_without_the_database_lines()
     {
         var statements = MySqlChatStore.SchemaStatements();
-        Assert.Equal(12, statements.Count);
+        Assert.Equal(18, statements.Count);
         Assert.All(statements, s => Assert.StartsWith("CREATE TABLE IF NOT EXISTS", s, StringComparison.Ordinal));
     }
 }

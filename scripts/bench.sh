@@ -55,11 +55,13 @@ fi
 
 cpu_ticks() { awk '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
 
-# An upload run needs a file limit above the probe's size and a day's quota for repeated runs (the probe's file is the
-# same bytes every run: stored once).
+# An upload run needs a file limit above the probe's size, a day's quota for repeated runs (the probe's file is the
+# same bytes every run: stored once) and request rates above one connection's chunks per second (a chunk is a request).
 server_extra=()
 if [[ "$scenario" == upload ]]; then
-  server_extra=(--Chat:Attachments:MaxFileBytes=4294967296 --Chat:Attachments:DailyQuotaBytes=1099511627776)
+  server_extra=(--Chat:Attachments:MaxFileBytes=4294967296 --Chat:Attachments:DailyQuotaBytes=1099511627776
+    --Chat:Limits:ConnectionRequestsPerSecond=100000 --Chat:Limits:ConnectionBurst=100000
+    --Chat:Limits:UserRequestsPerSecond=100000 --Chat:Limits:UserBurst=100000)
 fi
 
 # The server: Release, pinned to core 1; it does not need the seed's password (every user has a token).

@@ -6,6 +6,9 @@ internal sealed class SqlMessageStore(SqlDatabase db, GroupCommit commit) : IMes
 {
     internal const string MessageColumns = "id, conversation_id, seq, sender_id, client_msg_id, sent_at_ms, flags, text";
 
+    /// <summary>Up to this many conversations are named in a search's match expression; beyond, the join alone filters.</summary>
+    internal const int MaxConversationsInMatch = 256;
+
     public async Task<long> GetOrCreateDirectConversationAsync(long userA, long userB, CancellationToken cancellationToken)
     {
         var (lo, hi) = userA <= userB ? (userA, userB) : (userB, userA);
@@ -95,13 +98,57 @@ internal sealed class SqlMessageStore(SqlDatabase db, GroupCommit commit) : IMes
         db.WriteAsync(
             async s =>
             {
-                await using var cmd = s.Command(
+                await using (var cmd = s.Command(
                     "UPDATE messages SET flags = flags | @recalled, text = '' WHERE id = @id AND conversation_id = @c AND (flags & @recalled) = 0")
-                    .With("@recalled", (int)MessageFlags.Recalled).With("@id", messageId).With("@c", conversationId);
-                return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
+                    .With("@recalled", (int)MessageFlags.Recalled).With("@id", messageId).With("@c", conversationId))
+                {
+                    if (await cmd.ExecuteNonQueryAsync(cancellationToken) == 0)
+                    {
+                        return false;
+                    }
+                }
+
+                // In the same transaction: the recalled words leave the index with the text.
+                await using var unindex = s.Command(db.SearchIndexDelete).With("@id", messageId);
+                await unindex.ExecuteNonQueryAsync(cancellationToken);
+                return true;
             },
-            transaction: false,
+            transaction: true,
             cancellationToken);
+
+    public Task<IReadOnlyList<StoredMessage>> SearchAsync(long userId, SearchQuery query, long conversationId, long beforeMessageId, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (limit <= 0)
+        {
+            return Task.FromResult<IReadOnlyList<StoredMessage>>([]);
+        }
+
+        return db.ReadAsync(
+            async s =>
+            {
+                // The user's conversations go into the match itself, so the engine intersects before any row is read;
+                // the join on conversation_members stays the authority (and covers users with too many to list).
+                IReadOnlyCollection<long>? within = [conversationId];
+                if (conversationId == 0)
+                {
+                    var mine = await SqlFriendStore.ReadIdsAsync(
+                        s, "SELECT conversation_id FROM conversation_members WHERE user_id = @u AND active = 1", userId, cancellationToken);
+                    if (mine.Count == 0)
+                    {
+                        return (IReadOnlyList<StoredMessage>)[];
+                    }
+
+                    within = mine.Count <= MaxConversationsInMatch ? mine : null;
+                }
+
+                await using var cmd = s.Command(db.SearchSql(conversationId != 0))
+                    .With("@q", db.SearchExpression(query, within)).With("@u", userId).With("@c", conversationId)
+                    .With("@before", beforeMessageId > 0 ? beforeMessageId : long.MaxValue).With("@limit", limit);
+                return (IReadOnlyList<StoredMessage>)await ReadMessagesAsync(cmd, cancellationToken);
+            },
+            cancellationToken);
+    }
 
     public Task<MemberState?> GetMemberStateAsync(long conversationId, long userId, CancellationToken cancellationToken) =>
         db.ReadAsync(

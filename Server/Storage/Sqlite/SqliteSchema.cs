@@ -6,6 +6,12 @@ namespace Chat.Server.Storage.Sqlite;
 /// lives in the (conversation, seq) order that history is read in, so an append writes that one B-tree and not a
 /// rowid table beside it, and a batch's messages of one conversation share their pages.
 /// </summary>
+/// <remarks>
+/// Search: <c>message_fts</c> is a contentless FTS5 table (the text lives in <c>messages</c> only) whose rowid is the
+/// message id, over the pre-split terms of <see cref="SearchTerms"/>; the ascii tokenizer only splits them at spaces
+/// (every non-ASCII character is a token character). contentless_delete lets a recall remove a row.
+/// MySQL's twin is <c>message_search</c> with a FULLTEXT index over the same terms.
+/// </remarks>
 internal static class SqliteSchema
 {
     /// <summary>
@@ -35,6 +41,14 @@ internal static class SqliteSchema
     /// <summary>True when the database holds a messages table that is still a rowid table.</summary>
     public const string NeedsMessagesUpgrade =
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'messages' AND sql NOT LIKE '%WITHOUT ROWID%'";
+
+    /// <summary>True when the database has no search index yet (a new file, or one from before search).</summary>
+    public const string NeedsSearchIndex = "SELECT COUNT(*) = 0 FROM sqlite_master WHERE name = 'message_fts'";
+
+    /// <summary>The messages an upgrade indexes: all of them; <see cref="SearchTerms.IsIndexed"/> picks.</summary>
+    public const string MessagesToIndex = "SELECT id, conversation_id, flags, text FROM messages";
+
+    public const string InsertSearchTerms = "INSERT INTO message_fts (rowid, terms) VALUES (@id, @terms)";
 
     public const string Script = """
         CREATE TABLE IF NOT EXISTS users (
@@ -157,5 +171,12 @@ internal static class SqliteSchema
           created_at INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS ix_chat_groups_owner ON chat_groups (owner_id);
+
+        CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(
+          terms,
+          content = '',
+          contentless_delete = 1,
+          tokenize = "ascii tokenchars '_'"
+        );
         """;
 }

@@ -6,7 +6,7 @@ namespace Chat.Server.Tests.Storage;
 /// The storage contract, run against every implementation. A store is shared by the tests of one class,
 /// so every test works with users and conversations of its own.
 /// </summary>
-public abstract class ChatStoreContract(IChatStore store)
+public abstract partial class ChatStoreContract(IChatStore store)
 {
     private static int s_next = Random.Shared.Next(1, 1_000_000);
 

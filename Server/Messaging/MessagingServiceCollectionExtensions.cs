@@ -1,5 +1,5 @@
 using Chat.Server.Hosting;
-using Chat.Server.Search;
+using Chat.Server.MessageSearch;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

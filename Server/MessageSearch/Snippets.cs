@@ -1,7 +1,7 @@
 using Chat.Protocol.Messages;
 using Chat.Server.Storage;
 
-namespace Chat.Server.Search;
+namespace Chat.Server.MessageSearch;
 
 /// <summary>
 /// The part of a message shown with a search hit and where the query matched in it. Matching is done here, on the

@@ -1,4 +1,4 @@
-namespace Chat.Server.Search;
+namespace Chat.Server.MessageSearch;
 
 /// <summary>Configuration section "Chat:Search".</summary>
 public sealed class SearchOptions

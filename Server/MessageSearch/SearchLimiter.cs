@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Chat.Server.Dispatch;
 using Microsoft.Extensions.Options;
 
-namespace Chat.Server.Search;
+namespace Chat.Server.MessageSearch;
 
 /// <summary>
 /// The per-user search rate (<see cref="SearchOptions.UserQueriesPerSecond"/>, bursts of <see cref="SearchOptions.UserBurst"/>),

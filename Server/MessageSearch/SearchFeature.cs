@@ -6,9 +6,8 @@ using Chat.Server.Messaging;
 using Chat.Server.Storage;
 using Chat.Server.Transport;
 using Microsoft.Extensions.Options;
-using SearchRequest = Chat.Protocol.Messages.Search;
 
-namespace Chat.Server.Search;
+namespace Chat.Server.MessageSearch;
 
 /// <summary>
 /// Message search (docs/protocol.md 7.13): the store's full-text index, limited to what the user may read (the same
@@ -40,9 +39,9 @@ public sealed class SearchFeature : IChatFeature
         _maxHits = Math.Clamp((transport.Value.MaxFrameSize - 64) / MaxHitBytes, 1, MaxPage);
     }
 
-    public void Map(RequestRouter router) => router.Map<SearchRequest>(SearchAsync);
+    public void Map(RequestRouter router) => router.Map<Search>(SearchAsync);
 
-    private async ValueTask SearchAsync(ChatSession session, uint requestId, SearchRequest request, CancellationToken cancellationToken)
+    private async ValueTask SearchAsync(ChatSession session, uint requestId, Search request, CancellationToken cancellationToken)
     {
         if (request.Limit is < 1 or > MaxPage)
         {

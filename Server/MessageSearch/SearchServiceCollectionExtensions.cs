@@ -2,7 +2,7 @@ using Chat.Server.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Chat.Server.Search;
+namespace Chat.Server.MessageSearch;
 
 public static class SearchServiceCollectionExtensions
 {

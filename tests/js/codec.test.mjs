@@ -25,13 +25,13 @@ const throwsCode = (fn, code) => assert.throws(fn, (e) => e instanceof ProtocolE
 test('every message type has a valid vector', () => {
   const covered = new Set(valid.map((v) => v.type));
   assert.deepEqual(Object.keys(MESSAGES).filter((n) => !covered.has(n)), []);
-  assert.equal(Object.keys(MESSAGES).length, 70);
+  assert.equal(Object.keys(MESSAGES).length, 72);
 });
 
-test('every type has a direction; requests are the 42 a client may send', () => {
+test('every type has a direction; requests are the 43 a client may send', () => {
   const dirs = Object.values(MESSAGES).map((m) => directionOf(m.code));
-  assert.equal(dirs.filter((d) => d === 'request').length, 42);
-  assert.equal(dirs.filter((d) => d === 'response' || d === 'push').length, 28);
+  assert.equal(dirs.filter((d) => d === 'request').length, 43);
+  assert.equal(dirs.filter((d) => d === 'response' || d === 'push').length, 29);
   assert.equal(directionOf(MESSAGES.Pong.code), 'response');
   assert.equal(directionOf(MESSAGES.MessagePush.code), 'push');
   assert.equal(directionOf(0x7777), null);

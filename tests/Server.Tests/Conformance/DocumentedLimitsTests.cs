@@ -6,6 +6,7 @@ using Chat.Server.Accounts;
 using Chat.Server.Dispatch;
 using Chat.Server.Groups;
 using Chat.Server.Messaging;
+using Chat.Server.MessageSearch;
 using Chat.Server.Tests.Infrastructure;
 using Chat.Server.Transport;
 using Microsoft.Extensions.Configuration;
@@ -26,6 +27,7 @@ public sealed partial class DocumentedLimitsTests
         ["Chat:Accounts"] = typeof(AccountOptions),
         ["Chat:Messaging"] = typeof(MessagingOptions),
         ["Chat:Groups"] = typeof(GroupOptions),
+        ["Chat:Search"] = typeof(SearchOptions),
     };
 
     private static string Limits { get; } = SectionOf(RepositoryFiles.ReadAllText("docs", "protocol.md"), "## 11. Limits");

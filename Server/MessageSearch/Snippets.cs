@@ -5,8 +5,8 @@ namespace Chat.Server.MessageSearch;
 
 /// <summary>
 /// The part of a message shown with a search hit and where the query matched in it. Matching is done here, on the
-/// message text, not by the engine: the index holds bigrams and markers, not the text a user reads. Text is folded
-/// one unit to one (<see cref="SearchTerms.Fold"/>), so a match in the folded text is at the same place in the original.
+/// message text (<see cref="SearchQuery.Find"/>), not by the engine: the index holds bigrams and markers, not the text
+/// a user reads.
 /// </summary>
 public static class Snippets
 {
@@ -26,13 +26,7 @@ public static class Snippets
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(query);
-        var folded = new char[text.Length];
-        for (var i = 0; i < text.Length; i++)
-        {
-            folded[i] = SearchTerms.Fold(text[i]);
-        }
-
-        var matches = Find(folded, query);
+        var matches = query.Find(text) ?? [];
         var start = 0;
         var end = text.Length;
         if (text.Length > MaxLength)
@@ -92,53 +86,4 @@ public static class Snippets
 
         return (new string(chars), highlights);
     }
-
-    /// <summary>Every match of every term, in text order, overlapping ones merged.</summary>
-    private static List<(int Start, int Length)> Find(ReadOnlySpan<char> folded, SearchQuery query)
-    {
-        var found = new List<(int Start, int Length)>();
-        foreach (var term in query.Terms)
-        {
-            var needle = term.Needle.AsSpan();
-            var from = 0;
-            while (from < folded.Length)
-            {
-                var at = folded[from..].IndexOf(needle, StringComparison.Ordinal);
-                if (at < 0)
-                {
-                    break;
-                }
-
-                at += from;
-                var after = at + needle.Length;
-                if (!term.Word || (IsWordStart(folded, at) && (term.Prefix || after == folded.Length || !IsWordChar(folded[after]))))
-                {
-                    found.Add((at, needle.Length));
-                }
-
-                from = at + 1;
-            }
-        }
-
-        found.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.Length.CompareTo(a.Length));
-        var merged = new List<(int Start, int Length)>(found.Count);
-        foreach (var (start, length) in found)
-        {
-            if (merged.Count > 0 && start <= merged[^1].Start + merged[^1].Length)
-            {
-                var last = merged[^1];
-                merged[^1] = (last.Start, Math.Max(last.Length, start + length - last.Start));
-            }
-            else
-            {
-                merged.Add((start, length));
-            }
-        }
-
-        return merged;
-    }
-
-    private static bool IsWordStart(ReadOnlySpan<char> folded, int at) => at == 0 || !IsWordChar(folded[at - 1]);
-
-    private static bool IsWordChar(char c) => c < 0x80 ? char.IsAsciiLetterOrDigit(c) : char.IsLetterOrDigit(c) && !SearchTerms.IsCjk(c);
 }

@@ -83,7 +83,73 @@ public sealed class SearchQuery
         return SearchQueryProblem.None;
     }
 
-    /// <summary>The FTS5 MATCH expression, limited to <paramref name="conversations"/> when given.</summary>
+    /// <summary>
+    /// Where every term occurs in <paramref name="text"/>, in text order, overlapping matches merged; null when a term
+    /// does not occur at all. The index only proposes candidates (its bigrams say nothing of their order, and a
+    /// truncated word matches more than the word), so every candidate is checked here against its text.
+    /// </summary>
+    public List<(int Start, int Length)>? Find(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var folded = text.Length <= 512 ? stackalloc char[text.Length] : new char[text.Length];
+        for (var i = 0; i < text.Length; i++)
+        {
+            folded[i] = SearchTerms.Fold(text[i]);
+        }
+
+        var found = new List<(int Start, int Length)>();
+        foreach (var term in Terms)
+        {
+            var needle = term.Needle.AsSpan();
+            var any = false;
+            var from = 0;
+            while (from < folded.Length)
+            {
+                var at = folded[from..].IndexOf(needle, StringComparison.Ordinal);
+                if (at < 0)
+                {
+                    break;
+                }
+
+                at += from;
+                var after = at + needle.Length;
+                if (!term.Word || (IsWordStart(folded, at) && (term.Prefix || after == folded.Length || !IsWordChar(folded[after]))))
+                {
+                    found.Add((at, needle.Length));
+                    any = true;
+                }
+
+                from = at + 1;
+            }
+
+            if (!any)
+            {
+                return null;
+            }
+        }
+
+        found.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.Length.CompareTo(a.Length));
+        var merged = new List<(int Start, int Length)>(found.Count);
+        foreach (var (start, length) in found)
+        {
+            if (merged.Count > 0 && start <= merged[^1].Start + merged[^1].Length)
+            {
+                var last = merged[^1];
+                merged[^1] = (last.Start, Math.Max(last.Length, start + length - last.Start));
+            }
+            else
+            {
+                merged.Add((start, length));
+            }
+        }
+
+        return merged;
+    }
+
+    /// <summary>
+    /// The FTS5 MATCH expression, limited to <paramref name="conversations"/> when given. The table keeps no positions
+    /// (detail=none), so a CJK run is the AND of its bigrams; <see cref="Find"/> checks their order.
+    /// </summary>
     public string ToFts5(IReadOnlyCollection<long>? conversations)
     {
         var text = new StringBuilder();
@@ -102,7 +168,11 @@ public sealed class SearchQuery
 
         foreach (var term in Terms)
         {
-            text.Append(text.Length == 0 ? "\"" : " AND \"").AppendJoin(' ', term.Tokens).Append('"');
+            foreach (var token in term.Tokens)
+            {
+                text.Append(text.Length == 0 ? "\"" : " AND \"").Append(token).Append('"');
+            }
+
             if (term.Prefix)
             {
                 text.Append('*');
@@ -141,6 +211,10 @@ public sealed class SearchQuery
 
         return text.ToString();
     }
+
+    private static bool IsWordStart(ReadOnlySpan<char> folded, int at) => at == 0 || !IsWordChar(folded[at - 1]);
+
+    private static bool IsWordChar(char c) => c < 0x80 ? char.IsAsciiLetterOrDigit(c) : char.IsLetterOrDigit(c) && !SearchTerms.IsCjk(c);
 
     private static int CountUnits(ReadOnlySpan<char> run)
     {

@@ -37,7 +37,7 @@ internal abstract class SqlDatabase : IAsyncDisposable
     /// <summary>The engine's match expression for <paramref name="query"/>, within <paramref name="conversations"/> when given.</summary>
     public abstract string SearchExpression(SearchQuery query, IReadOnlyCollection<long>? conversations);
 
-    /// <summary>Removes the message with id @id from the search index.</summary>
+    /// <summary>Removes the message with id @id, indexed under the terms @terms, from the search index.</summary>
     public abstract string SearchIndexDelete { get; }
 
     /// <summary>Runs an INSERT into a table with an auto-increment key and returns the new key.</summary>

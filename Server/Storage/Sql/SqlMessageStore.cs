@@ -98,19 +98,40 @@ internal sealed class SqlMessageStore(SqlDatabase db, GroupCommit commit) : IMes
         db.WriteAsync(
             async s =>
             {
-                await using (var cmd = s.Command(
-                    "UPDATE messages SET flags = flags | @recalled, text = '' WHERE id = @id AND conversation_id = @c AND (flags & @recalled) = 0")
-                    .With("@recalled", (int)MessageFlags.Recalled).With("@id", messageId).With("@c", conversationId))
+                // The text is read first: the index row is removed by the terms it was written with.
+                string text;
+                MessageFlags flags;
+                await using (var read = s.Command($"SELECT text, flags FROM messages WHERE id = @id AND conversation_id = @c{db.ForUpdate}")
+                    .With("@id", messageId).With("@c", conversationId))
                 {
-                    if (await cmd.ExecuteNonQueryAsync(cancellationToken) == 0)
+                    await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                    if (!await reader.ReadAsync(cancellationToken))
                     {
                         return false;
                     }
+
+                    (text, flags) = (reader.GetString(0), (MessageFlags)reader.Int32(1));
+                }
+
+                if ((flags & MessageFlags.Recalled) != 0)
+                {
+                    return false;
+                }
+
+                await using (var cmd = s.Command("UPDATE messages SET flags = flags | @recalled, text = '' WHERE id = @id AND conversation_id = @c")
+                    .With("@recalled", (int)MessageFlags.Recalled).With("@id", messageId).With("@c", conversationId))
+                {
+                    await cmd.ExecuteNonQueryAsync(cancellationToken);
                 }
 
                 // In the same transaction: the recalled words leave the index with the text.
-                await using var unindex = s.Command(db.SearchIndexDelete).With("@id", messageId);
-                await unindex.ExecuteNonQueryAsync(cancellationToken);
+                if (SearchTerms.IsIndexed(flags))
+                {
+                    await using var unindex = s.Command(db.SearchIndexDelete)
+                        .With("@id", messageId).With("@terms", SearchTerms.ForMessage(conversationId, text));
+                    await unindex.ExecuteNonQueryAsync(cancellationToken);
+                }
+
                 return true;
             },
             transaction: true,
@@ -142,10 +163,40 @@ internal sealed class SqlMessageStore(SqlDatabase db, GroupCommit commit) : IMes
                     within = mine.Count <= MaxConversationsInMatch ? mine : null;
                 }
 
-                await using var cmd = s.Command(db.SearchSql(conversationId != 0))
-                    .With("@q", db.SearchExpression(query, within)).With("@u", userId).With("@c", conversationId)
-                    .With("@before", beforeMessageId > 0 ? beforeMessageId : long.MaxValue).With("@limit", limit);
-                return (IReadOnlyList<StoredMessage>)await ReadMessagesAsync(cmd, cancellationToken);
+                // The engine proposes, the text decides (SearchQuery.Find): candidates come in chunks, newest first, until
+                // the page is full of real matches or the index has no more.
+                var page = new List<StoredMessage>(limit);
+                var chunk = Math.Max(limit, 50);
+                var before = beforeMessageId > 0 ? beforeMessageId : long.MaxValue;
+                var match = db.SearchExpression(query, within);
+                while (true)
+                {
+                    List<StoredMessage> candidates;
+                    await using (var cmd = s.Command(db.SearchSql(conversationId != 0))
+                        .With("@q", match).With("@u", userId).With("@c", conversationId).With("@before", before).With("@limit", chunk))
+                    {
+                        candidates = await ReadMessagesAsync(cmd, cancellationToken);
+                    }
+
+                    foreach (var candidate in candidates)
+                    {
+                        if (query.Find(candidate.Text) is not null)
+                        {
+                            page.Add(candidate);
+                            if (page.Count == limit)
+                            {
+                                return (IReadOnlyList<StoredMessage>)page;
+                            }
+                        }
+                    }
+
+                    if (candidates.Count < chunk)
+                    {
+                        return page;
+                    }
+
+                    before = candidates[^1].Id;
+                }
             },
             cancellationToken);
     }

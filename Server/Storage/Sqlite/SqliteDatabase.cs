@@ -60,7 +60,8 @@ internal sealed class SqliteDatabase : SqlDatabase
 
     public override bool PrefersRepeatedStatements => true;
 
-    public override string SearchIndexDelete => "DELETE FROM message_fts WHERE rowid = @id";
+    /// <summary>FTS5's delete command for a contentless table: the row goes by its id and the terms it was indexed with.</summary>
+    public override string SearchIndexDelete => "INSERT INTO message_fts (message_fts, rowid, terms) VALUES ('delete', @id, @terms)";
 
     /// <summary>
     /// CROSS JOIN fixes the join order: FTS5 yields message ids newest first (its rowids, bounded by @before), and each

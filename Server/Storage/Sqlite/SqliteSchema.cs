@@ -9,7 +9,9 @@ namespace Chat.Server.Storage.Sqlite;
 /// <remarks>
 /// Search: <c>message_fts</c> is a contentless FTS5 table (the text lives in <c>messages</c> only) whose rowid is the
 /// message id, over the pre-split terms of <see cref="SearchTerms"/>; the ascii tokenizer only splits them at spaces
-/// (every non-ASCII character is a token character). contentless_delete lets a recall remove a row.
+/// (every non-ASCII character is a token character). It keeps the least an index can (no positions, no column sizes:
+/// each is a cost on every stored message, docs/search.md), so it answers which messages hold all the tokens and the
+/// server checks their order in the text; a recall removes a row with FTS5's delete command and the terms it had.
 /// MySQL's twin is <c>message_search</c> with a FULLTEXT index over the same terms.
 /// </remarks>
 internal static class SqliteSchema
@@ -175,7 +177,8 @@ internal static class SqliteSchema
         CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(
           terms,
           content = '',
-          contentless_delete = 1,
+          columnsize = 0,
+          detail = none,
           tokenize = "ascii tokenchars '_'"
         );
         """;

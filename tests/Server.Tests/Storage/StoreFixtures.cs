@@ -85,6 +85,16 @@ public sealed class MySqlStoreFixture : IAsyncLifetime
 
 public sealed class SqliteChatStoreTests(SqliteStoreFixture fixture) : ChatStoreContract(fixture.Store), IClassFixture<SqliteStoreFixture>
 {
+    private async Task<long> FtsRowsAsync(string word)
+    {
+        await using var raw = new Microsoft.Data.Sqlite.SqliteConnection(fixture.ConnectionString);
+        await raw.OpenAsync();
+        await using var count = raw.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM message_fts WHERE message_fts MATCH @q";
+        count.Parameters.AddWithValue("@q", "\"w" + word + "\"");
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
     protected override IChatStore CreateUnreachableStore()
     {
         // A regular file where the database directory should be: the directory cannot be created.
@@ -102,6 +112,15 @@ public sealed class SqliteChatStoreTests(SqliteStoreFixture fixture) : ChatStore
         var found = await second.Accounts.GetAsync(user.Id, CancellationToken.None);
         Assert.NotNull(found);
         Assert.Equal(user.Username, found.Username);
+    }
+
+    [Fact]
+    public async Task Recall_takes_the_message_out_of_the_index_itself()
+    {
+        var (conversation, id, word) = await StoreRecallableAsync();
+        Assert.Equal(1, await FtsRowsAsync(word));
+        Assert.True(await Store.Messages.MarkRecalledAsync(conversation, id, Ct));
+        Assert.Equal(0, await FtsRowsAsync(word));
     }
 
     [Fact]
@@ -142,6 +161,15 @@ public sealed class SqliteChatStoreTests(SqliteStoreFixture fixture) : ChatStore
 
 public sealed class MySqlChatStoreTests(MySqlStoreFixture fixture) : ChatStoreContract(fixture.Store), IClassFixture<MySqlStoreFixture>
 {
+    private async Task<long> IndexRowsAsync(long messageId)
+    {
+        await using var raw = new MySqlConnection(new MySqlConnectionStringBuilder(MySqlStoreFixture.ServerConnectionString()) { Database = fixture.DatabaseName }.ConnectionString);
+        await raw.OpenAsync();
+        await using var count = new MySqlCommand("SELECT COUNT(*) FROM message_search WHERE id = @id", raw);
+        count.Parameters.AddWithValue("@id", messageId);
+        return Convert.ToInt64(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     protected override IChatStore CreateUnreachableStore()
     {
         // Port 1 on loopback: nothing listens there, so the connection is refused at once.
@@ -161,6 +189,15 @@ public sealed class MySqlChatStoreTests(MySqlStoreFixture fixture) : ChatStoreCo
         var statements = MySqlChatStore.SchemaStatements();
         Assert.Equal(14, statements.Count);
         Assert.All(statements, s => Assert.StartsWith("CREATE TABLE IF NOT EXISTS", s, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Recall_takes_the_message_out_of_the_index_itself()
+    {
+        var (conversation, id, _) = await StoreRecallableAsync();
+        Assert.Equal(1, await IndexRowsAsync(id));
+        Assert.True(await Store.Messages.MarkRecalledAsync(conversation, id, Ct));
+        Assert.Equal(0, await IndexRowsAsync(id));
     }
 
     [Fact]

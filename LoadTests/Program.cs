@@ -21,6 +21,11 @@ internal static class Program
             return await DiskProbe.RunAsync(probeArgs);
         }
 
+        if (args is ["search", .. var searchArgs])
+        {
+            return await SearchBench.RunAsync(searchArgs);
+        }
+
         var options = LoadOptions.Parse(args, out var error);
         if (options is null)
         {

@@ -3,7 +3,7 @@
 # tool pinned to core 0, loopback only; server CPU read from /proc/PID/stat before and after; the server
 # stopped by its PID at the end, whatever happened.
 #
-#   scripts/bench.sh <connect|pairs|group|reconnect|mixed> [Chat.LoadTests options...]
+#   scripts/bench.sh <connect|pairs|group|reconnect|mixed|search> [Chat.LoadTests options...]
 #
 # Environment:
 #   STORE=sqlite|mysql   store behind the server (sqlite)
@@ -13,6 +13,7 @@
 #   MYSQL="Server=127.0.0.1;Port=3306;User ID=chat;Password=chat;"   MariaDB server for STORE=mysql
 #   MYSQL_DB=chat_test_bench   its database (the local 'chat' account may create chat_test_* databases)
 #   NO_BUILD=1           skip the Release build
+#   SERVER_ARGS="..."    more server settings, e.g. "--Chat:Search:UserQueriesPerSecond=100000" (split at spaces)
 set -euo pipefail
 
 scenario=${1:?usage: scripts/bench.sh <scenario> [options...]}
@@ -51,7 +52,8 @@ fi
 cpu_ticks() { awk '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
 
 # The server: Release, pinned to core 1; it does not need the seed's password (every user has a token).
-taskset -c 1 dotnet "$server_dll" "--Chat:Transport:Port=$PORT" --Chat:Transport:MaxConnectionsPerAddress=100000 "${storage[@]}" \
+# shellcheck disable=SC2086
+taskset -c 1 dotnet "$server_dll" "--Chat:Transport:Port=$PORT" --Chat:Transport:MaxConnectionsPerAddress=100000 "${storage[@]}" ${SERVER_ARGS:-} \
   >"$DATA/server-$STORE.log" 2>&1 &
 server=$!
 stop_server() {

@@ -48,7 +48,6 @@ public static class GatewayApp
 
         builder.Services.AddSingleton<ChatServerLocator>();
         builder.Services.AddSingleton<ChatUpstream>();
-        builder.Services.AddSingleton<GatewaySessionStore>();
         builder.Services.AddSingleton<WebSocketBridge>();
         builder.Services.AddSingleton<SignInGuard>();
 
@@ -80,6 +79,9 @@ public static class GatewayApp
         });
         configure?.Invoke(builder);
 
+        // After configure: where sessions and keys live is read from the final configuration.
+        builder.AddGatewaySessions();
+
         var app = builder.Build();
         app.UseForwardedHeaders();
         app.UseSecurityHeaders();
@@ -94,7 +96,8 @@ public static class GatewayApp
         app.UseRateLimiter();
 
         app.MapGet("/healthz", () => "ok");
-        app.MapGet("/", ChatPage.GetAsync);
+        // HEAD too: monitors and the page's own session check ask without wanting the body (a revoked token redirects either way).
+        app.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], ChatPage.GetAsync);
         app.MapVerifyPages();
         app.Map("/ws", (HttpContext context, WebSocketBridge bridge, GatewaySessionStore sessions) => bridge.HandleAsync(context, sessions));
         return app;

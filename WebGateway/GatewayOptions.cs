@@ -34,6 +34,25 @@ public sealed class GatewayOptions
     /// <summary>A signed-in browser session ends after this long without a request.</summary>
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(12);
 
+    /// <summary>
+    /// Where the gateway keeps its Data Protection key ring and its browser sessions when no Redis is configured
+    /// ("gateway/keys" and "gateway/sessions" inside it), relative to the working directory like the embedded
+    /// database. Gateways on one host that share it accept each other's cookies.
+    /// </summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>
+    /// StackExchange.Redis configuration for the key ring and the sessions, so that every gateway of a deployment
+    /// accepts every session. Empty: the cluster's "Chat:Cluster:Redis" when set, else the data directory.
+    /// </summary>
+    public string Redis { get; set; } = "";
+
+    /// <summary>Prefix of the gateway's Redis keys; empty: the cluster's "Chat:Cluster:KeyPrefix", else "chat:".</summary>
+    public string RedisKeyPrefix { get; set; } = "";
+
+    /// <summary>An optional certificate that encrypts the key ring at rest.</summary>
+    public DataProtectionSettings DataProtection { get; set; } = new();
+
     /// <summary>Client name sent in Hello on the gateway's own connections.</summary>
     public string ClientName { get; set; } = "web-gateway";
 
@@ -54,4 +73,13 @@ public sealed class GatewayOptions
 
     /// <summary>Strict-Transport-Security max-age on HTTPS responses (direct or through a trusted proxy); zero sends none.</summary>
     public TimeSpan HstsMaxAge { get; set; } = TimeSpan.FromDays(365);
+}
+
+/// <summary>Configuration section "Gateway:DataProtection".</summary>
+public sealed class DataProtectionSettings
+{
+    /// <summary>A PKCS#12 file whose certificate encrypts the Data Protection keys where they are stored.</summary>
+    public string CertificatePath { get; set; } = "";
+
+    public string? CertificatePassword { get; set; }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (README "Test"; .ci/run calls exactly this).
 #
-#  1. installs what the tests need, only if missing: mariadb-server, redis-server, chromium, fonts-noto-cjk, nginx (Debian);
+#  1. installs what the tests need, only if missing: mariadb-server, redis-server, chromium, fonts-noto-cjk, nginx, npm
+#     (Debian), and the npm packages of package.json (npm ci: axe-core for the accessibility tests);
 #  2. starts MariaDB (127.0.0.1:3306) and Redis (127.0.0.1:6379) unless already running, creates the
 #     database wechat_db and the test user chat/chat (all privileges on wechat_db and chat_test_%);
 #  3. exports CHAT_TEST_MYSQL, CHAT_TEST_REDIS, CHAT_TEST_CHROMIUM for the tests;
@@ -93,6 +94,8 @@ install_packages() {
     # CJK glyphs for the browser tests' screenshots of the zh-CN pages.
     pkg_installed fonts-noto-cjk || missing+=(fonts-noto-cjk)
     if [ "${#js_tests[@]}" -gt 0 ] && ! command -v node >/dev/null 2>&1; then missing+=(nodejs); fi
+    # npm brings axe-core (package.json), which the accessibility tests inject into the pages.
+    if [ -f package.json ] && ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
     if [ "${#missing[@]}" -eq 0 ]; then
         log "packages: all present"
         return 0
@@ -147,6 +150,8 @@ ALTER USER 'chat'@'::1' IDENTIFIED BY 'chat';
 GRANT ALL PRIVILEGES ON `wechat_db`.* TO 'chat'@'localhost', 'chat'@'127.0.0.1', 'chat'@'::1';
 GRANT ALL PRIVILEGES ON `chat\_test\_%`.* TO 'chat'@'localhost', 'chat'@'127.0.0.1', 'chat'@'::1';
 FLUSH PRIVILEGES;
+-- Every test server keeps a pool of connections; the default 151 runs out when suites run side by side.
+SET GLOBAL max_connections = 1000;
 SQL
     then
         log "MariaDB: could not set up wechat_db/chat as root (see $SERVICES/mariadb-setup.log)"
@@ -198,6 +203,18 @@ export CHAT_TEST_CHROMIUM="${CHAT_TEST_CHROMIUM:-/usr/bin/chromium}"
 log "CHAT_TEST_MYSQL=$CHAT_TEST_MYSQL"
 log "CHAT_TEST_REDIS=$CHAT_TEST_REDIS"
 log "CHAT_TEST_CHROMIUM=$CHAT_TEST_CHROMIUM"
+
+# npm packages the tests use (package.json / package-lock.json: axe-core for the accessibility tests). The web
+# app's own files from npm are vendored into WebGateway/wwwroot and committed, so running the app needs no npm.
+if [ -f package.json ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        log "npm is not on PATH: the accessibility tests will miss node_modules/axe-core"
+    elif [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+        log "npm ci (log: $RESULTS/npm.log)"
+        timeout 10m npm ci --no-audit --no-fund </dev/null >"$RESULTS/npm.log" 2>&1 \
+            || log "npm ci failed (see $RESULTS/npm.log): the accessibility tests will fail"
+    fi
+fi
 
 # ---------------------------------------------------------------- 4. build and test
 build_rc=0 dotnet_rc=0 node_rc=0

@@ -10,21 +10,36 @@ namespace Chat.Server.Dispatch;
 /// </summary>
 /// <remarks>
 /// The request loop is the only waiter for the pipelined count (<see cref="WaitForPipelinedAsync"/>); the group
-/// commit's thread lowers it. The wait is a reusable value-task source, so waiting allocates nothing, and its
-/// continuation goes to the thread pool: the commit thread never runs a connection's request loop.
+/// commit's thread lowers it. The wait is a reusable value-task source made on the first wait (an idle connection
+/// never needs one), so waiting allocates nothing after that, and its continuation goes to the thread pool: the commit
+/// thread never runs a connection's request loop. The token's hash is kept as its 32 bytes, not as 64 hex characters.
 /// </remarks>
-public sealed class ChatSession : IValueTaskSource
+public sealed class ChatSession : IConnectionSession
 {
-    private ManualResetValueTaskSourceCore<bool> _drained = new() { RunContinuationsAsynchronously = true };
+    private readonly ChatSessionHandler? _handler;
+
+    private DrainWaiter? _waiter;
     private int _pipelined;
     private int _waitingFor = -1;
+    private UInt128 _tokenHigh;
+    private UInt128 _tokenLow;
+    private bool _hasToken;
 
     public ChatSession(ChatConnection connection)
     {
         Connection = connection;
     }
 
+    internal ChatSession(ChatConnection connection, ChatSessionHandler handler)
+        : this(connection)
+    {
+        _handler = handler;
+    }
+
     public ChatConnection Connection { get; }
+
+    /// <summary>Set when a request that finished after a wait ended the connection: the next <see cref="IConnectionSession.Process"/> closes.</summary>
+    internal bool CloseRequested { get; set; }
 
     /// <summary>0 until a sign-in succeeds.</summary>
     public long UserId { get; private set; }
@@ -40,8 +55,22 @@ public sealed class ChatSession : IValueTaskSource
 
     public string Device { get; private set; } = string.Empty;
 
-    /// <summary>Hash of the token this connection signed in with (sign-out revokes it).</summary>
-    public string? TokenHash { get; private set; }
+    /// <summary>Hash of the token this connection signed in with, as the store keeps it (sign-out revokes it); null when signed out.</summary>
+    public string? TokenHash
+    {
+        get
+        {
+            if (!_hasToken)
+            {
+                return null;
+            }
+
+            Span<byte> digest = stackalloc byte[32];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(digest, _tokenHigh);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(digest[16..], _tokenLow);
+            return Convert.ToHexString(digest);
+        }
+    }
 
     /// <summary>When that token expires (Unix ms): the session ends then (<see cref="Accounts.TokenExpiry"/>).</summary>
     public long TokenExpiresAtMs { get; private set; }
@@ -58,10 +87,19 @@ public sealed class ChatSession : IValueTaskSource
 
     public void SignIn(long userId, string username, string device, string tokenHash, DateTimeOffset tokenExpiresAt)
     {
+        ArgumentNullException.ThrowIfNull(tokenHash);
         UserId = userId;
         Username = username;
         Device = device;
-        TokenHash = tokenHash;
+        var digest = Convert.FromHexString(tokenHash);
+        if (digest.Length != 32)
+        {
+            throw new ArgumentException("A token hash is 32 bytes in hex.", nameof(tokenHash));
+        }
+
+        _tokenHigh = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(digest);
+        _tokenLow = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(digest.AsSpan(16));
+        _hasToken = true;
         TokenExpiresAtMs = tokenExpiresAt.ToUnixTimeMilliseconds();
     }
 
@@ -69,7 +107,7 @@ public sealed class ChatSession : IValueTaskSource
     {
         UserId = 0;
         Username = string.Empty;
-        TokenHash = null;
+        _hasToken = false;
         TokenExpiresAtMs = 0;
     }
 
@@ -106,7 +144,8 @@ public sealed class ChatSession : IValueTaskSource
         var target = Volatile.Read(ref _waitingFor);
         if (target >= 0 && left <= target && Interlocked.CompareExchange(ref _waitingFor, -1, target) == target)
         {
-            _drained.SetResult(true);
+            // Set before _waitingFor (the request loop created it first), so it is there.
+            _waiter!.Release();
         }
     }
 
@@ -118,7 +157,8 @@ public sealed class ChatSession : IValueTaskSource
             return ValueTask.CompletedTask;
         }
 
-        _drained.Reset();
+        var waiter = _waiter ??= new DrainWaiter();
+        waiter.Reset();
         Volatile.Write(ref _waitingFor, atMost);
 
         // An answer between the first check and the flag found no waiter: check again, and take the wait back if so.
@@ -127,13 +167,30 @@ public sealed class ChatSession : IValueTaskSource
             return ValueTask.CompletedTask;
         }
 
-        return new ValueTask(this, _drained.Version);
+        return waiter.Wait;
     }
 
-    void IValueTaskSource.GetResult(short token) => _drained.GetResult(token);
+    ProcessResult IConnectionSession.Process(ref System.Buffers.ReadOnlySequence<byte> data) =>
+        _handler is null ? ProcessResult.Close : _handler.Process(this, ref data);
 
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _drained.GetStatus(token);
+    void IConnectionSession.OnEnded() => _handler?.OnEnded(this);
 
-    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _drained.OnCompleted(continuation, state, token, flags);
+    /// <summary>The request loop's reusable wait for the pipelined count to come down.</summary>
+    private sealed class DrainWaiter : IValueTaskSource
+    {
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+
+        public ValueTask Wait => new(this, _core.Version);
+
+        public void Reset() => _core.Reset();
+
+        public void Release() => _core.SetResult(true);
+
+        public void GetResult(short token) => _core.GetResult(token);
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
+    }
 }

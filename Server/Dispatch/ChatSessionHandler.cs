@@ -40,55 +40,84 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
         _serverName = Environment.MachineName;
     }
 
-    public async Task OnConnectedAsync(ChatConnection connection)
+    public IConnectionSession OnConnected(ChatConnection connection) => new ChatSession(connection, this);
+
+    /// <summary>
+    /// Serves the complete frames at the front of <paramref name="data"/>, one after another, as long as each is handled
+    /// at once (most are). A request that has to wait (a store read, a sign-in) or a session at its bound of unanswered
+    /// pipelined requests hands the transport a wait: it reads nothing more until then, and calls again with the rest.
+    /// </summary>
+    internal ProcessResult Process(ChatSession session, ref ReadOnlySequence<byte> data)
     {
-        var session = new ChatSession(connection);
-        var input = connection.Input;
+        if (session.CloseRequested)
+        {
+            return ProcessResult.Close;
+        }
+
+        var connection = session.Connection;
         try
         {
-            while (true)
+            while (FrameCodec.TryReadFrame(ref data, _options.MaxFrameSize, out var header, out var body))
             {
-                var result = await input.ReadAsync();
-                var buffer = result.Buffer;
-                var keepGoing = true;
-                try
+                if (!connection.IsHandshaken)
                 {
-                    while (keepGoing && FrameCodec.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var body))
+                    if (!Handshake(session, header, body))
                     {
-                        keepGoing = connection.IsHandshaken
-                            ? await HandleFrameAsync(session, header, body)
-                            : Handshake(session, header, body);
+                        return ProcessResult.Close;
+                    }
 
-                        // Backpressure: the rest of the input waits (and behind it the socket) until an answer frees a place.
-                        if (session.Pipelined >= _maxPipelined)
-                        {
-                            await session.WaitForPipelinedAsync(_maxPipelined - 1);
-                        }
+                    continue;
+                }
+
+                var handled = HandleFrameAsync(session, header, body);
+                if (!handled.IsCompleted)
+                {
+                    return ProcessResult.WaitFor(FinishFrameAsync(session, handled));
+                }
+
+                if (!handled.Result)
+                {
+                    return ProcessResult.Close;
+                }
+
+                // Backpressure: the rest of the input waits (and behind it the socket) until an answer frees a place.
+                if (session.Pipelined >= _maxPipelined)
+                {
+                    var room = session.WaitForPipelinedAsync(_maxPipelined - 1);
+                    if (!room.IsCompleted)
+                    {
+                        return ProcessResult.WaitFor(room);
                     }
                 }
-                catch (ProtocolException ex)
-                {
-                    // Only frame-level errors get here (the boundary is lost, no frame to name): request id 0.
-                    // A body that does not decode is refused with its frame's request id where it is decoded.
-                    session.SendClosingError(0, ex.Code);
-                    LogProtocolViolation(connection.Id, ex.Code, ex.Message);
-                    keepGoing = false;
-                }
-
-                if (!keepGoing || result.IsCompleted || result.IsCanceled || connection.IsClosed)
-                {
-                    // Examined everything, consumed nothing more: the loop is leaving.
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    break;
-                }
-
-                input.AdvanceTo(buffer.Start, buffer.End);
             }
         }
-        finally
+        catch (ProtocolException ex)
         {
-            await input.CompleteAsync();
-            _lifecycle.End(session);
+            // Only frame-level errors get here (the boundary is lost, no frame to name): request id 0.
+            // A body that does not decode is refused with its frame's request id where it is decoded.
+            session.SendClosingError(0, ex.Code);
+            LogProtocolViolation(connection.Id, ex.Code, ex.Message);
+            return ProcessResult.Close;
+        }
+
+        return ProcessResult.More;
+    }
+
+    /// <summary>The connection ended: the session signs out (presence, the other devices, the cluster hear of it).</summary>
+    internal void OnEnded(ChatSession session) => _lifecycle.End(session);
+
+    /// <summary>A frame that could not be handled at once: its outcome, then the same bound as after any frame.</summary>
+    private async ValueTask FinishFrameAsync(ChatSession session, ValueTask<bool> handled)
+    {
+        if (!await handled)
+        {
+            session.CloseRequested = true;
+            return;
+        }
+
+        if (session.Pipelined >= _maxPipelined)
+        {
+            await session.WaitForPipelinedAsync(_maxPipelined - 1);
         }
     }
 

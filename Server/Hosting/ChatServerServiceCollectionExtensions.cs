@@ -94,6 +94,7 @@ public static class ChatServerServiceCollectionExtensions
         // Order matters: hosted services stop in reverse, so the listener stops accepting before
         // GracefulShutdown tells the connected clients to go.
         services.AddHostedService<GracefulShutdown>();
+        services.AddHostedService<BurstMemoryTrim>();
         services.AddSingleton<ChatListener>();
         services.AddHostedService(sp => sp.GetRequiredService<ChatListener>());
         return services;

@@ -1,25 +1,26 @@
 namespace Chat.Server.Presence;
 
 /// <summary>
-/// One user's friends and the users presence is hidden from (blocked by them or blocking them), as
-/// loaded from the store. Cached by <see cref="PresenceTracker"/> while the user is online.
+/// One user's friends and the users presence is hidden from (blocked by them or blocking them), as loaded from the
+/// store, kept by <see cref="PresenceTracker"/> while the user is online: two sorted arrays, the smallest shape for a
+/// state every online user has (a set and a list per user cost four times as much).
 /// </summary>
-internal sealed class PresenceAudience(IReadOnlyList<long> friends, IReadOnlySet<long> hidden)
+internal sealed class PresenceAudience
 {
-    public IReadOnlyList<long> Friends { get; } = friends;
+    private readonly long[] _friends;
+    private readonly long[] _hidden;
 
-    public bool IsFriend(long userId)
+    public PresenceAudience(IReadOnlyList<long> friends, IReadOnlySet<long> hidden)
     {
-        foreach (var id in Friends)
-        {
-            if (id == userId)
-            {
-                return true;
-            }
-        }
-
-        return false;
+        _friends = [.. friends];
+        Array.Sort(_friends);
+        _hidden = hidden.Count == 0 ? [] : [.. hidden];
+        Array.Sort(_hidden);
     }
 
-    public bool IsHidden(long userId) => hidden.Contains(userId);
+    public ReadOnlySpan<long> Friends => _friends;
+
+    public bool IsFriend(long userId) => Array.BinarySearch(_friends, userId) >= 0;
+
+    public bool IsHidden(long userId) => _hidden.Length > 0 && Array.BinarySearch(_hidden, userId) >= 0;
 }

@@ -62,7 +62,8 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
 
     // Worker state.
     private readonly HashSet<long> _openWindows = [];
-    private readonly Dictionary<long, Task<PresenceAudience>> _audiences = [];
+    /// <summary>Per online user: the audience once loaded, or the load still under way (a Task), so a loaded one costs no Task.</summary>
+    private readonly Dictionary<long, object> _audiences = [];
     private readonly Dictionary<long, long> _lastSeenMs = [];
     private CancellationToken _stopping;
 
@@ -316,7 +317,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
 
             var lastSeenMs = current == PresenceStatus.Offline ? _lastSeenMs.GetValueOrDefault(userId) : 0;
             var frame = FrameCodec.Serialize(0, new PresencePush(userId, current, lastSeenMs));
-            var visible = new List<long>(audience.Friends.Count);
+            var visible = new List<long>(audience.Friends.Length);
             foreach (var friendId in audience.Friends)
             {
                 if (!audience.IsHidden(friendId))
@@ -383,8 +384,21 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
     /// <summary>The cached (or in-flight) audience; a load that failed (store down) is retried, not cached.</summary>
     private Task<PresenceAudience> GetAudienceAsync(long userId)
     {
-        if (_audiences.TryGetValue(userId, out var load))
+        if (_audiences.TryGetValue(userId, out var cached))
         {
+            if (cached is PresenceAudience loaded)
+            {
+                return Task.FromResult(loaded);
+            }
+
+            var load = (Task<PresenceAudience>)cached;
+            if (load.IsCompletedSuccessfully)
+            {
+                // Keep the audience itself from now on; the Task goes.
+                _audiences[userId] = load.Result;
+                return load;
+            }
+
             if (!load.IsFaulted && !load.IsCanceled)
             {
                 return load;
@@ -393,9 +407,9 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
             _ = load.Exception; // observed: the failure was (or will be) logged by the event that awaited it
         }
 
-        load = LoadAudienceAsync(userId);
-        _audiences[userId] = load;
-        return load;
+        var fresh = LoadAudienceAsync(userId);
+        _audiences[userId] = fresh;
+        return fresh;
     }
 
     private async Task<PresenceAudience> LoadAudienceAsync(long userId)

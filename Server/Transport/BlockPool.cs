@@ -4,11 +4,12 @@ using System.Collections.Concurrent;
 namespace Chat.Server.Transport;
 
 /// <summary>
-/// The 4 KiB blocks behind every connection's pipes, kept for reuse. <see cref="ArrayPool{T}.Shared"/> keeps only a
+/// The 4 KiB blocks behind every connection's buffers, kept for reuse. <see cref="ArrayPool{T}.Shared"/> keeps only a
 /// few arrays per size and core, so when a batch writes to a thousand connections at once nearly every block was a
 /// fresh array (a quarter of the server's allocations per message). Blocks are pinned (the sockets read and write
-/// them in place) and returned when the pipe is done with them. Blocks that stayed unused for a whole
-/// <see cref="TrimInterval"/> are let go, so a burst does not hold its memory forever.
+/// them in place) and come back when their connection is done with them. Blocks that stayed unused for a whole
+/// <see cref="TrimInterval"/> are let go, so a burst does not hold its memory forever. Plain connections take arrays
+/// (<see cref="RentArray"/>); the TLS connections' pipes take memory owners (<see cref="Rent"/>).
 /// </summary>
 internal sealed class BlockPool : MemoryPool<byte>
 {
@@ -19,7 +20,7 @@ internal sealed class BlockPool : MemoryPool<byte>
 
     private static readonly TimeSpan TrimInterval = TimeSpan.FromSeconds(10);
 
-    private readonly ConcurrentQueue<Block> _free = new();
+    private readonly ConcurrentQueue<byte[]> _free = new();
     private readonly Timer _trim;
     private int _freeCount;
     private int _lowestFree;
@@ -38,7 +39,12 @@ internal sealed class BlockPool : MemoryPool<byte>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockSize);
-        if (_free.TryDequeue(out var block))
+        return new Block(this, RentArray());
+    }
+
+    public byte[] RentArray()
+    {
+        if (_free.TryDequeue(out var array))
         {
             var left = Interlocked.Decrement(ref _freeCount);
             if (left < Volatile.Read(ref _lowestFree))
@@ -46,10 +52,27 @@ internal sealed class BlockPool : MemoryPool<byte>
                 Volatile.Write(ref _lowestFree, left);
             }
 
-            return block;
+            return array;
         }
 
-        return new Block(this, GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true));
+        return GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
+    }
+
+    /// <summary>Gives back an array from <see cref="RentArray"/> (arrays of another size are left to the GC).</summary>
+    public void ReturnArray(byte[] array)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        if (array.Length != BlockSize || _disposed || Interlocked.Increment(ref _freeCount) > MaxFree)
+        {
+            if (array.Length == BlockSize && !_disposed)
+            {
+                Interlocked.Decrement(ref _freeCount);
+            }
+
+            return;
+        }
+
+        _free.Enqueue(array);
     }
 
     protected override void Dispose(bool disposing)
@@ -57,17 +80,6 @@ internal sealed class BlockPool : MemoryPool<byte>
         _disposed = true;
         _trim.Dispose();
         _free.Clear();
-    }
-
-    private void Return(Block block)
-    {
-        if (_disposed || Interlocked.Increment(ref _freeCount) > MaxFree)
-        {
-            Interlocked.Decrement(ref _freeCount);
-            return;
-        }
-
-        _free.Enqueue(block);
     }
 
     /// <summary>Lets go of the blocks nobody needed since the last trim: as many as the lowest free count seen.</summary>
@@ -86,6 +98,6 @@ internal sealed class BlockPool : MemoryPool<byte>
     {
         public Memory<byte> Memory { get; } = array;
 
-        public void Dispose() => pool.Return(this);
+        public void Dispose() => pool.ReturnArray(array);
     }
 }

@@ -22,10 +22,12 @@ public sealed partial class ChatListener : BackgroundService
     private readonly TransportOptions _options;
     private readonly ConnectionRegistry _registry;
     private readonly IConnectionHandler _handler;
-    private readonly SocketSenderPool _senders = new();
+    private readonly SocketSendPool _sends = new();
     private readonly BlockPool _blocks = new();
     private readonly PipeOptions _inputOptions;
     private readonly PipeOptions _outputOptions;
+    private readonly Action<ChatConnection> _ended;
+    private readonly SocketContext _socketContext;
     private readonly ILogger<ChatListener> _logger;
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Socket _listenSocket;
@@ -34,8 +36,10 @@ public sealed partial class ChatListener : BackgroundService
     public ChatListener(IOptions<TransportOptions> options, ConnectionRegistry registry, IConnectionHandler handler, ILogger<ChatListener> logger)
     {
         _options = options.Value;
-        _inputOptions = ChatConnection.InputOptions(_blocks);
-        _outputOptions = ChatConnection.OutputOptions(_options, _blocks);
+        _inputOptions = TlsConnection.InputOptions(_blocks);
+        _outputOptions = TlsConnection.OutputOptions(_options, _blocks);
+        _ended = OnEnded;
+        _socketContext = new SocketContext(_blocks, _sends, _options, _ended);
         _registry = registry;
         _handler = handler;
         _logger = logger;
@@ -89,7 +93,7 @@ public sealed partial class ChatListener : BackgroundService
     public override void Dispose()
     {
         _listenSocket.Dispose();
-        _senders.Dispose();
+        _sends.Dispose();
         _blocks.Dispose();
         _certificate?.Dispose();
         base.Dispose();
@@ -167,63 +171,86 @@ public sealed partial class ChatListener : BackgroundService
             return;
         }
 
-        var connection = new ChatConnection(_registry.NextId(), socket, _senders, _inputOptions, _outputOptions);
-        _registry.Add(connection);
-        _ = RunConnectionAsync(connection);
+        var id = _registry.NextId();
+        if (_certificate is null)
+        {
+            Begin(() => new SocketConnection(id, socket, address, _socketContext), socket, address);
+        }
+        else
+        {
+            _ = AcceptTlsAsync(id, socket, address);
+        }
     }
 
-    private async Task RunConnectionAsync(ChatConnection connection)
+    /// <summary>Registers the connection, gives it its session and starts it; a failure here ends only this connection.</summary>
+    private void Begin(Func<ChatConnection> create, Socket socket, IPAddress address)
     {
+        ChatConnection? connection = null;
         try
         {
-            Task transport;
-            if (_certificate is not null)
+            connection = create();
+            _registry.Add(connection);
+            connection.Start(_handler.OnConnected(connection), _ended);
+        }
+#pragma warning disable CA1031 // One connection that cannot start must not stop the accept loop; it is logged and dropped.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            if (connection is null)
             {
-                var tls = new SslStream(new NetworkStream(connection.Socket, ownsSocket: false));
-                using (var timeout = new CancellationTokenSource(_options.HandshakeTimeout))
+                socket.Dispose();
+                _registry.Release(address);
+                if (ex is not (SocketException or ObjectDisposedException))
                 {
-                    try
-                    {
-                        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, timeout.Token);
-                    }
-                    catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
-                    {
-                        await tls.DisposeAsync();
-                        connection.Socket.Dispose();
-                        return;
-                    }
+                    LogConnectionFailed(0, ex);
                 }
 
-                transport = connection.RunAsync(tls);
+                return;
+            }
+
+            LogConnectionFailed(connection.Id, ex);
+            connection.Abort(ErrorCode.InternalError);
+            _registry.Remove(connection);
+        }
+    }
+
+    private async Task AcceptTlsAsync(long id, Socket socket, IPAddress address)
+    {
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+        using (var timeout = new CancellationTokenSource(_options.HandshakeTimeout))
+        {
+            try
+            {
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, timeout.Token);
+            }
+            catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or SocketException)
+            {
+                await tls.DisposeAsync();
+                socket.Dispose();
+                _registry.Release(address);
+                return;
+            }
+        }
+
+        Begin(() => new TlsConnection(id, socket, address, tls, _inputOptions, _outputOptions), socket, address);
+    }
+
+    /// <summary>A connection is over (its session was told): forget it, and say so when a socket error ended it.</summary>
+    private void OnEnded(ChatConnection connection)
+    {
+        _registry.Remove(connection);
+        if (connection.ReceiveError is { } error)
+        {
+            // A reset is how most clients vanish (a phone leaving coverage, a tab closed): routine, so at Debug; any
+            // other socket error is worth a line at Information.
+            if (error == SocketError.ConnectionReset)
+            {
+                LogResetByPeer(connection.Id, connection.CloseReason);
             }
             else
             {
-                transport = connection.RunAsync();
-            }
-
-            try
-            {
-                await _handler.OnConnectedAsync(connection);
-            }
-            finally
-            {
-                connection.Close(ErrorCode.None);
-            }
-
-            await transport;
-            if (connection.ReceiveError is { } error)
-            {
                 LogEndedBySocketError(connection.Id, error, connection.CloseReason);
             }
-        }
-        catch (Exception ex)
-        {
-            LogConnectionFailed(connection.Id, ex);
-            connection.Abort(ErrorCode.InternalError);
-        }
-        finally
-        {
-            _registry.Remove(connection);
         }
     }
 
@@ -235,6 +262,9 @@ public sealed partial class ChatListener : BackgroundService
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Connection {ConnectionId} ended by a socket error: {Error} (close reason {Reason})")]
     private partial void LogEndedBySocketError(long connectionId, SocketError error, ErrorCode reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "Connection {ConnectionId} ended by a socket error: ConnectionReset (close reason {Reason})")]
+    private partial void LogResetByPeer(long connectionId, ErrorCode reason);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Connection {ConnectionId} failed")]
     private partial void LogConnectionFailed(long connectionId, Exception exception);

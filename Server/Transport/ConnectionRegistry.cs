@@ -48,6 +48,9 @@ public sealed class ConnectionRegistry : IDisposable
 
     public long NextId() => Interlocked.Increment(ref _nextId);
 
+    /// <summary>Connections accepted since start (each got an id).</summary>
+    public long Accepted => Interlocked.Read(ref _nextId);
+
     public void Add(ChatConnection connection) => _connections[connection.Id] = connection;
 
     public void Remove(ChatConnection connection)
@@ -71,6 +74,9 @@ public sealed class ConnectionRegistry : IDisposable
 
     public void Dispose() => _sweep.Dispose();
 
+    /// <summary>How long a gracefully closed connection waits for its client to close before it is aborted.</summary>
+    private const long LingerMilliseconds = 5_000;
+
     private void Sweep()
     {
         var now = Environment.TickCount64;
@@ -78,6 +84,13 @@ public sealed class ConnectionRegistry : IDisposable
         var idle = (long)_options.IdleTimeout.TotalMilliseconds;
         foreach (var connection in _connections.Values)
         {
+            // A closed connection whose client does not close its side (or keeps writing) is dropped after a while.
+            if (connection.ClosingSinceTicks != 0 && now - connection.ClosingSinceTicks > LingerMilliseconds)
+            {
+                connection.Abort(connection.CloseReason);
+                continue;
+            }
+
             if (!connection.IsClosed
                 && ((!connection.IsHandshaken && now - connection.ConnectedAtTicks > handshake) || now - connection.LastReceiveTicks > idle))
             {

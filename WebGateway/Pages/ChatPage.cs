@@ -34,8 +34,9 @@ public static class ChatPage
         var body = $"""
             <header class="topbar">
               <span class="brand">{HtmlLayout.Encode(PageText.Get(language, "app.name"))}</span>
-              <span class="me" id="me"><bdi>{HtmlLayout.Encode(session.Nickname)}</bdi> (@{HtmlLayout.Encode(session.Username)})</span>
-              <span class="conn" id="conn-state"></span>
+              <button type="button" class="me" id="me" aria-controls="details" aria-expanded="false"><span class="me-name"><bdi>{HtmlLayout.Encode(session.Nickname)}</bdi> (@{HtmlLayout.Encode(session.Username)})</span></button>
+              <span class="conn" id="conn-state" role="status"></span>
+              {HtmlLayout.LanguageLink(language)}
               <form method="post" action="/verify/signout" class="signout">
                 <input type="hidden" name="__RequestVerificationToken" value="{HtmlLayout.Encode(csrf)}">
                 <button type="submit" id="signout">{HtmlLayout.Encode(PageText.Get(language, "chat.signout"))}</button>
@@ -43,7 +44,7 @@ public static class ChatPage
             </header>
             <div id="app" class="app" data-lang="{HtmlLayout.Encode(language)}"></div>
             """;
-        return HtmlLayout.Render(context, language, PageText.Get(language, "app.name"), body, csrf, ["/js/app.js"], bodyClass: "chat");
+        return HtmlLayout.Render(context, language, PageText.Get(language, "chat.title"), body, csrf, ["/js/app.js"], bodyClass: "chat", languageLink: false);
     }
 
     /// <summary>

@@ -80,6 +80,7 @@ public static class FormPage
                 .Append("\" data-label=\"").Append(HtmlLayout.Encode(PageText.Get(language, "send_code")))
                 .Append("\" data-again=\"").Append(HtmlLayout.Encode(PageText.Get(language, "send_code.again")))
                 .Append("\" data-sent=\"").Append(HtmlLayout.Encode(PageText.Get(language, "send_code.sent")))
+                .Append("\" data-wait=\"").Append(HtmlLayout.Encode(PageText.Get(language, "send_code.wait")))
                 .Append("\" data-unavailable=\"").Append(HtmlLayout.Encode(PageText.Get(language, "error.unavailable")))
                 .Append("\">").Append(HtmlLayout.Encode(PageText.Get(language, "send_code"))).Append("</button>");
         }

@@ -11,6 +11,7 @@ public static class PageText
     private static readonly FrozenDictionary<string, string> Chinese = new Dictionary<string, string>
     {
         ["app.name"] = "微聊",
+        ["chat.title"] = "聊天",
         ["signup.title"] = "注册",
         ["signup.submit"] = "注册",
         ["signup.have_account"] = "已有账号？去登录",
@@ -37,10 +38,11 @@ public static class PageText
         ["field.password2"] = "确认密码",
         ["field.veri_code"] = "验证码",
         ["hint.username"] = "2-10 位字母、数字、下划线或汉字，以字母或汉字开头",
-        ["hint.password"] = "6-12 位字母和数字，不能全是数字或全是字母",
+        ["hint.password"] = "6-12 位字母和数字，不能全是数字或全是字母，也不能是常见密码（如 abc123）",
         ["send_code"] = "发送验证码",
         ["send_code.again"] = "{n} 秒后重发",
         ["send_code.sent"] = "验证码已发送",
+        ["send_code.wait"] = "验证码刚发送过，请 {n} 秒后再获取",
         ["error.required"] = "请填写此项",
         ["error.password_mismatch"] = "两次输入的密码不一致",
         ["error.unavailable"] = "服务暂时不可用，请稍后再试",
@@ -56,6 +58,7 @@ public static class PageText
     private static readonly FrozenDictionary<string, string> English = new Dictionary<string, string>
     {
         ["app.name"] = "WeChat Lite",
+        ["chat.title"] = "Chats",
         ["signup.title"] = "Sign up",
         ["signup.submit"] = "Sign up",
         ["signup.have_account"] = "Have an account? Sign in",
@@ -82,10 +85,11 @@ public static class PageText
         ["field.password2"] = "Password again",
         ["field.veri_code"] = "Code",
         ["hint.username"] = "2-10 letters, digits, underscores or Chinese characters, starting with a letter or Chinese character",
-        ["hint.password"] = "6-12 letters and digits, not all digits, not all letters",
+        ["hint.password"] = "6-12 letters and digits, not all digits, not all letters, and not a common password (such as abc123)",
         ["send_code"] = "Send code",
         ["send_code.again"] = "Resend in {n}s",
         ["send_code.sent"] = "Code sent",
+        ["send_code.wait"] = "A code was sent a moment ago; you can ask again in {n} seconds",
         ["error.required"] = "This field is required",
         ["error.password_mismatch"] = "The passwords do not match",
         ["error.unavailable"] = "The service is unavailable; try again later",

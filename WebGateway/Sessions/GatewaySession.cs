@@ -9,6 +9,7 @@ public sealed class GatewaySession
 {
     private readonly CancellationTokenSource _ended = new();
     private long _lastSeenTicks;
+    private string? _resetPhone;
 
     public GatewaySession(string id, DateTimeOffset now)
     {
@@ -27,7 +28,24 @@ public sealed class GatewaySession
     public string? Token { get; private set; }
 
     /// <summary>The phone a password reset was started for (between password_reset and password_reset2).</summary>
-    public string? ResetPhone { get; set; }
+    public string? ResetPhone
+    {
+        get => _resetPhone;
+        set
+        {
+            _resetPhone = value;
+            Changed?.Invoke(this);
+        }
+    }
+
+    /// <summary>The store's hook: what a restarted or another gateway must know has changed, so it is saved.</summary>
+    internal Action<GatewaySession>? Changed { get; set; }
+
+    /// <summary>When the store last saved this session (UTC ticks): touches are saved at most once a minute.</summary>
+    internal long SavedTicks;
+
+    /// <summary>Whether the store holds a copy (so that a session left with nothing to keep is deleted there).</summary>
+    internal bool Stored { get; set; }
 
     public bool IsSignedIn => Token is not null;
 
@@ -44,6 +62,23 @@ public sealed class GatewaySession
         Username = username;
         Nickname = nickname;
         Token = token;
+        Changed?.Invoke(this);
+    }
+
+    internal SessionRecord ToRecord() => new(UserId, Username, Nickname, Token, _resetPhone, LastSeen.ToUnixTimeMilliseconds());
+
+    internal static GatewaySession FromRecord(string id, SessionRecord record)
+    {
+        var session = new GatewaySession(id, DateTimeOffset.FromUnixTimeMilliseconds(record.LastSeenMs))
+        {
+            UserId = record.UserId,
+            Username = record.Username,
+            Nickname = record.Nickname,
+            Token = record.Token,
+            _resetPhone = record.ResetPhone,
+            Stored = true,
+        };
+        return session;
     }
 
     internal void End()

@@ -98,6 +98,25 @@ public sealed class BrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Asking_for_a_code_again_too_soon_says_how_long_to_wait()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(Url("/verify/signup"));
+        var phone = GatewayTestHost.NewPhone();
+        await page.FillAsync("#f-phone", phone);
+        await page.ClickAsync("button[data-send-code]");
+        await Expect(page.Locator("button[data-send-code]")).ToContainTextAsync("秒后重发");
+
+        // A reload forgets the countdown; the server refuses the early second code, and the page says for how long.
+        await page.ReloadAsync();
+        await page.FillAsync("#f-phone", phone);
+        await page.ClickAsync("button[data-send-code]");
+        await Expect(page.Locator(".field-error", new PageLocatorOptions { HasTextRegex = new System.Text.RegularExpressions.Regex("请 [0-9]+ 秒后再获取") })).ToHaveCountAsync(1);
+        await Expect(page.Locator("button[data-send-code]")).ToBeDisabledAsync();
+        await Expect(page.Locator("button[data-send-code]")).ToContainTextAsync("秒后重发");
+    }
+
+    [Fact]
     public async Task Password_reset_sets_a_new_password_that_signs_in()
     {
         using var http = _host.CreateClient();

@@ -83,6 +83,8 @@ public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLife
     /// <summary>The asker finds the other user and sends a request; the other accepts it from their pending list.</summary>
     private static async Task BefriendAsync(IPage askerPage, WebUser asker, IPage otherPage, WebUser other)
     {
+        await ChatPageActions.OpenTabAsync(askerPage, "contacts");
+        await ChatPageActions.OpenTabAsync(otherPage, "contacts");
         await askerPage.FillAsync("#find-input", other.Username);
         await askerPage.ClickAsync("#find-button");
 
@@ -118,10 +120,12 @@ public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLife
 
         // A message with markup arrives live and is shown as text, never run.
         const string hostile = "hi <script>window.pwned=1</script><b>bold</b>";
+        await ChatPageActions.OpenTabAsync(a, "contacts");
         await bobInAlice.ClickAsync();
         await SendAsync(a, hostile);
         var aliceInBob = FriendIn(b, alice);
         await Expect(aliceInBob.Locator(".badge.unread")).ToHaveTextAsync("1");
+        await ChatPageActions.OpenTabAsync(b, "contacts");
         await aliceInBob.ClickAsync();
         await Expect(LastTheirs(b)).ToHaveTextAsync(hostile);
         Assert.Equal(0, await b.Locator("#messages script, #messages b").CountAsync());
@@ -148,6 +152,7 @@ public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLife
         await SignInAsync(b, bob);
         aliceInBob = FriendIn(b, alice);
         await Expect(aliceInBob.Locator(".badge.unread")).ToHaveTextAsync("1");
+        await ChatPageActions.OpenTabAsync(b, "contacts");
         await aliceInBob.ClickAsync();
         await Expect(LastTheirs(b)).ToHaveTextAsync("while you were away");
         await Expect(bobInAlice.Locator(".dot.online")).ToHaveCountAsync(1);
@@ -164,6 +169,7 @@ public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLife
 
         // Alice creates the group in the page, picking Bob and Carol (who are not friends with each other).
         const string groupName = "周末爬山";
+        await ChatPageActions.OpenTabAsync(a, "groups");
         await a.ClickAsync("#group-new");
         await a.FillAsync("#group-name", groupName);
 
@@ -180,6 +186,7 @@ public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLife
         // Bob and Carol see the new group appear live and open it.
         foreach (var page in new[] { b, c })
         {
+            await ChatPageActions.OpenTabAsync(page, "groups");
             var group = page.Locator("#groups li.group", new PageLocatorOptions { HasText = groupName });
             await Expect(group).ToContainTextAsync("3");
             await group.ClickAsync();
@@ -226,8 +233,8 @@ public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLife
         var (alice, a) = await SignUpAsync(await NewContextAsync(), "a", "爱丽丝");
         var (bob, b) = await SignUpAsync(await NewContextAsync(), "b", "鲍勃");
         await BefriendAsync(a, alice, b, bob);
-        await FriendIn(a, bob).ClickAsync();
-        await FriendIn(b, alice).ClickAsync();
+        await ChatPageActions.OpenFriendAsync(a, bob.Username);
+        await ChatPageActions.OpenFriendAsync(b, alice.Username);
 
         // In a direct chat the reply's target is the asker, yet both sides show it in this conversation.
         await SendAsync(a, "/weather 北京");

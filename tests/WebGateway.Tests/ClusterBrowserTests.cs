@@ -82,7 +82,7 @@ public sealed class ClusterBrowserTests : IClassFixture<BrowserFixture>, IAsyncL
         var survivor = 1 - home;
         var bClient = await _cluster.Nodes[survivor].ConnectDeviceAsync(b, "survivor");
 
-        await page.Locator($"#friends li.friend[data-username='{b.Username}']").ClickAsync();
+        await ChatPageActions.OpenFriendAsync(page, b.Username);
         await Expect(page.Locator("#composer-input")).ToBeEnabledAsync();
         var theirs = page.Locator("#messages .msg.theirs .bubble");
         var all = page.Locator("#messages .msg .bubble");

@@ -102,7 +102,7 @@ public sealed class NginxBrowserTests : IClassFixture<BrowserFixture>, IAsyncLif
             Assert.True(cookie.HttpOnly, $"{name} is not HttpOnly");
         }
 
-        await page.Locator($"#friends li.friend[data-username='{b.Username}']").ClickAsync();
+        await ChatPageActions.OpenFriendAsync(page, b.Username);
         await page.FillAsync("#composer-input", "你好，经过 TLS");
         await page.PressAsync("#composer-input", "Enter");
         var push = await bClient.WaitForPushAsync<MessagePush>(p => p.Message.SenderId == aId, Guard);

@@ -26,6 +26,31 @@ public sealed class PageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Head_and_the_favicon_answer_like_the_pages_do()
+    {
+        using var client = _host.CreateClient();
+        using (var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/")))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, head.StatusCode);
+        }
+
+        await _host.SignUpAsync(client);
+        using (var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/")))
+        {
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            Assert.Equal("text/html", head.Content.Headers.ContentType?.MediaType);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        }
+
+        using var ico = await client.GetAsync("/favicon.ico");
+        Assert.Equal(HttpStatusCode.OK, ico.StatusCode);
+        Assert.Equal([0, 0, 1, 0], (await ico.Content.ReadAsByteArrayAsync())[..4]);
+        using var svg = await client.GetAsync("/favicon.svg");
+        Assert.Equal("image/svg+xml", svg.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<link rel=\"icon\" href=\"/favicon.svg\"", await client.GetStringAsync("/verify/signin"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Pages_forbid_framing_and_inline_script()
     {
         using var client = _host.CreateClient();

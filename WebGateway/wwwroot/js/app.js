@@ -1,33 +1,27 @@
-// The chat app. Speaks the binary protocol over /ws (connection.js). Every piece of user-provided text
-// is put into the page with textContent (el() below), never as HTML.
+// The chat app. Speaks the binary protocol over /ws (connection.js); requests are matched to answers by request id,
+// never by order. Every piece of user-provided text goes into the page as text (dom.js el/setText), never as HTML.
+//
+// Layout: the sidebar (recent chats, contacts, groups) beside the open conversation and its details panel; on a
+// narrow screen one pane at a time (body[data-view] = list | conversation | details). Each conversation has a URL
+// (#/u/<userId>, #/g/<groupId>): links open it, reload and back/forward work. Drafts are kept per conversation in
+// localStorage; read state follows the user's other tabs and devices (their ReadPush).
 import { Connection } from './connection.js';
 import { texts } from './i18n.js';
+import { el, reconcile, setText, say } from './dom.js';
+import { emojiPicker } from './emoji.js';
 import {
-  FLAGS, KIND, canRecall, tickFor, newClientMessageId, mentionQuery, insertMention, mentionIds, describeNotice,
-  NODE_LOST_CLOSE, reconnectDelayMs, insertionIndex, catchUpAfterSeq,
+  FLAGS, KIND, ROLE, canRecall, tickFor, newClientMessageId, mentionQuery, insertMention, mentionIds, describeNotice,
+  NODE_LOST_CLOSE, reconnectDelayMs, insertionIndex, catchUpAfterSeq, RECALL_WINDOW_MS,
+  recentOrder, routeOf, parseRoute, draftKey, totalUnread, titleWithUnread, afterOwnRead, initials, avatarHue,
+  dayKey, continuesRun, dayLabel, listTime, previewOf, recalledText, memberActions,
 } from './chat-logic.js';
 
 const root = document.getElementById('app');
 const language = root.dataset.lang || 'zh-CN';
 const t = texts(language);
 const HISTORY_PAGE = 30;
-
-/** Builds an element; string children become text nodes (never parsed as HTML). */
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else if (key === 'class') node.className = value;
-    else if (key === 'text') node.textContent = value;
-    else node.setAttribute(key, value === true ? '' : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
-  }
-  return node;
-}
+const baseTitle = document.title;
+const narrow = window.matchMedia('(max-width: 760px)');
 
 const state = {
   me: null,
@@ -36,54 +30,126 @@ const state = {
   groups: new Map(),
   conversations: new Map(), // conversationId → ConversationEntry
   names: new Map(), // userId → display name
-  current: null, // {conv, members, oldestSeq, more, loading, bySeq: Map, byId: Map}
+  current: null, // {conv, kind, targetId, members, oldestSeq, more, loading, bySeq: Map, byId: Map, gone}
+  opening: null, // the route being opened (a second click on it waits for the first)
   typingTimers: new Map(),
   lastTypingSent: 0,
   unacked: null, // {conversationId, text, clientMessageId}: a send whose connection was lost before its ack
   assistantUsername: '', // from the bridge's hello: the built-in assistant, left out of the group picker
+  details: null, // what the details panel shows: 'friend' | 'group' | 'profile' | null
+  profile: null,
 };
 
 // ------------------------------------------------------------------------------------------- layout
+function tabButton(id, label) {
+  return el('button', { type: 'button', role: 'tab', id: `tab-${id}`, 'aria-controls': `panel-${id}`, 'aria-selected': 'false', tabindex: '-1', class: 'tab' },
+    el('span', { text: label }), el('span', { class: 'badge unread', id: `tab-${id}-badge` }));
+}
+
 const ui = {
-  requests: el('ul', { id: 'requests' }),
-  friends: el('ul', { id: 'friends' }),
-  groups: el('ul', { id: 'groups' }),
-  findInput: el('input', { id: 'find-input', placeholder: t.findPlaceholder, autocomplete: 'off' }),
-  findResult: el('div', { id: 'find-result', class: 'result' }),
-  groupName: el('input', { id: 'group-name', placeholder: t.groupName, maxlength: 30 }),
-  groupMembers: el('div', { id: 'group-members' }),
-  groupError: el('div', { class: 'result', id: 'group-error' }),
-  title: el('span', { id: 'conv-title' }),
-  typing: el('span', { id: 'typing', class: 'typing' }),
-  messages: el('div', { id: 'messages', class: 'messages' }),
-  input: el('textarea', { id: 'composer-input', placeholder: t.placeholder, disabled: true }),
-  sendButton: el('button', { id: 'send', type: 'button', disabled: true, text: t.send }),
-  mentionMenu: el('ul', { class: 'mention-menu', id: 'mention-menu', hidden: true }),
+  tabs: { chats: tabButton('chats', t.chats), contacts: tabButton('contacts', t.contacts), groups: tabButton('groups', t.groups) },
+  recent: el('ul', { id: 'recent', class: 'list', 'aria-label': t.chatList }),
+  requests: el('ul', { id: 'requests', class: 'list', 'aria-label': t.requests }),
+  friends: el('ul', { id: 'friends', class: 'list', 'aria-label': t.friends }),
+  groups: el('ul', { id: 'groups', class: 'list', 'aria-label': t.groups }),
+  findInput: el('input', { id: 'find-input', placeholder: t.findPlaceholder, autocomplete: 'off', 'aria-label': t.findLabel, enterkeyhint: 'search' }),
+  findResult: el('div', { id: 'find-result', class: 'result', 'aria-live': 'polite' }),
+  groupName: el('input', { id: 'group-name', maxlength: 30, autocomplete: 'off' }),
+  groupMembers: el('div', { id: 'group-members', class: 'picker' }),
+  groupError: el('div', { class: 'field-error', id: 'group-error', role: 'alert' }),
+  notify: el('button', { type: 'button', id: 'notify-toggle', class: 'link-button' }),
+  notifyNote: el('span', { class: 'result', id: 'notify-note' }),
+  back: el('button', { type: 'button', id: 'back', class: 'icon-button back', 'aria-label': t.back, text: '‹' }),
+  convAvatar: el('span', { class: 'avatar', 'aria-hidden': 'true' }),
+  title: el('h1', { id: 'conv-title' }),
+  sub: el('span', { id: 'conv-sub', class: 'sub' }),
+  typing: el('span', { id: 'typing', class: 'typing', 'aria-live': 'polite' }),
+  info: el('button', { type: 'button', id: 'conv-info', class: 'icon-button', 'aria-label': t.details, 'aria-controls': 'details', 'aria-expanded': 'false', text: '⋯', hidden: true }),
+  messages: el('div', { id: 'messages', class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': t.messagesLabel, tabindex: '0' }),
+  input: el('textarea', { id: 'composer-input', placeholder: t.placeholder, 'aria-label': t.composerLabel, disabled: true, rows: 2, enterkeyhint: 'send' }),
+  emojiButton: el('button', { type: 'button', id: 'emoji-button', class: 'icon-button emoji-button', 'aria-label': t.emoji, disabled: true, text: '😊' }),
+  sendButton: el('button', { type: 'button', id: 'send', class: 'primary-button', disabled: true, text: t.send }),
+  mentionMenu: el('ul', { class: 'mention-menu', id: 'mention-menu', role: 'listbox', 'aria-label': t.all, hidden: true }),
   error: el('div', { id: 'chat-error', class: 'error-line', role: 'alert' }),
+  details: el('aside', { id: 'details', class: 'details', 'aria-labelledby': 'details-title', hidden: true }),
+  detailsTitle: el('h2', { id: 'details-title' }),
+  detailsBody: el('div', { class: 'details-body', id: 'details-body' }),
   conn: document.getElementById('conn-state'),
+  me: document.getElementById('me'),
 };
 
-const groupForm = el('form', { class: 'group-form', id: 'group-form', hidden: true },
-  ui.groupName, el('div', { class: 'result', text: t.pickMembers }), ui.groupMembers,
-  el('button', { type: 'submit', id: 'group-create', text: t.create }), ui.groupError);
+const emojiPanel = emojiPicker(ui.emojiButton, t.emoji, (emoji) => insertAtCaret(emoji));
 
-root.append(
-  el('aside', { class: 'sidebar' },
-    el('h2', {}, t.requests), ui.requests,
-    el('h2', {}, t.find),
+const groupForm = el('form', { class: 'group-form', id: 'group-form', hidden: true, novalidate: true },
+  el('label', { for: 'group-name', text: t.groupName }), ui.groupName,
+  el('fieldset', { class: 'picker-set' }, el('legend', { text: t.pickMembers }), ui.groupMembers),
+  ui.groupError,
+  el('div', { class: 'row' },
+    el('button', { type: 'submit', id: 'group-create', class: 'primary-button', text: t.create }),
+    el('button', { type: 'button', id: 'group-cancel', text: t.cancel, onclick: () => toggleGroupForm(false) })));
+
+const groupNew = el('button', { type: 'button', id: 'group-new', class: 'link-button', 'aria-expanded': 'false', 'aria-controls': 'group-form', onclick: () => toggleGroupForm(groupForm.hidden) },
+  el('span', { 'aria-hidden': 'true', text: '+ ' }), t.createGroup);
+
+const panels = {
+  chats: el('section', { id: 'panel-chats', class: 'panel', role: 'tabpanel', 'aria-labelledby': 'tab-chats' }, ui.recent),
+  contacts: el('section', { id: 'panel-contacts', class: 'panel', role: 'tabpanel', 'aria-labelledby': 'tab-contacts', hidden: true },
+    el('h2', { text: t.requests }), ui.requests,
+    el('h2', { text: t.find }),
     el('div', { class: 'finder' },
       el('div', { class: 'row' }, ui.findInput, el('button', { id: 'find-button', type: 'button', text: t.search, onclick: findUser })),
       ui.findResult),
-    el('h2', {}, t.friends), ui.friends,
-    el('h2', {}, el('span', { text: t.groups }),
-      el('button', { id: 'group-new', type: 'button', text: '+', title: t.createGroup, onclick: () => { groupForm.hidden = !groupForm.hidden; renderGroupPicker(); } })),
-    groupForm, ui.groups),
-  el('section', { class: 'conversation' },
-    el('div', { class: 'title' }, ui.title, ui.typing),
+    el('h2', { text: t.friends }), ui.friends),
+  groups: el('section', { id: 'panel-groups', class: 'panel', role: 'tabpanel', 'aria-labelledby': 'tab-groups', hidden: true },
+    el('div', { class: 'panel-head' }, el('h2', { text: t.groups }), groupNew), groupForm, ui.groups),
+};
+
+ui.details.append(
+  el('header', { class: 'details-head' }, ui.detailsTitle,
+    el('button', { type: 'button', id: 'details-close', class: 'icon-button', 'aria-label': t.close, text: '×', onclick: () => closeDetails(true) })),
+  ui.detailsBody);
+
+root.append(
+  el('nav', { class: 'sidebar', 'aria-label': t.chatList },
+    el('div', { class: 'tabs', role: 'tablist', 'aria-label': t.chatList }, ui.tabs.chats, ui.tabs.contacts, ui.tabs.groups),
+    panels.chats, panels.contacts, panels.groups,
+    el('div', { class: 'sidebar-foot' }, ui.notify, ui.notifyNote)),
+  el('main', { class: 'conversation', id: 'conversation', 'aria-labelledby': 'conv-title' },
+    el('header', { class: 'title' }, ui.back, ui.convAvatar, el('div', { class: 'title-text' }, ui.title, el('div', { class: 'title-sub' }, ui.sub, ui.typing)), ui.info),
     ui.messages, ui.error,
-    el('div', { class: 'composer' }, ui.input, ui.sendButton, ui.mentionMenu)),
+    el('div', { class: 'composer' }, ui.emojiButton, ui.input, ui.sendButton, ui.mentionMenu, emojiPanel)),
+  ui.details,
 );
-ui.messages.append(el('p', { class: 'empty', text: t.noConversation }));
+showEmptyConversation();
+document.body.dataset.view = 'list';
+
+// ------------------------------------------------------------------------------------------- tabs
+const tabOrder = ['chats', 'contacts', 'groups'];
+function selectTab(name, focus = false) {
+  for (const key of tabOrder) {
+    const selected = key === name;
+    ui.tabs[key].setAttribute('aria-selected', String(selected));
+    ui.tabs[key].tabIndex = selected ? 0 : -1;
+    panels[key].hidden = !selected;
+  }
+  document.body.dataset.tab = name;
+  if (focus) ui.tabs[name].focus();
+}
+for (const key of tabOrder) {
+  ui.tabs[key].addEventListener('click', () => selectTab(key));
+  ui.tabs[key].addEventListener('keydown', (event) => {
+    const index = tabOrder.indexOf(key);
+    const next = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 1, ArrowUp: -1 }[event.key];
+    if (next !== undefined) {
+      event.preventDefault();
+      selectTab(tabOrder[(index + next + tabOrder.length) % tabOrder.length], true);
+    } else if (event.key === 'Home' || event.key === 'End') {
+      event.preventDefault();
+      selectTab(event.key === 'Home' ? tabOrder[0] : tabOrder.at(-1), true);
+    }
+  });
+}
+selectTab('chats');
 
 // ------------------------------------------------------------------------------------------- connection
 const connection = new Connection(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
@@ -103,7 +169,7 @@ connection.onState((s, detail) => {
   if (signingOut) return;
   if (s === 'open') everOpened = true;
   const reconnecting = everOpened && s !== 'open';
-  ui.conn.textContent = s === 'open' ? '' : reconnecting ? t.offline : t.connecting;
+  setText(ui.conn, s === 'open' ? '' : reconnecting ? t.offline : t.connecting);
   document.body.dataset.connection = reconnecting ? 'reconnecting' : s;
   if (s !== 'closed') return;
   document.body.dataset.lastClose = String(detail.code);
@@ -118,7 +184,7 @@ connection.onState((s, detail) => {
 
 async function sessionAlive() {
   try {
-    const response = await fetch('/', { redirect: 'manual', credentials: 'same-origin', cache: 'no-store' });
+    const response = await fetch('/', { method: 'HEAD', redirect: 'manual', credentials: 'same-origin', cache: 'no-store' });
     return response.type !== 'opaqueredirect';
   } catch {
     return true;
@@ -130,15 +196,18 @@ connection.onPush((type, f) => {
     case 'MessagePush': onMessage(f.message); break;
     case 'PresencePush': {
       const friend = state.friends.get(f.userId);
-      if (friend) { friend.status = f.status; friend.lastSeenMs = f.lastSeenMs; renderFriends(); }
+      if (friend) { friend.status = f.status; friend.lastSeenMs = f.lastSeenMs; renderFriends(); renderHeader(); refreshDetails('friend'); }
+      if (state.current?.members.some((m) => m.userId === f.userId)) {
+        for (const m of state.current.members) if (m.userId === f.userId) m.status = f.status;
+        refreshDetails('group');
+      }
       break;
     }
     case 'FriendEventPush': loadFriends(); loadRequests(); break;
-    case 'GroupEventPush': loadGroups(); break;
+    case 'GroupEventPush': onGroupEvent(f); break;
     case 'ReadPush': onMarker(f, 'peerReadSeq'); break;
     case 'DeliveredPush': onMarker(f, 'peerDeliveredSeq'); break;
     case 'TypingPush': onTyping(f); break;
-    case 'GoAway': break;
     default: break;
   }
 });
@@ -152,11 +221,13 @@ async function start() {
     state.assistantUsername = hello.assistantUsername;
     state.names.set(hello.userId, hello.nickname || hello.username);
     document.body.dataset.userId = String(hello.userId);
+    renderMe();
     // Lists and unread counts come fresh from the server (other conversations' missed messages show as unread).
     await Promise.all([loadFriends(), loadRequests(), loadGroups(), loadConversations()]);
     // After a reconnect, catch up on the open conversation from the last seq shown: what was sent while this
     // page was away (or while its node died) arrives here; pushes racing with it are merged by seq.
     if (state.current) await catchUp();
+    else await followRoute();
     document.body.dataset.ready = '1';
     if (again) document.body.dataset.reconnects = String(++reconnects);
   } catch (error) {
@@ -164,19 +235,67 @@ async function start() {
   }
 }
 
-function showError(error) {
-  ui.error.textContent = error?.message ?? String(error);
-  setTimeout(() => { if (ui.error.textContent === (error?.message ?? String(error))) ui.error.textContent = ''; }, 6000);
-}
-
-async function req(type, fields) {
+/**
+ * Sends a request; an Error answer (or a lost connection) is shown in `slot`, next to the control that asked,
+ * and rethrown. Code 0 is the connection, not the server's answer: it is said in the page's language.
+ */
+async function req(type, fields, slot = ui.error) {
   try {
     return (await connection.request(type, fields)).fields;
   } catch (error) {
-    // Code 0 is the connection, not the server's answer: say so in the page's language.
-    showError(error?.code === 0 ? t.offline : error);
+    if (slot) say(slot, error?.code === 0 ? t.offline : (error?.message ?? String(error)));
     throw error;
   }
+}
+
+function quiet(type, fields) {
+  return connection.request(type, fields).catch(() => {});
+}
+
+// ------------------------------------------------------------------------------------------- names and avatars
+function friendName(f) {
+  return f.remark || f.nickname || f.username;
+}
+
+/** A person's name as shown alone in an element of its own (the stylesheet isolates those elements). */
+function plainNameOf(userId) {
+  if (userId === state.me?.userId) return state.me.nickname || state.me.username;
+  return state.names.get(userId) ?? `#${userId}`;
+}
+
+// Isolated (FSI … PDI) wherever it goes into a line of text: a bidi control in a name (one stored before the
+// server refused them) cannot reorder the rest of the line.
+function nameOf(userId) {
+  return isolate(plainNameOf(userId));
+}
+
+function isolate(name) {
+  return `\u2068${name}\u2069`;
+}
+
+function avatar(name, id, extraClass = '') {
+  return el('span', { class: `avatar hue-${avatarHue(id)} ${extraClass}`.trim(), 'aria-hidden': 'true', text: initials(name) });
+}
+
+function setAvatar(node, name, id) {
+  node.className = `avatar hue-${avatarHue(id)}`;
+  setText(node, initials(name));
+}
+
+function statusText(status, lastSeenMs) {
+  if (status === 1) return t.online;
+  if (status === 2) return t.away;
+  if (status === 3) return t.busy;
+  return lastSeenMs ? `${t.lastSeen} ${listTime(lastSeenMs, Date.now(), language, t)}` : t.offlineStatus;
+}
+
+function renderMe() {
+  if (!ui.me || !state.me) return;
+  // The shape the page was served with: the nickname in its own isolate, then the @username.
+  const slot = ui.me.querySelector('.me-name') ?? ui.me;
+  const handle = ` (@${state.me.username})`;
+  if (slot.querySelector('bdi') && slot.textContent === state.me.nickname + handle) return;
+  slot.replaceChildren(el('bdi', { text: state.me.nickname }), handle);
 }
 
 // ------------------------------------------------------------------------------------------- friends
@@ -184,11 +303,14 @@ async function loadFriends() {
   try {
     const { friends } = await connection.request('GetFriends').then((r) => r.fields);
     state.friends = new Map(friends.map((f) => [f.userId, f]));
-    for (const f of friends) state.names.set(f.userId, f.remark || f.nickname || f.username);
+    for (const f of friends) state.names.set(f.userId, friendName(f));
   } catch (error) {
     console.warn('GetFriends', error);
   }
   renderFriends();
+  renderRecent();
+  renderHeader();
+  refreshDetails('friend');
 }
 
 async function loadRequests() {
@@ -202,61 +324,162 @@ async function loadRequests() {
 }
 
 function renderRequests() {
-  ui.requests.replaceChildren(...state.requests.map((r) => el('li', { class: 'request', 'data-user-id': r.fromUserId },
-    el('div', {}, el('strong', { text: r.nickname || r.username }), ` @${r.username}`),
-    r.note ? el('div', { class: 'result', text: r.note }) : null,
-    el('div', { class: 'actions' },
-      el('button', { type: 'button', class: 'accept', text: t.accept, onclick: () => respond(r.fromUserId, true) }),
-      el('button', { type: 'button', class: 'decline', text: t.decline, onclick: () => respond(r.fromUserId, false) })))));
+  setText(document.getElementById('tab-contacts-badge'), state.requests.length > 0 ? String(state.requests.length) : '');
+  if (state.requests.length === 0) {
+    ui.requests.replaceChildren();
+    ui.requests.hidden = true;
+    return;
+  }
+  ui.requests.hidden = false;
+  reconcile(ui.requests, state.requests, (r) => r.fromUserId, (r) => {
+    const slot = el('div', { class: 'field-error', role: 'alert' });
+    return el('li', { class: 'request', 'data-user-id': r.fromUserId },
+      el('div', { class: 'request-who' }, avatar(r.nickname || r.username, r.fromUserId),
+        el('div', {}, el('strong', { text: r.nickname || r.username }), el('span', { class: 'result', text: ` @${r.username}` }),
+          r.note ? el('div', { class: 'note', text: r.note }) : null)),
+      el('div', { class: 'actions' },
+        el('button', { type: 'button', class: 'accept primary-button', text: t.accept, 'aria-label': `${t.accept} ${r.nickname || r.username}`, onclick: () => respond(r.fromUserId, true, slot) }),
+        el('button', { type: 'button', class: 'decline', text: t.decline, 'aria-label': `${t.decline} ${r.nickname || r.username}`, onclick: () => respond(r.fromUserId, false, slot) })),
+      slot);
+  }, () => {});
 }
 
-async function respond(userId, accept) {
-  await req('FriendRespond', { userId, accept }).catch(() => {});
-  await Promise.all([loadRequests(), loadFriends()]);
+async function respond(userId, accept, slot) {
+  try {
+    await req('FriendRespond', { userId, accept }, slot);
+  } catch {
+    return;
+  }
+  await Promise.all([loadRequests(), loadFriends(), loadConversations()]);
 }
 
-function unreadFor(kind, targetId) {
+function conversationWith(kind, targetId) {
   for (const c of state.conversations.values()) if (c.kind === kind && c.targetId === targetId) return c;
   return null;
 }
 
+function isOpen(kind, targetId) {
+  return state.current?.kind === kind && state.current.targetId === targetId;
+}
+
+function setBadges(node, conv, active) {
+  const unread = conv && !active ? Number(conv.unread) || 0 : 0;
+  const mention = conv && !active && conv.mentionCount > 0;
+  setText(node.querySelector('.badge.unread'), unread > 0 ? String(unread > 99 ? '99+' : unread) : '');
+  const mentionBadge = node.querySelector('.mention-badge');
+  if (mentionBadge) setText(mentionBadge, mention ? '@' : '');
+}
+
+/** Friends by name: presence changes the dot, never the order. */
 function renderFriends() {
   if (state.friends.size === 0) {
     ui.friends.replaceChildren(el('li', { class: 'result', text: t.noFriends }));
     return;
   }
-  const sorted = [...state.friends.values()].sort((a, b) => (b.status > 0) - (a.status > 0) || (a.nickname || a.username).localeCompare(b.nickname || b.username));
-  ui.friends.replaceChildren(...sorted.map((f) => {
-    const conv = unreadFor(KIND.direct, f.userId);
-    const active = state.current?.conv.kind === KIND.direct && state.current.conv.targetId === f.userId;
-    return el('li', {
-      class: `item friend${active ? ' active' : ''}`, 'data-user-id': f.userId, 'data-username': f.username,
-      onclick: () => openConversation(KIND.direct, f.userId),
-    },
-    el('span', { class: `dot${f.status > 0 ? ' online' : ''}`, 'data-status': f.status }),
-    el('span', { class: 'name', text: f.remark || f.nickname || f.username, title: `@${f.username}` }),
-    el('span', { class: 'badge unread', text: conv && conv.unread > 0 && !active ? String(conv.unread) : '' }));
-  }));
+  const sorted = [...state.friends.values()].sort((a, b) => friendName(a).localeCompare(friendName(b), language) || a.userId - b.userId);
+  reconcile(ui.friends, sorted, (f) => f.userId, (f) => el('li', { class: 'friend', 'data-user-id': f.userId },
+    el('a', { class: 'item', href: routeOf(KIND.direct, f.userId) },
+      el('span', { class: 'avatar-wrap' }, el('span', { class: 'avatar', 'aria-hidden': 'true' }), el('span', { class: 'dot' })),
+      el('span', { class: 'main' }, el('span', { class: 'name' }), el('span', { class: 'presence result' })),
+      el('span', { class: 'badge unread' }))), (node, f) => {
+    node.dataset.username = f.username;
+    const active = isOpen(KIND.direct, f.userId);
+    node.classList.toggle('active', active);
+    const link = node.firstElementChild;
+    if (active) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
+    setAvatar(node.querySelector('.avatar'), friendName(f), f.userId);
+    const dot = node.querySelector('.dot');
+    dot.className = `dot${f.status > 0 ? ' online' : ''}`;
+    dot.dataset.status = String(f.status);
+    setText(node.querySelector('.name'), friendName(f));
+    node.querySelector('.name').title = `@${f.username}`;
+    setText(node.querySelector('.presence'), statusText(f.status, f.lastSeenMs));
+    setBadges(node, conversationWith(KIND.direct, f.userId), active);
+  });
+}
+
+/** The blocks this account made from this browser: the server has no list of them on the wire. */
+function blockedSet() {
+  try {
+    return new Set(JSON.parse(localStorage.getItem(`chat.blocked.${state.me?.userId}`) || '[]'));
+  } catch {
+    return new Set();
+  }
+}
+
+function rememberBlocked(userId, blocked) {
+  const set = blockedSet();
+  if (blocked) set.add(userId); else set.delete(userId);
+  try { localStorage.setItem(`chat.blocked.${state.me?.userId}`, JSON.stringify([...set])); } catch { /* private mode */ }
+}
+
+async function setBlocked(userId, blocked, slot) {
+  try {
+    await req(blocked ? 'Block' : 'Unblock', { userId }, slot);
+  } catch {
+    return false;
+  }
+  rememberBlocked(userId, blocked);
+  await loadFriends();
+  return true;
+}
+
+/** Block or unblock; `prefix` keeps the ids apart where the finder and the friend panel are both on screen. */
+function blockButtons(userId, slot, after, prefix = '') {
+  const blocked = blockedSet().has(userId);
+  return el('div', { class: 'row' },
+    blocked ? el('span', { class: 'result', id: `${prefix}blocked-state`, text: t.blocked }) : null,
+    el('button', {
+      type: 'button', id: `${prefix}${blocked ? 'unblock' : 'block'}`, class: blocked ? '' : 'danger', text: blocked ? t.unblock : t.block,
+      onclick: async () => { if (await setBlocked(userId, !blocked, slot)) after(); },
+    }));
 }
 
 async function findUser() {
   const query = ui.findInput.value.trim();
   if (!query) return;
   ui.findResult.replaceChildren();
+  let user;
   try {
-    const { user } = await req('FindUser', { query });
+    ({ user } = await connection.request('FindUser', { query }).then((r) => r.fields));
+  } catch (error) {
+    ui.findResult.replaceChildren(el('div', { class: 'field-error', role: 'alert', text: error?.code === 0 ? t.offline : error.message }));
+    return;
+  }
+  showFound(user);
+}
+
+function showFound(user) {
+  const slot = el('div', { class: 'field-error', role: 'alert', id: 'find-error' });
+  const head = el('div', { class: 'found-who' }, avatar(user.nickname || user.username, user.userId),
+    el('span', {}, el('strong', { text: user.nickname || user.username }), ` @${user.username}`));
+  const found = el('div', { class: 'found', 'data-user-id': user.userId }, head);
+  if (user.userId === state.me.userId) {
+    found.append(el('div', { class: 'result', id: 'find-self', text: t.isSelf }));
+  } else if (state.friends.has(user.userId)) {
+    found.append(el('div', { class: 'row' }, el('span', { class: 'result', id: 'find-friend', text: t.alreadyFriend }),
+      el('a', { class: 'button-link', id: 'find-message', href: routeOf(KIND.direct, user.userId), text: t.message })));
+  } else {
+    const note = el('input', { id: 'request-note', maxlength: 100, value: `${t.note} ${state.me.nickname || state.me.username}`, autocomplete: 'off' });
     const add = el('button', {
-      type: 'button', id: 'send-request', text: t.sendRequest,
+      type: 'button', id: 'send-request', class: 'primary-button', text: t.sendRequest,
       onclick: async () => {
-        await req('FriendRequest', { userId: user.userId, note: `${t.note} ${state.me.nickname}` }).catch(() => {});
+        try {
+          await req('FriendRequest', { userId: user.userId, note: note.value.trim() }, slot);
+        } catch {
+          return;
+        }
         add.disabled = true;
-        ui.findResult.append(el('div', { class: 'request-sent', text: t.requestSent }));
+        note.disabled = true;
+        say(slot, t.requestSent, { ok: true, sticky: true });
+        slot.classList.add('request-sent');
       },
     });
-    ui.findResult.replaceChildren(el('div', { class: 'found', 'data-user-id': user.userId }, `${user.nickname} @${user.username} `, add));
-  } catch (error) {
-    ui.findResult.textContent = error.message;
+    found.append(el('label', { for: 'request-note', text: t.requestNote }), note, el('div', { class: 'row' }, add,
+      blockButtons(user.userId, slot, () => showFound(user), 'find-')));
   }
+  found.append(slot);
+  ui.findResult.replaceChildren(found);
 }
 ui.findInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') findUser(); });
 
@@ -269,6 +492,8 @@ async function loadGroups() {
     console.warn('GetGroups', error);
   }
   renderGroups();
+  renderRecent();
+  renderHeader();
 }
 
 function renderGroups() {
@@ -276,81 +501,319 @@ function renderGroups() {
     ui.groups.replaceChildren(el('li', { class: 'result', text: t.noGroups }));
     return;
   }
-  ui.groups.replaceChildren(...[...state.groups.values()].map((g) => {
-    const conv = unreadFor(KIND.group, g.groupId);
-    const active = state.current?.conv.kind === KIND.group && state.current.conv.targetId === g.groupId;
-    return el('li', { class: `item group${active ? ' active' : ''}`, 'data-group-id': g.groupId, onclick: () => openConversation(KIND.group, g.groupId) },
-      el('span', { class: 'name', text: `${g.name} (${g.memberCount} ${t.members})` }),
-      el('span', { class: 'badge mention-badge', text: conv && conv.mentionCount > 0 && !active ? '@' : '' }),
-      el('span', { class: 'badge unread', text: conv && conv.unread > 0 && !active ? String(conv.unread) : '' }));
-  }));
+  const sorted = [...state.groups.values()].sort((a, b) => a.name.localeCompare(b.name, language) || a.groupId - b.groupId);
+  reconcile(ui.groups, sorted, (g) => g.groupId, (g) => el('li', { class: 'group', 'data-group-id': g.groupId },
+    el('a', { class: 'item', href: routeOf(KIND.group, g.groupId) },
+      el('span', { class: 'avatar group-avatar', 'aria-hidden': 'true' }),
+      el('span', { class: 'main' }, el('span', { class: 'name' })),
+      el('span', { class: 'badge mention-badge' }), el('span', { class: 'badge unread' }))), (node, g) => {
+    const active = isOpen(KIND.group, g.groupId);
+    node.classList.toggle('active', active);
+    const link = node.firstElementChild;
+    if (active) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
+    setAvatar(node.querySelector('.avatar'), g.name, g.groupId);
+    node.querySelector('.avatar').classList.add('group-avatar');
+    setText(node.querySelector('.name'), `${isolate(g.name)} (${g.memberCount} ${t.members})`);
+    setBadges(node, conversationWith(KIND.group, g.groupId), active);
+  });
+}
+
+function toggleGroupForm(open) {
+  groupForm.hidden = !open;
+  groupNew.setAttribute('aria-expanded', String(open));
+  if (open) {
+    renderGroupPicker();
+    say(ui.groupError, '');
+    ui.groupName.focus();
+  } else {
+    groupNew.focus();
+  }
+}
+
+/** People only: the assistant is everyone's friend but cannot be a group member. */
+function pickableFriends(exclude = new Set()) {
+  return [...state.friends.values()]
+    .filter((f) => f.username !== state.assistantUsername && !exclude.has(f.userId))
+    .sort((a, b) => friendName(a).localeCompare(friendName(b), language));
+}
+
+function pickerOf(friends, idPrefix) {
+  return friends.map((f) => el('label', { class: 'pick', for: `${idPrefix}-${f.userId}` },
+    el('input', { type: 'checkbox', id: `${idPrefix}-${f.userId}`, value: f.userId, 'data-username': f.username }),
+    avatar(friendName(f), f.userId, 'small'),
+    el('span', { class: 'name', text: friendName(f) })));
 }
 
 function renderGroupPicker() {
-  // People only: the assistant is everyone's friend but cannot be a group member.
-  const people = [...state.friends.values()].filter((f) => f.username !== state.assistantUsername);
-  ui.groupMembers.replaceChildren(...people.map((f) => el('label', { class: 'pick' },
-    el('input', { type: 'checkbox', value: f.userId, 'data-username': f.username }), ` ${f.nickname || f.username}`)));
+  ui.groupMembers.replaceChildren(...pickerOf(pickableFriends(), 'pick'));
 }
 
 groupForm.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const memberIds = [...ui.groupMembers.querySelectorAll('input:checked')].map((i) => Number(i.value));
-  try {
-    const { group } = await req('GroupCreate', { name: ui.groupName.value.trim(), memberIds });
-    ui.groupName.value = '';
-    groupForm.hidden = true;
-    state.groups.set(group.groupId, group);
-    renderGroups();
-    openConversation(KIND.group, group.groupId);
-  } catch (error) {
-    ui.groupError.textContent = error.message;
+  const name = ui.groupName.value.trim();
+  if (!name) {
+    say(ui.groupError, t.groupNameRequired, { sticky: true });
+    ui.groupName.setAttribute('aria-invalid', 'true');
+    ui.groupName.focus();
+    return;
   }
+  ui.groupName.removeAttribute('aria-invalid');
+  const memberIds = [...ui.groupMembers.querySelectorAll('input:checked')].map((i) => Number(i.value));
+  let group;
+  try {
+    ({ group } = await req('GroupCreate', { name, memberIds }, ui.groupError));
+  } catch {
+    return;
+  }
+  ui.groupName.value = '';
+  groupForm.hidden = true;
+  groupNew.setAttribute('aria-expanded', 'false');
+  state.groups.set(group.groupId, group);
+  renderGroups();
+  navigate(KIND.group, group.groupId);
 });
 
-// ------------------------------------------------------------------------------------------- conversations
+function onGroupEvent(f) {
+  loadGroups();
+  loadConversations();
+  const current = state.current;
+  if (!current || current.kind !== KIND.group || current.targetId !== f.group.groupId) return;
+  if (f.kind === 2 || f.kind === 4) {
+    // Removed from the group, or the group dismissed: the history stays readable, sending is over.
+    current.gone = true;
+    setComposerEnabled(false);
+    say(ui.error, t.groupGone, { sticky: true });
+    if (state.details === 'group') closeDetails(false);
+  } else {
+    loadMembers(current);
+  }
+}
+
+function loadMembers(current) {
+  return req('GetGroupMembers', { groupId: current.targetId }, null).then(({ members }) => {
+    if (state.current !== current) return;
+    current.members = members;
+    for (const m of members) if (!state.names.has(m.userId) || !state.friends.has(m.userId)) state.names.set(m.userId, m.nickname || m.username);
+    refreshDetails('group');
+    renderHeader();
+  }).catch(() => {});
+}
+
+// ------------------------------------------------------------------------------------------- recent chats
 async function loadConversations() {
   try {
     const { conversations } = (await connection.request('GetConversations')).fields;
     state.conversations = new Map(conversations.map((c) => [c.conversationId, c]));
+    const current = state.current;
+    const fresh = current && state.conversations.get(current.conv.conversationId);
+    if (fresh) {
+      // The open conversation keeps one entry: markers only move forward (a MarkRead may still be on its way).
+      for (const key of ['readSeq', 'lastSeq', 'peerReadSeq', 'peerDeliveredSeq']) fresh[key] = Math.max(fresh[key] || 0, current.conv[key] || 0);
+      fresh.unread = Math.max(0, fresh.lastSeq - fresh.readSeq);
+      current.conv = fresh;
+    }
   } catch (error) {
     console.warn('GetConversations', error);
   }
+  renderLists();
+}
+
+function renderLists() {
+  renderRecent();
   renderFriends();
   renderGroups();
+  renderAttention();
 }
 
 function titleOf(conv) {
   if (conv.kind === KIND.group) return state.groups.get(conv.targetId)?.name || conv.title;
   const friend = state.friends.get(conv.targetId);
-  return friend ? (friend.remark || friend.nickname || friend.username) : conv.title;
+  return friend ? friendName(friend) : conv.title;
+}
+
+function renderRecent() {
+  const conversations = recentOrder([...state.conversations.values()]);
+  if (conversations.length === 0) {
+    ui.recent.replaceChildren(el('li', { class: 'result empty-list', text: t.noChats }));
+    return;
+  }
+  const now = Date.now();
+  reconcile(ui.recent, conversations, (c) => c.conversationId, (c) => el('li', { class: 'chat', 'data-conversation-id': c.conversationId },
+    el('a', { class: 'item', href: routeOf(c.kind, c.targetId) },
+      el('span', { class: 'avatar', 'aria-hidden': 'true' }),
+      el('span', { class: 'main' },
+        el('span', { class: 'line' }, el('span', { class: 'name' }), el('span', { class: 'time' })),
+        el('span', { class: 'line' }, el('span', { class: 'preview' }), el('span', { class: 'badge mention-badge' }), el('span', { class: 'badge unread' }))))), (node, c) => {
+    const active = isOpen(c.kind, c.targetId);
+    node.classList.toggle('active', active);
+    node.dataset.kind = String(c.kind);
+    node.dataset.targetId = String(c.targetId);
+    const link = node.firstElementChild;
+    if (active) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
+    const title = titleOf(c);
+    setAvatar(node.querySelector('.avatar'), title, c.targetId);
+    node.querySelector('.avatar').classList.toggle('group-avatar', c.kind === KIND.group);
+    setText(node.querySelector('.name'), title);
+    setText(node.querySelector('.time'), listTime(c.lastMessage?.sentAtMs, now, language, t));
+    setText(node.querySelector('.preview'), previewOf(c.lastMessage, { myUserId: state.me?.userId, group: c.kind === KIND.group, nameOf, t }));
+    setBadges(node, c, active && document.visibilityState === 'visible');
+    node.classList.toggle('has-unread', !active && c.unread > 0);
+  });
+}
+
+// ------------------------------------------------------------------------------------------- attention
+/** The tab title counts what is unread; the chats tab shows it too. */
+function renderAttention() {
+  const reading = state.current && document.visibilityState === 'visible' ? state.current.conv.conversationId : null;
+  const unread = totalUnread([...state.conversations.values()], reading);
+  const title = titleWithUnread(baseTitle, unread);
+  if (document.title !== title) document.title = title;
+  setText(document.getElementById('tab-chats-badge'), unread > 0 ? String(unread > 99 ? '99+' : unread) : '');
+  renderNotifyToggle();
+}
+
+function renderNotifyToggle() {
+  const supported = 'Notification' in window;
+  ui.notify.hidden = !supported || Notification.permission !== 'default';
+  setText(ui.notify, t.notifyOn);
+  setText(ui.notifyNote, !supported ? '' : Notification.permission === 'granted' ? t.notifyOff : Notification.permission === 'denied' ? t.notifyDenied : '');
+}
+
+// Asked only from the user's own click, never on load: browsers (rightly) distrust pages that ask unprompted.
+ui.notify.addEventListener('click', async () => {
+  try { await Notification.requestPermission(); } catch { /* an old browser's callback form: nothing to do */ }
+  renderNotifyToggle();
+});
+
+/** A desktop notification for a message from someone else while this tab is hidden. */
+function notify(m, conv) {
+  if (!('Notification' in window) || Notification.permission !== 'granted' || document.visibilityState !== 'hidden') return;
+  const title = conv ? titleOf(conv) : plainNameOf(m.senderId);
+  const body = previewOf(m, { myUserId: state.me.userId, group: m.kind === KIND.group, nameOf, t });
+  try {
+    const shown = new Notification(title || t.newMessage, { body, tag: `conversation-${m.conversationId}`, lang: language });
+    shown.onclick = () => {
+      window.focus();
+      navigate(m.kind, m.kind === KIND.group ? m.targetId : (conv?.targetId ?? m.senderId));
+      shown.close();
+    };
+  } catch (error) {
+    console.warn('notification', error);
+  }
+}
+
+// ------------------------------------------------------------------------------------------- routing
+function navigate(kind, targetId) {
+  const route = routeOf(kind, targetId);
+  if (location.hash !== route) location.hash = route;
+  else followRoute();
+}
+
+let routeChanges = 0;
+window.addEventListener('hashchange', () => { routeChanges += 1; followRoute(); });
+
+async function followRoute() {
+  if (!state.me) return;
+  const route = parseRoute(location.hash);
+  if (!route) {
+    if (state.current) leaveConversation();
+    return;
+  }
+  if (isOpen(route.kind, route.targetId)) {
+    document.body.dataset.view = state.details && narrow.matches ? 'details' : 'conversation';
+    return;
+  }
+  await openConversation(route.kind, route.targetId);
+}
+
+ui.back.addEventListener('click', () => {
+  if (state.details && narrow.matches) { closeDetails(true); return; }
+  // Back where the user came from when that was this page; a conversation opened from a link starts a fresh list.
+  if (routeChanges > 0 && history.length > 1) history.back();
+  else { history.replaceState(null, '', location.pathname + location.search); leaveConversation(); }
+});
+
+function leaveConversation() {
+  saveDraft();
+  state.current = null;
+  closeDetails(false);
+  showEmptyConversation();
+  document.body.dataset.view = 'list';
+  delete document.body.dataset.conversationId;
+  renderLists();
+}
+
+function showEmptyConversation() {
+  setText(ui.title, '');
+  setText(ui.sub, '');
+  setText(ui.typing, '');
+  ui.convAvatar.hidden = true;
+  ui.info.hidden = true;
+  ui.messages.replaceChildren(el('p', { class: 'empty', text: t.noConversation }));
+  ui.input.value = '';
+  setComposerEnabled(false);
+}
+
+// ------------------------------------------------------------------------------------------- conversations
+function setComposerEnabled(enabled) {
+  ui.input.disabled = !enabled;
+  ui.sendButton.disabled = !enabled;
+  ui.emojiButton.disabled = !enabled;
+  if (!enabled) emojiPanel.close();
+}
+
+function renderHeader() {
+  const current = state.current;
+  if (!current) return;
+  const conv = current.conv;
+  const title = titleOf(conv);
+  setText(ui.title, title);
+  ui.convAvatar.hidden = false;
+  setAvatar(ui.convAvatar, title, conv.targetId);
+  ui.convAvatar.classList.toggle('group-avatar', conv.kind === KIND.group);
+  ui.info.hidden = false;
+  if (conv.kind === KIND.group) {
+    const group = state.groups.get(conv.targetId);
+    setText(ui.sub, group ? `${group.memberCount} ${t.members}` : '');
+  } else {
+    const friend = state.friends.get(conv.targetId);
+    setText(ui.sub, friend ? statusText(friend.status, friend.lastSeenMs) : '');
+  }
 }
 
 async function openConversation(kind, targetId) {
+  const key = `${kind}:${targetId}`;
+  if (state.opening === key) return;
+  state.opening = key;
   let conv;
   try {
-    conv = (await req('OpenConversation', { kind, targetId })).conversation;
+    conv = (await req('OpenConversation', { kind, targetId }, ui.error)).conversation;
   } catch {
     return;
+  } finally {
+    if (state.opening === key) state.opening = null;
   }
+  // Another route won while this one was opening.
+  const route = parseRoute(location.hash);
+  if (route && (route.kind !== kind || route.targetId !== targetId)) return;
+  saveDraft();
+  conv = { ...(state.conversations.get(conv.conversationId) ?? {}), ...conv };
   state.conversations.set(conv.conversationId, conv);
-  state.current = { conv, members: [], oldestSeq: 0, more: true, loading: false, bySeq: new Map(), byId: new Map() };
+  const current = { conv, kind, targetId, members: [], oldestSeq: 0, more: true, loading: false, bySeq: new Map(), byId: new Map(), gone: false };
+  state.current = current;
   document.body.dataset.conversationId = String(conv.conversationId);
-  ui.title.textContent = titleOf(conv);
-  ui.typing.textContent = '';
+  document.body.dataset.view = 'conversation';
+  if (state.details === 'friend' || state.details === 'group') closeDetails(false);
+  renderHeader();
+  setText(ui.typing, '');
+  say(ui.error, '');
   ui.messages.replaceChildren();
-  ui.input.disabled = false;
-  ui.sendButton.disabled = false;
-  ui.input.focus();
-  renderFriends();
-  renderGroups();
-  if (kind === KIND.group) {
-    req('GetGroupMembers', { groupId: targetId }).then(({ members }) => {
-      if (state.current?.conv !== conv) return;
-      state.current.members = members;
-      for (const m of members) if (!state.names.has(m.userId)) state.names.set(m.userId, m.nickname || m.username);
-    }).catch(() => {});
-  }
+  setComposerEnabled(true);
+  ui.input.value = loadDraft();
+  // On a phone the keyboard would cover the history at once: focus the composer only where there is room.
+  if (!narrow.matches) ui.input.focus();
+  renderLists();
+  if (kind === KIND.group) loadMembers(current);
   await loadOlder();
   scrollToBottom();
   markRead();
@@ -373,10 +836,11 @@ async function loadOlder() {
     }
     ui.messages.prepend(...nodes);
     for (const m of batch.messages) if (m.flags & FLAGS.recallNotice) applyRecall(m.text);
+    regroup();
     // Keep the reader's place when older messages appear above.
     ui.messages.scrollTop += ui.messages.scrollHeight - previousHeight;
     const last = batch.messages.at(-1);
-    if (last) connection.request('MarkDelivered', { conversationId: current.conv.conversationId, seq: last.seq }).catch(() => {});
+    if (last) quiet('MarkDelivered', { conversationId: current.conv.conversationId, seq: last.seq });
   } catch {
     // shown by req()
   } finally {
@@ -406,15 +870,12 @@ async function catchUp() {
   }
 }
 
-// Isolated (FSI … PDI) wherever it goes into a line of text: a bidi control in a name (one stored before the
-// server refused them) cannot reorder the rest of the line.
-function nameOf(userId) {
-  const name = userId === state.me?.userId ? (state.me.nickname || state.me.username) : (state.names.get(userId) ?? `#${userId}`);
-  return `\u2068${name}\u2069`;
+function formatTime(ms) {
+  return new Date(ms).toLocaleTimeString(language, { hour: '2-digit', minute: '2-digit' });
 }
 
-function formatTime(ms) {
-  return new Date(ms).toLocaleString(language, { hour: '2-digit', minute: '2-digit', month: 'numeric', day: 'numeric' });
+function isMine(m) {
+  return m.senderId === state.me?.userId && !(m.flags & FLAGS.assistant);
 }
 
 /** One message element, or null for timeline events that only change other messages (recall notices). */
@@ -427,35 +888,41 @@ function renderMessage(m) {
   }
   if (m.flags & FLAGS.system) {
     const node = el('div', { class: 'system', 'data-seq': m.seq, text: describeNotice(m.text, nameOf, t.notice) });
+    node.message = m;
     current.bySeq.set(m.seq, node);
     return node;
   }
-  const mine = m.senderId === state.me.userId && !(m.flags & FLAGS.assistant);
+  const mine = isMine(m);
   const mentioned = (m.mentions || []).some((id) => id === 0 || id === state.me.userId) && !mine;
-  const bubble = el('div', { class: 'bubble' });
-  bubble.textContent = (m.flags & FLAGS.recalled) ? t.recalled : m.text;
   const classes = ['msg', mine ? 'mine' : 'theirs'];
   if (m.flags & FLAGS.assistant) classes.push('assistant');
-  if (m.flags & FLAGS.recalled) classes.push('recalled');
   if (mentioned) classes.push('mention');
+  const sender = plainNameOf(m.senderId);
+  const when = new Date(m.sentAtMs);
+  const bubble = el('div', { class: 'bubble', title: when.toLocaleString(language) });
+  bubble.textContent = m.text;
+  const status = el('span', { class: 'status' });
   const node = el('div', { class: classes.join(' '), 'data-seq': m.seq, 'data-message-id': m.messageId, 'data-sender-id': m.senderId },
-    el('span', { class: 'meta', text: `${nameOf(m.senderId)} · ${formatTime(m.sentAtMs)}` }),
-    bubble);
+    avatar(sender, m.flags & FLAGS.assistant ? -1 : m.senderId),
+    el('div', { class: 'stack' },
+      el('span', { class: 'meta' }, el('span', { class: 'sender', text: sender }), el('span', { class: 'sep', 'aria-hidden': 'true', text: ' · ' }),
+        el('time', { datetime: when.toISOString(), text: formatTime(m.sentAtMs) })),
+      bubble, status));
   if (mine) {
-    const tick = el('span', { class: 'tick' });
-    node.append(tick);
+    status.append(el('span', { class: 'tick' }));
     if (canRecall(m, state.me.userId, Date.now())) {
       const button = el('button', {
-        type: 'button', class: 'recall', text: t.recall,
+        type: 'button', class: 'recall', text: t.recall, 'aria-label': `${t.recall}: ${m.text.slice(0, 40)}`,
         onclick: () => req('Recall', { conversationId: m.conversationId, messageId: m.messageId }).then(() => applyRecall(m.messageId)).catch(() => {}),
       });
-      node.append(button);
-      setTimeout(() => button.remove(), Math.max(0, m.sentAtMs + 120000 - Date.now()));
+      status.append(button);
+      setTimeout(() => button.remove(), Math.max(0, m.sentAtMs + RECALL_WINDOW_MS - Date.now()));
     }
   }
   node.message = m;
   current.bySeq.set(m.seq, node);
   current.byId.set(String(m.messageId), node);
+  if (m.flags & FLAGS.recalled) showRecalled(node);
   updateTick(node);
   return node;
 }
@@ -464,20 +931,32 @@ function updateTick(node) {
   const tick = node?.querySelector?.('.tick');
   const conv = state.current?.conv;
   if (!tick || !conv) return;
-  if (conv.kind !== KIND.direct) { tick.textContent = t.sent; return; }
+  if (conv.kind !== KIND.direct) { setText(tick, t.sent); tick.dataset.tick = 'sent'; return; }
   const kind = tickFor(node.message.seq, conv.peerDeliveredSeq, conv.peerReadSeq);
-  tick.textContent = t[kind];
+  setText(tick, t[kind]);
   tick.className = `tick ${kind}`;
   tick.dataset.tick = kind;
+}
+
+/** A recalled message reads as a notice saying who recalled it (only the sender can). */
+function showRecalled(node) {
+  const m = node.message;
+  node.classList.add('recalled');
+  node.classList.remove('mention');
+  const bubble = node.querySelector('.bubble');
+  bubble.textContent = recalledText(isMine(m), nameOf(m.senderId), t);
+  bubble.removeAttribute('title');
+  node.querySelector('.recall')?.remove();
+  node.querySelector('.tick')?.remove();
 }
 
 /** Message ids are compared as decimal strings: a recall notice carries the id as text. */
 function applyRecall(messageId) {
   const node = state.current?.byId.get(String(messageId));
   if (!node) return;
-  node.classList.add('recalled');
-  node.querySelector('.bubble').textContent = t.recalled;
-  node.querySelector('.recall')?.remove();
+  node.message = { ...node.message, flags: node.message.flags | FLAGS.recalled };
+  showRecalled(node);
+  regroup();
 }
 
 /** Puts a message element in seq order among those shown (a live push can overtake the catch-up's Sync). */
@@ -487,51 +966,104 @@ function insertBySeq(node, seq) {
   ui.messages.insertBefore(node, shown[index] ?? null);
 }
 
+/**
+ * Runs and days: a message that continues its sender's run drops the repeated name, avatar and time (class
+ * "cont"); the last of a run keeps the tick ("run-end"); a date line goes wherever the day changes.
+ */
+function regroup() {
+  for (const old of ui.messages.querySelectorAll('.day-separator')) old.remove();
+  let previous = null;
+  let previousNode = null;
+  const now = Date.now();
+  for (const node of [...ui.messages.children]) {
+    const m = node.message;
+    if (!m) continue;
+    if (!previous || dayKey(previous.sentAtMs) !== dayKey(m.sentAtMs)) {
+      ui.messages.insertBefore(el('div', { class: 'day-separator', role: 'separator', 'aria-label': dayLabel(m.sentAtMs, now, language, t) },
+        el('span', { text: dayLabel(m.sentAtMs, now, language, t) })), node);
+    }
+    const grouped = node.classList.contains('msg') && !(m.flags & FLAGS.recalled);
+    const continues = grouped && previousNode?.classList.contains('msg') && !(previous.flags & FLAGS.recalled) && continuesRun(previous, m);
+    node.classList.toggle('cont', Boolean(continues));
+    node.classList.toggle('first', grouped && !continues);
+    if (previousNode) previousNode.classList.toggle('run-end', !continues);
+    previous = m;
+    previousNode = node;
+  }
+  previousNode?.classList.add('run-end');
+}
+
 function scrollToBottom() {
   ui.messages.scrollTop = ui.messages.scrollHeight;
 }
 
 function markRead() {
   const current = state.current;
-  if (!current || document.visibilityState === 'hidden') return;
+  if (!current || document.visibilityState === 'hidden') {
+    // Nobody is reading: what arrived stays unread (and counts in the title).
+    renderLists();
+    return;
+  }
+  const conv = current.conv;
   const lastSeq = Math.max(0, ...[...current.bySeq.keys()]);
-  if (lastSeq <= (current.conv.readSeq || 0)) return;
-  current.conv.readSeq = lastSeq;
-  current.conv.unread = 0;
-  current.conv.mentionCount = 0;
-  connection.request('MarkRead', { conversationId: current.conv.conversationId, seq: lastSeq }).catch(() => {});
+  if (lastSeq > (conv.readSeq || 0)) {
+    conv.readSeq = lastSeq;
+    quiet('MarkRead', { conversationId: conv.conversationId, seq: lastSeq });
+  }
+  conv.unread = Math.max(0, (conv.lastSeq || 0) - (conv.readSeq || 0));
+  conv.mentionCount = 0;
+  renderLists();
 }
-document.addEventListener('visibilitychange', markRead);
+document.addEventListener('visibilitychange', () => { markRead(); renderAttention(); });
+window.addEventListener('focus', markRead);
 
 function onMessage(m) {
   const current = state.current;
-  const mine = m.senderId === state.me?.userId && !(m.flags & FLAGS.assistant);
-  if (!mine) connection.request('MarkDelivered', { conversationId: m.conversationId, seq: m.seq }).catch(() => {});
-  let conv = state.conversations.get(m.conversationId);
+  const mine = isMine(m);
+  if (!mine) quiet('MarkDelivered', { conversationId: m.conversationId, seq: m.seq });
+  const conv = state.conversations.get(m.conversationId);
   if (!conv) {
     loadConversations();
-  } else {
-    conv.lastSeq = Math.max(conv.lastSeq, m.seq);
+  } else if (m.seq > (conv.lastSeq || 0) || !conv.lastMessage) {
+    conv.lastSeq = Math.max(conv.lastSeq || 0, m.seq);
     conv.lastMessage = m;
   }
-  if (current && current.conv.conversationId === m.conversationId) {
+  const counts = !mine && !(m.flags & FLAGS.recallNotice) && m.seq > (conv?.readSeq || 0);
+  const open = current && current.conv.conversationId === m.conversationId;
+  if (conv && mine) {
+    // Writing (from any of my devices) moves my read marker there, as the server does.
+    conv.readSeq = Math.max(conv.readSeq || 0, m.seq);
+    conv.mentionCount = 0;
+  }
+  if (open) {
     const nearBottom = ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 80;
     const node = renderMessage(m);
-    if (node) insertBySeq(node, m.seq);
+    if (node) { insertBySeq(node, m.seq); regroup(); }
     if (m.flags & FLAGS.recallNotice) applyRecall(m.text);
     if (!mine) clearTyping(m.senderId);
     if (nearBottom || mine) scrollToBottom();
-    markRead();
-  } else if (conv && !mine && !(m.flags & FLAGS.recallNotice)) {
-    conv.unread = (conv.unread || 0) + 1;
-    if ((m.mentions || []).some((id) => id === 0 || id === state.me.userId)) conv.mentionCount = (conv.mentionCount || 0) + 1;
-    renderFriends();
-    renderGroups();
   }
+  if (conv) {
+    // The server's own rule: unread = last seq - read marker (never a counter that could drift from it).
+    conv.unread = Math.max(0, (conv.lastSeq || 0) - (conv.readSeq || 0));
+    if (counts && (m.mentions || []).some((id) => id === 0 || id === state.me.userId)) conv.mentionCount = (conv.mentionCount || 0) + 1;
+  }
+  if (counts && !(m.flags & FLAGS.system)) notify(m, conv);
+  if (open) markRead();
+  else renderLists();
 }
 
 function onMarker(f, field) {
-  if (f.userId === state.me?.userId) return;
+  if (f.userId === state.me?.userId) {
+    // My other tab or device read this far: the badges here follow.
+    if (field !== 'peerReadSeq') return;
+    const conv = state.conversations.get(f.conversationId);
+    if (!conv) return;
+    const { conv: next, exact } = afterOwnRead(conv, f.seq);
+    Object.assign(conv, next);
+    if (exact) renderLists(); else loadConversations();
+    return;
+  }
   const conv = state.conversations.get(f.conversationId);
   if (conv) conv[field] = Math.max(conv[field] || 0, f.seq);
   const current = state.current;
@@ -543,7 +1075,7 @@ function onMarker(f, field) {
 
 function onTyping(f) {
   if (f.userId === state.me?.userId || state.current?.conv.conversationId !== f.conversationId) return;
-  ui.typing.textContent = state.current.conv.kind === KIND.group ? `${nameOf(f.userId)} ${t.typing}` : t.typing;
+  setText(ui.typing, state.current.conv.kind === KIND.group ? `${nameOf(f.userId)} ${t.typing}` : t.typing);
   clearTimeout(state.typingTimers.get(f.userId));
   state.typingTimers.set(f.userId, setTimeout(() => clearTyping(f.userId), 4000));
 }
@@ -551,8 +1083,33 @@ function onTyping(f) {
 function clearTyping(userId) {
   clearTimeout(state.typingTimers.get(userId));
   state.typingTimers.delete(userId);
-  if (state.typingTimers.size === 0) ui.typing.textContent = '';
+  if (state.typingTimers.size === 0) setText(ui.typing, '');
 }
+
+// ------------------------------------------------------------------------------------------- drafts
+function currentDraftKey() {
+  const current = state.current;
+  return current && state.me ? draftKey(state.me.userId, current.kind, current.targetId) : null;
+}
+
+function saveDraft() {
+  const key = currentDraftKey();
+  if (!key) return;
+  try {
+    if (ui.input.value.trim()) localStorage.setItem(key, ui.input.value);
+    else localStorage.removeItem(key);
+  } catch { /* storage full or disabled: the draft lives as long as the page */ }
+}
+
+function loadDraft() {
+  const key = currentDraftKey();
+  try {
+    return (key && localStorage.getItem(key)) || '';
+  } catch {
+    return '';
+  }
+}
+window.addEventListener('pagehide', saveDraft);
 
 // ------------------------------------------------------------------------------------------- composer
 function mentionCandidates() {
@@ -566,7 +1123,7 @@ function mentionCandidates() {
 async function send() {
   const current = state.current;
   const text = ui.input.value.trim();
-  if (!current || !text) return;
+  if (!current || !text || current.gone) return;
   const mentions = current.conv.kind === KIND.group ? mentionIds(` ${text}`, mentionCandidates()) : [];
   // Sending again what a lost connection left unacknowledged reuses its id: the server may have stored it
   // (the ack was what got lost), and the same clientMessageId is answered with the stored copy, not a second one.
@@ -575,7 +1132,9 @@ async function send() {
     ? unacked.clientMessageId : newClientMessageId();
   state.unacked = null;
   ui.input.value = '';
+  saveDraft();
   hideMentionMenu();
+  emojiPanel.close();
   try {
     const ack = await req('Send', { kind: current.conv.kind, targetId: current.conv.targetId, clientMessageId, text, mentions });
     if (state.current !== current) return;
@@ -587,16 +1146,31 @@ async function send() {
     // Keep what was typed so it can be sent again. An Error answer means it was not stored (a new id next time);
     // a lost connection leaves it unknown, so the id is kept for a resend of the same text.
     if (!ui.input.value) ui.input.value = text;
+    saveDraft();
     if (error?.code === 0) state.unacked = { conversationId: current.conv.conversationId, text, clientMessageId };
   }
 }
 
+function insertAtCaret(text) {
+  const start = ui.input.selectionStart ?? ui.input.value.length;
+  const end = ui.input.selectionEnd ?? start;
+  ui.input.value = ui.input.value.slice(0, start) + text + ui.input.value.slice(end);
+  const caret = start + text.length;
+  ui.input.focus();
+  ui.input.setSelectionRange(caret, caret);
+  saveDraft();
+}
+
 ui.sendButton.addEventListener('click', send);
 ui.input.addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+  const menuOpen = !ui.mentionMenu.hidden;
+  if (menuOpen && (event.key === 'ArrowDown' || event.key === 'ArrowUp')) {
     event.preventDefault();
-    const first = ui.mentionMenu.hidden ? null : ui.mentionMenu.querySelector('li');
-    if (first) first.click();
+    moveMentionSelection(event.key === 'ArrowDown' ? 1 : -1);
+  } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    const chosen = menuOpen ? (ui.mentionMenu.querySelector('[aria-selected="true"]') ?? ui.mentionMenu.querySelector('li')) : null;
+    if (chosen) chosen.click();
     else send();
   } else if (event.key === 'Escape') {
     hideMentionMenu();
@@ -605,10 +1179,11 @@ ui.input.addEventListener('keydown', (event) => {
 ui.input.addEventListener('input', () => {
   const current = state.current;
   if (!current) return;
+  saveDraft();
   const now = Date.now();
   if (now - state.lastTypingSent > 2000 && ui.input.value.trim() !== '') {
     state.lastTypingSent = now;
-    connection.request('Typing', { conversationId: current.conv.conversationId }).catch(() => {});
+    quiet('Typing', { conversationId: current.conv.conversationId });
   }
   showMentionMenu();
 });
@@ -617,8 +1192,8 @@ function showMentionMenu() {
   const query = mentionQuery(ui.input.value, ui.input.selectionStart);
   const candidates = query === null ? [] : mentionCandidates().filter((c) => c.name.toLowerCase().startsWith(query.toLowerCase()));
   if (candidates.length === 0) { hideMentionMenu(); return; }
-  ui.mentionMenu.replaceChildren(...candidates.map((c) => el('li', {
-    'data-user-id': c.userId, text: c.name,
+  ui.mentionMenu.replaceChildren(...candidates.map((c, index) => el('li', {
+    'data-user-id': c.userId, text: c.name, role: 'option', id: `mention-${c.userId}`, 'aria-selected': index === 0 ? 'true' : 'false',
     onclick: () => {
       const { text, caret } = insertMention(ui.input.value, ui.input.selectionStart, c.name);
       ui.input.value = text;
@@ -628,10 +1203,300 @@ function showMentionMenu() {
     },
   })));
   ui.mentionMenu.hidden = false;
+  ui.input.setAttribute('aria-activedescendant', ui.mentionMenu.firstElementChild.id);
+}
+
+function moveMentionSelection(step) {
+  const options = [...ui.mentionMenu.children];
+  const index = options.findIndex((o) => o.getAttribute('aria-selected') === 'true');
+  const next = (index + step + options.length) % options.length;
+  options.forEach((o, i) => o.setAttribute('aria-selected', String(i === next)));
+  ui.input.setAttribute('aria-activedescendant', options[next].id);
 }
 
 function hideMentionMenu() {
   ui.mentionMenu.hidden = true;
+  ui.input.removeAttribute('aria-activedescendant');
 }
 
+// ------------------------------------------------------------------------------------------- details panel
+ui.info.addEventListener('click', () => {
+  const current = state.current;
+  if (!current) return;
+  const kind = current.kind === KIND.group ? 'group' : 'friend';
+  if (state.details === kind) closeDetails(true);
+  else openDetails(kind);
+});
+
+ui.me?.addEventListener('click', () => (state.details === 'profile' ? closeDetails(true) : openDetails('profile')));
+
+function openDetails(kind) {
+  state.details = kind;
+  ui.details.hidden = false;
+  ui.details.dataset.kind = kind;
+  ui.info.setAttribute('aria-expanded', String(kind !== 'profile'));
+  ui.me?.setAttribute('aria-expanded', String(kind === 'profile'));
+  if (narrow.matches) document.body.dataset.view = 'details';
+  renderDetails();
+  ui.detailsTitle.tabIndex = -1;
+  ui.detailsTitle.focus();
+}
+
+function closeDetails(returnFocus) {
+  const was = state.details;
+  state.details = null;
+  ui.details.hidden = true;
+  ui.info.setAttribute('aria-expanded', 'false');
+  ui.me?.setAttribute('aria-expanded', 'false');
+  if (document.body.dataset.view === 'details') document.body.dataset.view = state.current ? 'conversation' : 'list';
+  if (returnFocus) (was === 'profile' ? ui.me : ui.info)?.focus();
+}
+
+/** Re-renders the panel when what it shows changed, keeping focus on the control that had it. */
+function refreshDetails(kind) {
+  if (state.details !== kind) return;
+  const focused = document.activeElement?.id;
+  renderDetails();
+  if (focused && ui.details.contains(document.getElementById(focused))) document.getElementById(focused).focus();
+}
+
+ui.details.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') { event.preventDefault(); closeDetails(true); }
+});
+
+function renderDetails() {
+  if (state.details === 'profile') renderProfile();
+  else if (state.details === 'friend') renderFriendDetails();
+  else if (state.details === 'group') renderGroupDetails();
+}
+
+function section(title, ...children) {
+  return el('section', { class: 'details-section' }, title ? el('h3', { text: title }) : null, ...children);
+}
+
+function slotFor(id) {
+  return el('div', { class: 'field-error', role: 'alert', id });
+}
+
+function field(id, label, input, hint) {
+  input.id = id;
+  return el('div', { class: 'field' }, el('label', { for: id, text: label }), input, hint ? el('div', { class: 'hint', text: hint }) : null);
+}
+
+function renderFriendDetails() {
+  const current = state.current;
+  const friend = current && state.friends.get(current.targetId);
+  setText(ui.detailsTitle, t.details);
+  if (!friend) { ui.detailsBody.replaceChildren(); return; }
+  const assistant = friend.username === state.assistantUsername;
+  const head = section(null, el('div', { class: 'card-head' }, avatar(friendName(friend), friend.userId, 'large'),
+    el('div', {}, el('div', { class: 'card-name', text: friendName(friend) }),
+      el('div', { class: 'result', text: `@${friend.username}${friend.remark ? ` · ${isolate(friend.nickname)}` : ''}` }),
+      el('div', { class: 'result', id: 'friend-status', text: statusText(friend.status, friend.lastSeenMs) }))));
+  if (assistant) { ui.detailsBody.replaceChildren(head); return; }
+
+  const remarkSlot = slotFor('remark-error');
+  const remark = el('input', { maxlength: 20, value: friend.remark, autocomplete: 'off' });
+  const remarkForm = el('form', { class: 'inline-form', id: 'remark-form', novalidate: true },
+    field('remark-input', t.remark, remark, t.remarkHint),
+    el('button', { type: 'submit', id: 'remark-save', text: t.save }), remarkSlot);
+  remarkForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await req('FriendRemark', { userId: friend.userId, remark: remark.value.trim() }, remarkSlot);
+    } catch {
+      return;
+    }
+    say(remarkSlot, t.saved, { ok: true });
+    await loadFriends();
+  });
+
+  const blockSlot = slotFor('block-error');
+  const removeSlot = slotFor('remove-error');
+  const remove = el('button', {
+    type: 'button', id: 'remove-friend', class: 'danger', text: t.removeFriend,
+    onclick: async () => {
+      if (!window.confirm(t.confirmRemove.replace('{name}', isolate(friendName(friend))))) return;
+      try {
+        await req('FriendRemove', { userId: friend.userId }, removeSlot);
+      } catch {
+        return;
+      }
+      closeDetails(false);
+      history.replaceState(null, '', location.pathname + location.search);
+      leaveConversation();
+      await Promise.all([loadFriends(), loadConversations()]);
+    },
+  });
+  ui.detailsBody.replaceChildren(head, section(null, remarkForm),
+    section(null, blockButtons(friend.userId, blockSlot, () => refreshDetails('friend')), blockSlot),
+    section(null, remove, removeSlot));
+}
+
+function roleName(role) {
+  return role === ROLE.owner ? t.owner : role === ROLE.admin ? t.admin : '';
+}
+
+function renderGroupDetails() {
+  const current = state.current;
+  const group = current && state.groups.get(current.targetId);
+  setText(ui.detailsTitle, t.memberList);
+  if (!group) { ui.detailsBody.replaceChildren(); return; }
+  const myRole = group.myRole;
+  const parts = [];
+
+  if (myRole >= ROLE.admin) {
+    const renameSlot = slotFor('rename-error');
+    const name = el('input', { maxlength: 30, value: group.name, autocomplete: 'off' });
+    const form = el('form', { class: 'inline-form', id: 'rename-form', novalidate: true },
+      field('group-rename-input', t.rename, name), el('button', { type: 'submit', id: 'group-rename', text: t.save }), renameSlot);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      if (!name.value.trim()) { say(renameSlot, t.groupNameRequired); return; }
+      try {
+        await req('GroupRename', { groupId: group.groupId, name: name.value.trim() }, renameSlot);
+      } catch {
+        return;
+      }
+      say(renameSlot, t.saved, { ok: true });
+      await loadGroups();
+    });
+    parts.push(section(null, form));
+  }
+
+  const memberSlot = slotFor('member-error');
+  const members = [...current.members].sort((a, b) => b.role - a.role || (a.nickname || a.username).localeCompare(b.nickname || b.username, language));
+  const list = el('ul', { id: 'member-list', class: 'list member-list', 'aria-label': t.memberList });
+  for (const m of members) {
+    const name = m.nickname || m.username;
+    const can = memberActions(myRole, state.me.userId, m);
+    const act = (label, id, type, fields, confirmText) => el('button', {
+      type: 'button', class: `member-action ${id}`, text: label, 'aria-label': `${label}: ${name}`,
+      onclick: async () => {
+        if (confirmText && !window.confirm(confirmText)) return;
+        try {
+          await req(type, { groupId: group.groupId, ...fields }, memberSlot);
+        } catch {
+          return;
+        }
+        await Promise.all([loadGroups(), loadMembers(current)]);
+      },
+    });
+    list.append(el('li', { class: 'member', 'data-user-id': m.userId, 'data-role': m.role },
+      el('span', { class: 'avatar-wrap' }, avatar(name, m.userId), el('span', { class: `dot${m.status > 0 ? ' online' : ''}` })),
+      el('span', { class: 'main' }, el('span', { class: 'name', text: m.userId === state.me.userId ? `${isolate(name)} (${t.you})` : name }),
+        roleName(m.role) ? el('span', { class: 'role-badge', text: roleName(m.role) }) : null),
+      el('span', { class: 'member-actions' },
+        can.promote ? act(t.promote, 'promote', 'GroupSetRole', { userId: m.userId, role: ROLE.admin }) : null,
+        can.demote ? act(t.demote, 'demote', 'GroupSetRole', { userId: m.userId, role: ROLE.member }) : null,
+        can.transfer ? act(t.transfer, 'transfer', 'GroupTransfer', { userId: m.userId }, t.confirmTransfer.replace('{name}', name)) : null,
+        can.kick ? act(t.kick, 'kick', 'GroupKick', { userId: m.userId }) : null)));
+  }
+  parts.push(section(`${t.memberList} (${members.length})`, list, memberSlot));
+
+  // Invite: friends who are not members yet.
+  const inviteSlot = slotFor('invite-error');
+  const candidates = pickableFriends(new Set(current.members.map((m) => m.userId)));
+  if (candidates.length === 0) {
+    parts.push(section(t.invite, el('p', { class: 'result', text: t.inviteNone })));
+  } else {
+    const picker = el('div', { class: 'picker', id: 'invite-list' }, pickerOf(candidates, 'invite'));
+    const form = el('form', { id: 'invite-form', novalidate: true }, el('fieldset', { class: 'picker-set' }, el('legend', { text: t.invite }), picker),
+      el('button', { type: 'submit', id: 'invite-send', text: t.invite }), inviteSlot);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const userIds = [...picker.querySelectorAll('input:checked')].map((i) => Number(i.value));
+      if (userIds.length === 0) return;
+      try {
+        await req('GroupInvite', { groupId: group.groupId, userIds }, inviteSlot);
+      } catch {
+        return;
+      }
+      await Promise.all([loadGroups(), loadMembers(current)]);
+    });
+    parts.push(section(null, form));
+  }
+
+  const endSlot = slotFor('group-end-error');
+  const end = myRole === ROLE.owner
+    ? el('button', { type: 'button', id: 'group-dismiss', class: 'danger', text: t.dismiss, onclick: () => endGroup('GroupDismiss', t.confirmDismiss) })
+    : el('button', { type: 'button', id: 'group-leave', class: 'danger', text: t.leave, onclick: () => endGroup('GroupLeave', t.confirmLeave) });
+  async function endGroup(type, question) {
+    if (!window.confirm(question.replace('{name}', isolate(group.name)))) return;
+    try {
+      await req(type, { groupId: group.groupId }, endSlot);
+    } catch {
+      return;
+    }
+    closeDetails(false);
+    history.replaceState(null, '', location.pathname + location.search);
+    leaveConversation();
+    await Promise.all([loadGroups(), loadConversations()]);
+  }
+  parts.push(section(null, end, endSlot));
+  ui.detailsBody.replaceChildren(...parts);
+}
+
+async function renderProfile() {
+  setText(ui.detailsTitle, t.profile);
+  const slot = slotFor('profile-error');
+  const statusSlot = slotFor('status-error');
+  const nickname = el('input', { maxlength: 20, autocomplete: 'nickname' });
+  const email = el('input', { type: 'email', autocomplete: 'email' });
+  const username = el('div', { class: 'readonly', id: 'profile-username' });
+  const phone = el('div', { class: 'readonly', id: 'profile-phone' });
+  const form = el('form', { id: 'profile-form', novalidate: true },
+    el('div', { class: 'field' }, el('span', { class: 'label', text: t.username }), username),
+    el('div', { class: 'field' }, el('span', { class: 'label', text: t.phone }), phone),
+    field('profile-nickname', t.nickname, nickname), field('profile-email', t.email, email),
+    el('button', { type: 'submit', id: 'profile-save', class: 'primary-button', text: t.save }), slot);
+  const status = el('select', {},
+    el('option', { value: '1', text: t.online }), el('option', { value: '2', text: t.away }), el('option', { value: '3', text: t.busy }));
+  status.value = String(state.profile?.status ?? 1);
+  status.addEventListener('change', async () => {
+    try {
+      await req('SetStatus', { status: Number(status.value) }, statusSlot);
+    } catch {
+      return;
+    }
+    state.profile = { ...(state.profile ?? {}), status: Number(status.value) };
+    say(statusSlot, t.saved, { ok: true });
+  });
+  const fill = (p) => {
+    setText(username, `@${p.username}`);
+    setText(phone, p.phone);
+    nickname.value = p.nickname;
+    email.value = p.email;
+  };
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    let profile;
+    try {
+      profile = await req('UpdateProfile', { nickname: nickname.value.trim(), email: email.value.trim() }, slot);
+    } catch {
+      return;
+    }
+    state.profile = { ...(state.profile ?? {}), ...profile };
+    state.me.nickname = profile.nickname;
+    state.names.set(state.me.userId, profile.nickname);
+    renderMe();
+    fill(profile);
+    say(slot, t.saved, { ok: true });
+  });
+  ui.detailsBody.replaceChildren(section(null, form), section(null, field('status-select', t.status, status), statusSlot));
+  try {
+    const profile = await req('GetProfile', {}, slot);
+    state.profile = { ...(state.profile ?? {}), ...profile };
+    if (state.details === 'profile') fill(profile);
+  } catch {
+    // shown in the slot
+  }
+}
+
+narrow.addEventListener('change', () => {
+  if (state.details && narrow.matches) document.body.dataset.view = 'details';
+  else document.body.dataset.view = state.current ? 'conversation' : 'list';
+});
+
+renderNotifyToggle();
 start();

@@ -137,3 +137,151 @@ export function catchUpAfterSeq(seqs) {
   while (held.has(seq + 1)) seq += 1;
   return seq;
 }
+
+// ------------------------------------------------------------------------------------------- recent chats
+
+/**
+ * The recent-chats order: most recent message first, conversations without a message last, ties by id. Only a
+ * message moves an entry (presence, reads and typing do not), so the list never shifts under the pointer.
+ */
+export function recentOrder(conversations) {
+  const activity = (c) => c.lastMessage?.sentAtMs ?? 0;
+  // Within one millisecond, the server's own order: message ids grow with time (and may be BigInts, so compare).
+  const id = (c) => c.lastMessage?.messageId ?? 0;
+  const byId = (a, b) => (id(a) > id(b) ? -1 : id(a) < id(b) ? 1 : 0);
+  return [...conversations].sort((a, b) => activity(b) - activity(a) || byId(a, b) || b.conversationId - a.conversationId);
+}
+
+/**
+ * A conversation's route in the page's URL (its fragment): "#/u/<userId>" for a direct chat, "#/g/<groupId>" for
+ * a group. parseRoute gives {kind, targetId} or null.
+ */
+export function routeOf(kind, targetId) {
+  return `#/${kind === KIND.group ? 'g' : 'u'}/${targetId}`;
+}
+
+export function parseRoute(hash) {
+  const match = /^#\/([ug])\/(\d{1,18})$/.exec(hash || '');
+  if (!match) return null;
+  const targetId = Number(match[2]);
+  return Number.isSafeInteger(targetId) && targetId > 0 ? { kind: match[1] === 'g' ? KIND.group : KIND.direct, targetId } : null;
+}
+
+/** The key a conversation's draft is kept under (per signed-in user: two accounts in one browser keep apart). */
+export function draftKey(userId, kind, targetId) {
+  return `chat.draft.${userId}.${kind}.${targetId}`;
+}
+
+/** Unread messages across conversations, leaving out the one being read (open and visible). */
+export function totalUnread(conversations, readingConversationId) {
+  let total = 0;
+  for (const c of conversations) if (c.conversationId !== readingConversationId) total += Math.max(0, Number(c.unread) || 0);
+  return total;
+}
+
+/** The tab title: "(3) base" while anything is unread, else the base title. */
+export function titleWithUnread(base, unread) {
+  return unread > 0 ? `(${unread > 99 ? '99+' : unread}) ${base}` : base;
+}
+
+/**
+ * A conversation after one of my own devices read it up to seq: unread falls to what lies beyond seq, which is
+ * only known exactly when seq reaches the last message (then 0); otherwise `exact` is false and the caller asks the
+ * server for fresh counts.
+ */
+export function afterOwnRead(conv, seq) {
+  const readSeq = Math.max(conv.readSeq || 0, seq);
+  if (readSeq >= (conv.lastSeq || 0)) return { conv: { ...conv, readSeq, unread: 0, mentionCount: 0 }, exact: true };
+  return { conv: { ...conv, readSeq }, exact: false };
+}
+
+/** Up to two letters (or one Chinese character) for an avatar, from a display name. */
+export function initials(name) {
+  const text = String(name || '').trim();
+  if (!text) return '?';
+  const first = [...text][0];
+  if (/[\u4e00-\u9fff]/.test(first)) return first;
+  const words = text.split(/[\s_]+/).filter(Boolean);
+  const letters = words.length > 1 ? [...words[0]][0] + [...words[1]][0] : [...text].slice(0, 2).join('');
+  return letters.toUpperCase();
+}
+
+/** A stable colour index (0-7) for an avatar, from a user or group id. */
+export function avatarHue(id) {
+  return Math.abs(Number(id) || 0) % 8;
+}
+
+/** The local calendar day of a time, as "YYYY-MM-DD" (date separators split on it). */
+export function dayKey(ms) {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** Consecutive messages that read as one run: same sender, same day, at most 5 minutes apart, neither a notice. */
+export const RUN_GAP_MS = 5 * 60 * 1000;
+
+export function continuesRun(previous, message) {
+  if (!previous || !message) return false;
+  const notice = (m) => (m.flags & (FLAGS.system | FLAGS.recallNotice)) !== 0;
+  return !notice(previous) && !notice(message)
+    && previous.senderId === message.senderId
+    && ((previous.flags & FLAGS.assistant) === (message.flags & FLAGS.assistant))
+    && message.sentAtMs - previous.sentAtMs <= RUN_GAP_MS
+    && dayKey(previous.sentAtMs) === dayKey(message.sentAtMs);
+}
+
+/** "today", "yesterday" or the date, for a date separator; `t` holds the words. */
+export function dayLabel(ms, nowMs, language, t) {
+  const key = dayKey(ms);
+  if (key === dayKey(nowMs)) return t.today;
+  if (key === dayKey(nowMs - 86_400_000)) return t.yesterday;
+  const d = new Date(ms);
+  const sameYear = d.getFullYear() === new Date(nowMs).getFullYear();
+  return d.toLocaleDateString(language, sameYear ? { month: 'long', day: 'numeric', weekday: 'short' } : { year: 'numeric', month: 'long', day: 'numeric' });
+}
+
+/** The short time in the recent-chats list: the hour today, "yesterday", else the date. */
+export function listTime(ms, nowMs, language, t) {
+  if (!ms) return '';
+  const key = dayKey(ms);
+  if (key === dayKey(nowMs)) return new Date(ms).toLocaleTimeString(language, { hour: '2-digit', minute: '2-digit' });
+  if (key === dayKey(nowMs - 86_400_000)) return t.yesterday;
+  return new Date(ms).toLocaleDateString(language, { month: 'numeric', day: 'numeric' });
+}
+
+/**
+ * One line of preview for a message in the recent-chats list. `nameOf(userId)` names people, `myUserId` is who
+ * reads; in groups the sender's name comes first.
+ */
+export function previewOf(message, { myUserId, group, nameOf, t }) {
+  if (!message) return '';
+  const mine = message.senderId === myUserId && !(message.flags & FLAGS.assistant);
+  if (message.flags & (FLAGS.recalled | FLAGS.recallNotice)) return recalledText(mine, nameOf(message.senderId), t);
+  if (message.flags & FLAGS.system) return describeNotice(message.text, nameOf, t.notice);
+  const text = String(message.text).replace(/\s+/g, ' ').trim();
+  if (mine) return `${t.you}: ${text}`;
+  return group ? `${nameOf(message.senderId)}: ${text}` : text;
+}
+
+/** "X recalled a message" ("You recalled a message" for one's own). */
+export function recalledText(mine, name, t) {
+  return mine ? t.recalledByMe : t.recalledBy.replace('{name}', name);
+}
+
+/** Group roles (GroupMemberEntry.role, GroupEntry.myRole). */
+export const ROLE = { member: 0, admin: 1, owner: 2 };
+
+/**
+ * What I may do to a member of a group, from my role and theirs (the server's rules: the owner does everything,
+ * an admin may remove plain members, nobody acts on themselves this way).
+ */
+export function memberActions(myRole, myUserId, member) {
+  const self = member.userId === myUserId;
+  const owner = myRole === ROLE.owner;
+  return {
+    kick: !self && (owner || (myRole === ROLE.admin && member.role === ROLE.member)),
+    promote: !self && owner && member.role === ROLE.member,
+    demote: !self && owner && member.role === ROLE.admin,
+    transfer: !self && owner,
+  };
+}

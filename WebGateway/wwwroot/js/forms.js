@@ -45,6 +45,23 @@ function startCountdown(button, seconds) {
   }, 1000);
 }
 
+// When a code went out, per phone, so that a reload within the cooldown can say how long is left (the server's
+// refusal only says "too soon").
+const SENT_KEY = 'chat.codeSentUntil.';
+
+function cooldownLeft(phone) {
+  try {
+    const until = Number(localStorage.getItem(SENT_KEY + phone) || 0);
+    return Math.max(0, Math.ceil((until - Date.now()) / 1000));
+  } catch {
+    return 0;
+  }
+}
+
+function rememberSent(phone, seconds) {
+  try { localStorage.setItem(SENT_KEY + phone, String(Date.now() + seconds * 1000)); } catch { /* private mode */ }
+}
+
 async function sendCode(form, button) {
   const phone = form.querySelector('input[name="phone"]');
   if (!phone || !validate(form, phone)) {
@@ -61,6 +78,7 @@ async function sendCode(form, button) {
     });
     const answer = await response.json();
     if (answer.ok) {
+      rememberSent(phone.value.trim(), answer.cooldownSeconds || 60);
       startCountdown(button, answer.cooldownSeconds || 60);
       const slot = errorSlot(form, 'veri_code');
       if (slot) slot.textContent = '';
@@ -68,6 +86,13 @@ async function sendCode(form, button) {
       return;
     }
     const input = form.querySelector(`input[name="${answer.field || 'phone'}"]`) ?? phone;
+    const left = cooldownLeft(phone.value.trim());
+    if (left > 0) {
+      // Refused because a code went out moments ago: say how long to wait, and count it down on the button.
+      showError(form, input, button.dataset.wait.replace('{n}', String(left)));
+      startCountdown(button, left);
+      return;
+    }
     showError(form, input, answer.message);
   } catch {
     showError(form, phone, button.dataset.unavailable);

@@ -10,7 +10,7 @@ namespace Chat.Server.Tests.Deploy;
 /// <summary>
 /// Debian's nginx (CHAT_TEST_NGINX, default /usr/sbin/nginx) running deploy/nginx/chat.conf unchanged except for
 /// its listen lines (free loopback ports), its certificate paths (a self-signed certificate for 127.0.0.1 made here)
-/// and its upstream server line (the gateway under test), as a foreground process with everything in a temp
+/// and its upstream server line (one line per gateway under test), as a foreground process with everything in a temp
 /// directory. With <c>tls</c> the site's HTTPS server runs as deployed; without, the same server listens in plain
 /// HTTP (the rest of the file unchanged). Shared by the site test here and the gateway's browser tests through nginx
 /// (linked into WebGateway.Tests).
@@ -49,7 +49,12 @@ public sealed class NginxSite : IAsyncDisposable
 
     /// <summary>Starts nginx in front of 127.0.0.1:<paramref name="upstreamPort"/> and waits until it accepts connections.</summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public static async Task<NginxSite> StartAsync(int upstreamPort, CancellationToken cancellationToken, bool tls = false)
+    public static Task<NginxSite> StartAsync(int upstreamPort, CancellationToken cancellationToken, bool tls = false) =>
+        StartAsync([upstreamPort], cancellationToken, tls);
+
+    /// <summary>The site in front of several gateways on 127.0.0.1 (one upstream server line each, as the site's comment says).</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public static async Task<NginxSite> StartAsync(IReadOnlyList<int> upstreamPorts, CancellationToken cancellationToken, bool tls = false)
     {
         Assert.True(IsInstalled, $"{Binary} is missing: scripts/test.sh installs Debian's nginx");
         var directory = Path.Combine(Path.GetTempPath(), "chat-nginx-" + Guid.NewGuid().ToString("N"));
@@ -63,7 +68,7 @@ public sealed class NginxSite : IAsyncDisposable
         await File.WriteAllTextAsync(keyPath, privateKeyPem, cancellationToken);
 
         var site = await File.ReadAllTextAsync(RepositoryFiles.Path("deploy", "nginx", "chat.conf"), cancellationToken);
-        site = Replace(site, "server 127.0.0.1:5000;", $"server 127.0.0.1:{upstreamPort};");
+        site = Replace(site, "server 127.0.0.1:5000;", string.Join("\n    ", upstreamPorts.Select(p => $"server 127.0.0.1:{p};")));
         site = Replace(site, "listen 443 ssl;", tls ? $"listen 127.0.0.1:{port} ssl;" : $"listen 127.0.0.1:{port};");
         site = Replace(site, "listen [::]:443 ssl;", string.Empty);
         site = Replace(site, "listen 80;", $"listen 127.0.0.1:{redirectPort};");
@@ -170,7 +175,8 @@ public sealed class NginxSite : IAsyncDisposable
         return text.Replace(old, replacement, StringComparison.Ordinal);
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port free right now (for a gateway started later behind the site).</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

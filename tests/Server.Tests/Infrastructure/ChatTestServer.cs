@@ -141,6 +141,9 @@ public sealed class ChatTestServer : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(config);
         var logs = new LogCollector();
         builder.Logging.AddProvider(logs);
+
+        // Debug too: some tests look for routine events the server logs at Debug (a connection reset by its client).
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Services.AddSingleton(logs);
         builder.Services.AddChatServer(builder.Configuration);
         builder.Services.RemoveAll<ISmsSender>();

@@ -17,14 +17,47 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// Generous hang guards for every wait (Playwright waits for a condition, it does not time anything): a busy
     /// two-core CI machine can take far longer than Playwright's 30 s default to build and serve a page.
     /// </summary>
-    public const float WaitTimeoutMs = 120_000;
+    public static readonly float WaitTimeoutMs = Environment.GetEnvironmentVariable("CHAT_TEST_WAIT_MS") is { Length: > 0 } wait ? float.Parse(wait, System.Globalization.CultureInfo.InvariantCulture) : 120_000;
+
+    /// <summary>The two sizes the chat app is tried at: a desktop window and a phone (390×844, an iPhone 12-15's CSS size).</summary>
+    public static readonly ViewportSize Desktop = new() { Width = 1280, Height = 800 };
+
+    public static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };
 
     /// <summary>A fresh browser context (its own cookies) with the test viewport and the long waits.</summary>
     /// <param name="acceptAnyCertificate">Accept a certificate no authority signed (a test's own, for TLS at nginx), as a user clicking through the warning.</param>
-    public async Task<IBrowserContext> NewContextAsync(bool acceptAnyCertificate = false)
+    public Task<IBrowserContext> NewContextAsync(bool acceptAnyCertificate = false) =>
+        NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 800 }, IgnoreHTTPSErrors = acceptAnyCertificate });
+
+    /// <summary>
+    /// A fresh context of one of the two sizes; a phone context is also a touch device. It accepts any certificate
+    /// when <paramref name="acceptAnyCertificate"/> is set, as <see cref="NewContextAsync(bool)"/> does.
+    /// </summary>
+    public Task<IBrowserContext> NewContextAsync(ViewportSize size, bool bypassCsp = false, IEnumerable<string>? permissions = null, bool acceptAnyCertificate = false) =>
+        NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = size,
+            IsMobile = size.Width < 600,
+            HasTouch = size.Width < 600,
+            BypassCSP = bypassCsp,
+            Permissions = permissions,
+            IgnoreHTTPSErrors = acceptAnyCertificate,
+        });
+
+    private async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions options)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 800 }, IgnoreHTTPSErrors = acceptAnyCertificate });
+        var context = await Browser.NewContextAsync(options);
         context.SetDefaultTimeout(WaitTimeoutMs);
+
+        // Script errors in the page go to the test's output: a broken page otherwise shows only as a wait that times out.
+        context.Console += (_, message) =>
+        {
+            if (message.Type is "error")
+            {
+                Console.Error.WriteLine($"[browser {message.Type}] {message.Text}");
+            }
+        };
+        context.WebError += (_, error) => Console.Error.WriteLine($"[browser exception] {error.Error}");
         context.SetDefaultNavigationTimeout(WaitTimeoutMs);
         return context;
     }

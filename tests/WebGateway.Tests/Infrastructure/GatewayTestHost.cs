@@ -24,13 +24,23 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
     private static int _phoneCounter = Random.Shared.Next(0, 1_000_000);
     private readonly WebApplication _app;
     private readonly string _dataDirectory;
+    private readonly IDictionary<string, string?>? _settings;
+    private readonly string _environment;
+    private readonly Action<IServiceCollection>? _services;
+    private bool _stopped;
 
-    private GatewayTestHost(WebApplication app, Uri baseAddress, string dataDirectory)
+    private GatewayTestHost(WebApplication app, Uri baseAddress, string dataDirectory, IDictionary<string, string?>? settings, string environment, Action<IServiceCollection>? services)
     {
         _app = app;
         BaseAddress = baseAddress;
         _dataDirectory = dataDirectory;
+        _settings = settings;
+        _environment = environment;
+        _services = services;
     }
+
+    /// <summary>The folder of this gateway's embedded database, key ring and sessions.</summary>
+    public string DataDirectory => _dataDirectory;
 
     public Uri BaseAddress { get; }
 
@@ -38,15 +48,25 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>False for a gateway that borrows another one's data folder: the owner deletes it.</summary>
+    public bool OwnsDataDirectory { get; set; } = true;
+
     /// <summary>The repository root (the folder holding ChatServer.sln).</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <param name="settings">Configuration on top of the test defaults.</param>
     /// <param name="environment">The hosting environment ("Development" adds ASP.NET Core's developer exception page).</param>
     /// <param name="services">Last changes to the services (a test's stand-in for the outside world).</param>
-    public static async Task<GatewayTestHost> StartAsync(IDictionary<string, string?>? settings = null, string environment = "Production", Action<IServiceCollection>? services = null)
+    /// <param name="dataDirectory">An existing data folder (a restart, or a second gateway sharing the first one's); null makes a new one.</param>
+    /// <param name="port">The HTTP port; 0 picks a free one.</param>
+    public static async Task<GatewayTestHost> StartAsync(
+        IDictionary<string, string?>? settings = null,
+        string environment = "Production",
+        Action<IServiceCollection>? services = null,
+        string? dataDirectory = null,
+        int port = 0)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "chat-gw-" + Guid.NewGuid().ToString("N"));
+        dataDirectory ??= Path.Combine(Path.GetTempPath(), "chat-gw-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
         var gatewayDirectory = Path.Combine(RepositoryRoot, "WebGateway");
         var app = GatewayApp.Build(
@@ -64,6 +84,7 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
                     ["Chat:Transport:Port"] = "0",
                     ["Chat:Storage:Provider"] = "Sqlite",
                     ["Chat:Storage:ConnectionString"] = $"Data Source={Path.Combine(dataDirectory, "chat.db")}",
+                    ["Gateway:DataDirectory"] = dataDirectory,
                     ["Chat:Accounts:Argon2MemoryKiB"] = "1024",
                     ["Chat:Accounts:Argon2Iterations"] = "1",
                     ["Serilog:MinimumLevel:Default"] = "Warning",
@@ -73,14 +94,38 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
                     builder.Configuration.AddInMemoryCollection(settings);
                 }
 
-                builder.WebHost.UseUrls("http://127.0.0.1:0");
+                builder.WebHost.UseUrls(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
                 builder.Services.RemoveAll<ISmsSender>();
                 builder.Services.AddSingleton<ISmsSender, CapturingSmsSender>();
                 services?.Invoke(builder.Services);
             });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new GatewayTestHost(app, new Uri(address), dataDirectory);
+        return new GatewayTestHost(app, new Uri(address), dataDirectory, settings, environment, services);
+    }
+
+    /// <summary>
+    /// Stops this gateway (and the chat server it hosts) and starts a new one on the same port and data folder: what a
+    /// browser sees when the gateway restarts. The new host owns the folder from then on.
+    /// </summary>
+    public async Task<GatewayTestHost> RestartAsync()
+    {
+        await StopAsync();
+        OwnsDataDirectory = false;
+        return await StartAsync(_settings, _environment, _services, _dataDirectory, BaseAddress.Port);
+    }
+
+    /// <summary>Stops the gateway but keeps its data folder (for <see cref="RestartAsync"/> or a gateway sharing it).</summary>
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        await _app.StopAsync();
+        await _app.DisposeAsync();
     }
 
     public static string NewPhone() => "137" + (Interlocked.Increment(ref _phoneCounter) % 100_000_000).ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
@@ -88,7 +133,7 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
     public static string NewUsername(string prefix = "u") => prefix + Guid.NewGuid().ToString("N")[..(10 - prefix.Length)];
 
     /// <summary>An HTTP client with its own cookie jar (one "browser").</summary>
-    public HttpClient CreateClient() => CreateClient(BaseAddress);
+    public HttpClient CreateClient(CookieContainer? cookies = null) => CreateClient(BaseAddress, cookies);
 
     /// <summary>
     /// An HTTP client that behaves like a browser on a page of <paramref name="site"/>: its own cookie jar (or
@@ -103,14 +148,13 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
     }
 
     /// <summary>The anti-forgery token of a page (its cookie lands in the client's jar).</summary>
-    public static async Task<string> GetCsrfTokenAsync(HttpClient client, string path)
-    {
-        var html = await client.GetStringAsync(path);
-        return CsrfField().Match(html).Groups[1].Value;
-    }
+    public static async Task<string> GetCsrfTokenAsync(HttpClient client, string path) => CsrfOf(await client.GetStringAsync(path));
+
+    /// <summary>The anti-forgery token in a page's HTML.</summary>
+    public static string CsrfOf(string html) => CsrfField().Match(html).Groups[1].Value;
 
     /// <summary>Signs a user up through the pages' own endpoints (send_code JSON, then the form post).</summary>
-    public async Task<WebUser> SignUpAsync(HttpClient client, string? username = null, string password = "abc12345x")
+    public async Task<WebUser> SignUpAsync(HttpClient client, string? username = null, string password = "abc12345x", string? nickname = null)
     {
         username ??= NewUsername();
         var phone = NewPhone();
@@ -126,7 +170,7 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
         {
             ["__RequestVerificationToken"] = token,
             ["username"] = username,
-            ["nickname"] = "Nick " + username,
+            ["nickname"] = nickname ?? "Nick " + username,
             ["email"] = username + "@example.com",
             ["phone"] = phone,
             ["password"] = password,
@@ -161,8 +205,12 @@ public sealed partial class GatewayTestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await StopAsync();
+        if (!OwnsDataDirectory)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(_dataDirectory, recursive: true);

@@ -1,0 +1,754 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Chat.Protocol;
+
+namespace Chat.Server.Transport;
+
+/// <summary>
+/// A plain TCP connection in the least memory that keeps every behaviour. Idle, it holds its socket, one zero-byte
+/// receive (<see cref="SocketReadiness"/>) and a few fields: no buffer, no pipe, no task. When bytes arrive the
+/// completion reads them into a block rented for the moment, hands the frames to the session and gives the block
+/// back; output goes straight to the socket when it takes it, and only what it does not take waits in an
+/// <see cref="OutputQueue"/>, sent by a pooled <see cref="SocketSendOperation"/>.
+/// </summary>
+/// <remarks>
+/// The receive side runs on one thread at a time, in three states: Idle (a wait is armed), Busy (reading, processing,
+/// or waiting on the session), Stopped (the session closed the connection). The socket is disposed once: when the
+/// peer goes, when a graceful close has sent the last byte, or on abort. The session hears <see cref="IConnectionSession.OnEnded"/>
+/// once both have happened, from the receive side if it was still busy, from the disposal otherwise, and always
+/// through the thread pool, so that nobody calls into the session while holding a connection's lock.
+/// </remarks>
+#pragma warning disable CA1001 // The readiness wait is disposed when the connection ends (NotifyEnded), not by an owner's Dispose.
+internal sealed class SocketConnection : ChatConnection
+#pragma warning restore CA1001
+{
+    private const int Idle = 0;
+    private const int Busy = 1;
+    private const int Stopped = 2;
+
+    /// <summary>Queued bytes beyond which <see cref="Enqueue(ReadOnlySpan{byte})"/> sends without waiting for the flush.</summary>
+    private const int FlushAtBytes = 64 * 1024;
+
+    private readonly Socket _socket;
+
+    /// <summary>The wait for input; also the write lock (a private object nobody else locks: one object less per connection).</summary>
+    private readonly SocketReadiness _readiness;
+    private readonly SocketContext _context;
+    private IConnectionSession? _session;
+
+    // Receive side: touched by the one thread that runs it at a time.
+    private byte[]? _input;
+    private int _inputStart;
+    private int _inputEnd;
+    private int _receiveState;
+
+    // Output: under _writeLock.
+    private OutputQueue? _output;
+    private bool _sending;
+    private bool _draining;
+
+    private int _disposed;
+    private int _finished;
+
+    /// <summary>1 once a graceful close has sent its FIN: from then on input is read and dropped until the peer closes.</summary>
+    private int _shutdown;
+
+    public SocketConnection(long id, Socket socket, IPAddress remoteAddress, SocketContext context)
+        : base(id, remoteAddress)
+    {
+        _socket = socket;
+        _context = context;
+        _readiness = new SocketReadiness(this);
+
+        // Reads and writes made here never wait: a full or empty socket answers WouldBlock and the async path takes over.
+        socket.Blocking = false;
+    }
+
+    internal override void Start(IConnectionSession session, Action<ChatConnection> ended)
+    {
+        _session = session;
+        _receiveState = Busy;
+        WaitForData();
+    }
+
+    public override bool Send(ReadOnlySpan<byte> frames)
+    {
+        lock (_readiness)
+        {
+            if (IsClosed)
+            {
+                return false;
+            }
+
+            return WriteLocked(frames) && SendQueuedLocked();
+        }
+    }
+
+    public override bool Enqueue(ReadOnlySpan<byte> frames)
+    {
+        lock (_readiness)
+        {
+            if (IsClosed)
+            {
+                return false;
+            }
+
+            return QueueLocked(frames) && (_output!.Length < FlushAtBytes || SendQueuedLocked());
+        }
+    }
+
+    public override void Flush()
+    {
+        lock (_readiness)
+        {
+            if (!IsClosed)
+            {
+                SendQueuedLocked();
+            }
+        }
+    }
+
+    public override void Close(ErrorCode reason, ReadOnlySpan<byte> lastFrame = default)
+    {
+        lock (_readiness)
+        {
+            if (!MarkClosed(reason))
+            {
+                return;
+            }
+
+            _draining = true;
+            if (!lastFrame.IsEmpty && !WriteLocked(lastFrame))
+            {
+                return;
+            }
+
+            if (_output is null && !_sending)
+            {
+                DisposeSocket(graceful: true);
+            }
+            else
+            {
+                SendQueuedLocked();
+            }
+        }
+    }
+
+    public override void Abort(ErrorCode reason)
+    {
+        lock (_readiness)
+        {
+            MarkClosed(reason);
+            DisposeSocket(graceful: false);
+        }
+    }
+
+    /// <summary>The zero-byte wait completed (bytes are there, or the socket ended): the completion callback.</summary>
+    internal void OnReadable(SocketError error)
+    {
+        Volatile.Write(ref _receiveState, Busy);
+        if (ReadAvailable(error))
+        {
+            WaitForData();
+        }
+    }
+
+    /// <summary>An asynchronous send completed: the completion callback.</summary>
+    internal void OnSent(SocketSendOperation operation)
+    {
+        lock (_readiness)
+        {
+            if (AfterSendLocked(operation))
+            {
+                StartSendLocked();
+            }
+        }
+    }
+
+    /// <summary>Arms the zero-byte wait, and reads at once while it completes at once.</summary>
+    private void WaitForData()
+    {
+        while (true)
+        {
+            Volatile.Write(ref _receiveState, Idle);
+            bool pending;
+            try
+            {
+                pending = _socket.ReceiveAsync(_readiness);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed before the wait was armed: nobody will complete it, so the receive side ends here.
+                Volatile.Write(ref _receiveState, Busy);
+                EndReceive();
+                return;
+            }
+
+            if (pending)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _receiveState, Busy);
+            if (!ReadAvailable(_readiness.SocketError))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Reads what the socket has and hands it to the session. True: wait for more; false: the receive side stops.</summary>
+    private bool ReadAvailable(SocketError waitError)
+    {
+        if (waitError != SocketError.Success || Volatile.Read(ref _disposed) != 0)
+        {
+            if (waitError is not (SocketError.Success or SocketError.OperationAborted))
+            {
+                ReceiveError = waitError;
+            }
+
+            EndReceive();
+            return false;
+        }
+
+        if (Volatile.Read(ref _shutdown) != 0)
+        {
+            return DrainAfterShutdown();
+        }
+
+        while (true)
+        {
+            if (InputSpace() is not { } buffer)
+            {
+                // Cannot happen: the parser refuses a frame longer than the limit before the buffer needs to grow past it.
+                Abort(ErrorCode.FrameTooLarge);
+                EndReceive();
+                return false;
+            }
+
+            var space = buffer.Length - _inputEnd;
+            int received;
+            SocketError error;
+            try
+            {
+                received = _socket.Receive(buffer, _inputEnd, space, SocketFlags.None, out error);
+            }
+            catch (ObjectDisposedException)
+            {
+                EndReceive();
+                return false;
+            }
+
+            if (error == SocketError.WouldBlock)
+            {
+                break;
+            }
+
+            if (error != SocketError.Success || received == 0)
+            {
+                // A reset or timeout, or the peer's FIN (0 bytes): the connection is over.
+                if (error != SocketError.Success)
+                {
+                    ReceiveError = error;
+                }
+
+                EndReceive();
+                return false;
+            }
+
+            _inputEnd += received;
+            Received();
+            if (!Deliver())
+            {
+                return false;
+            }
+
+            if (received < space)
+            {
+                // The socket had less than the room left: it is most likely empty now, and the wait says when it is not.
+                break;
+            }
+        }
+
+        ReleaseInputIfEmpty();
+        return true;
+    }
+
+    /// <summary>Hands the bytes not yet consumed to the session. False: the receive side stops (closed, or waiting).</summary>
+    private bool Deliver()
+    {
+        var data = new ReadOnlySequence<byte>(_input!, _inputStart, _inputEnd - _inputStart);
+        var result = _session!.Process(ref data);
+        _inputStart = _inputEnd - (int)data.Length;
+        if (_inputStart == _inputEnd)
+        {
+            _inputStart = _inputEnd = 0;
+        }
+
+        switch (result.Kind)
+        {
+            case ProcessKind.More when !IsClosed:
+                return true;
+            case ProcessKind.Wait:
+                _ = ResumeAfterAsync(result.Wait);
+                return false;
+            case ProcessKind.Close:
+                // What the session queued last (an Error) is sent before the socket closes.
+                Close(ErrorCode.None);
+                Stop();
+                return false;
+            default:
+                Stop();
+                return false;
+        }
+    }
+
+    /// <summary>After the session's wait: the bytes that were held back, then the next wait for data.</summary>
+    private async Task ResumeAfterAsync(ValueTask wait)
+    {
+        try
+        {
+            await wait;
+        }
+#pragma warning disable CA1031 // A session's wait does not fail by design; if one does, this connection ends and nothing else.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            Abort(ErrorCode.InternalError);
+        }
+
+        if (IsClosed)
+        {
+            Stop();
+            return;
+        }
+
+        if (_inputEnd > _inputStart && !Deliver())
+        {
+            return;
+        }
+
+        ReleaseInputIfEmpty();
+        WaitForData();
+    }
+
+    /// <summary>The session is done reading (it closed the connection): the connection ends once the socket is disposed.</summary>
+    private void Stop()
+    {
+        ReleaseInput();
+
+        // A full fence between the write and the read: the disposal checks the two the other way round.
+        Interlocked.Exchange(ref _receiveState, Stopped);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            Finish();
+        }
+        else if (Volatile.Read(ref _shutdown) != 0)
+        {
+            ResumeDraining();
+        }
+    }
+
+    /// <summary>
+    /// After the FIN: reads and drops what the client still sends, until it closes too (or the sweep's bound on a
+    /// closing connection aborts it). Closing a socket with unread input makes the kernel send a reset, which can
+    /// destroy the last frames (a GoAway, a closing Error) before the client reads them.
+    /// </summary>
+    private bool DrainAfterShutdown()
+    {
+        var scratch = _context.Blocks.RentArray();
+        try
+        {
+            while (true)
+            {
+                int received;
+                SocketError error;
+                try
+                {
+                    received = _socket.Receive(scratch, 0, scratch.Length, SocketFlags.None, out error);
+                }
+                catch (ObjectDisposedException)
+                {
+                    EndReceive();
+                    return false;
+                }
+
+                if (error == SocketError.WouldBlock)
+                {
+                    return true;
+                }
+
+                if (error != SocketError.Success || received == 0)
+                {
+                    EndReceive();
+                    return false;
+                }
+            }
+        }
+        finally
+        {
+            _context.Blocks.ReturnArray(scratch);
+        }
+    }
+
+    /// <summary>A receive side that had stopped starts reading again, to drain after the FIN.</summary>
+    private void ResumeDraining()
+    {
+        if (Interlocked.CompareExchange(ref _receiveState, Busy, Stopped) == Stopped)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static c => c.WaitForData(), this, preferLocal: false);
+        }
+    }
+
+    /// <summary>The receive side met the end of the connection (the peer went, or the socket was disposed here).</summary>
+    private void EndReceive()
+    {
+        ReleaseInput();
+        lock (_readiness)
+        {
+            MarkClosed(ErrorCode.None);
+            DisposeSocket(graceful: false);
+        }
+
+        Finish();
+    }
+
+    /// <summary>Room at the end of the input buffer: a block rented now, the held bytes moved to the front, or a bigger buffer for a long frame.</summary>
+    private byte[]? InputSpace()
+    {
+        if (_input is null)
+        {
+            _input = _context.Blocks.RentArray();
+            _inputStart = _inputEnd = 0;
+            return _input;
+        }
+
+        if (_inputEnd < _input.Length)
+        {
+            return _input;
+        }
+
+        var held = _inputEnd - _inputStart;
+        if (_inputStart > 0)
+        {
+            Buffer.BlockCopy(_input, _inputStart, _input, 0, held);
+            _inputStart = 0;
+            _inputEnd = held;
+            return _input;
+        }
+
+        // One unfinished frame fills the buffer. Frames are at most the frame limit (the parser refuses a longer length
+        // before its body arrives), so the buffer grows to that at most.
+        if (_input.Length >= _context.MaxInput)
+        {
+            return null;
+        }
+
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(_input.Length * 2, _context.MaxInput));
+
+        Buffer.BlockCopy(_input, 0, bigger, 0, held);
+        ReturnInputArray(_input);
+        _input = bigger;
+        return _input;
+    }
+
+    private void ReleaseInputIfEmpty()
+    {
+        if (_input is not null && _inputStart == _inputEnd)
+        {
+            ReleaseInput();
+        }
+    }
+
+    private void ReleaseInput()
+    {
+        if (_input is { } input)
+        {
+            _input = null;
+            _inputStart = _inputEnd = 0;
+            ReturnInputArray(input);
+        }
+    }
+
+    private void ReturnInputArray(byte[] array)
+    {
+        if (array.Length == BlockPool.BlockSize)
+        {
+            _context.Blocks.ReturnArray(array);
+        }
+        else
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+
+    /// <summary>Writes at once what the socket takes when nothing is queued before it, and queues the rest. False when the connection was cut.</summary>
+    private bool WriteLocked(ReadOnlySpan<byte> frames)
+    {
+        if (_output is null && !_sending)
+        {
+            var sent = TrySendLocked(frames);
+            if (sent < 0)
+            {
+                return false;
+            }
+
+            if (sent == frames.Length)
+            {
+                if (_draining)
+                {
+                    DisposeSocket(graceful: true);
+                }
+
+                return true;
+            }
+
+            frames = frames[sent..];
+        }
+
+        return QueueLocked(frames);
+    }
+
+    /// <summary>Queues bytes the socket did not take; false when that puts the client past the output limit and it was cut off.</summary>
+    private bool QueueLocked(ReadOnlySpan<byte> frames)
+    {
+        var output = _output ??= new OutputQueue(_context.Blocks);
+        output.Write(frames);
+        if (output.Length <= _context.MaxPendingOutput)
+        {
+            return true;
+        }
+
+        // The client is not reading: its messages stay in the store for catch-up; the connection goes.
+        MarkClosed(ErrorCode.SlowConsumer);
+        DisposeSocket(graceful: false);
+        return false;
+    }
+
+    /// <summary>Sends what is queued: at once as far as the socket takes one block, the rest asynchronously. False when the connection was cut.</summary>
+    private bool SendQueuedLocked()
+    {
+        if (_sending || _output is null)
+        {
+            return true;
+        }
+
+        // One block at a time synchronously (a span send needs no pinning or list); more than that is one gather send.
+        while (!_output.IsEmpty && _output.Length <= BlockPool.BlockSize)
+        {
+            var first = _output.First;
+            var sent = TrySendLocked(first);
+            if (sent < 0)
+            {
+                return false;
+            }
+
+            _output.Consume(sent);
+            if (sent < first.Count)
+            {
+                break;
+            }
+        }
+
+        if (_output.IsEmpty)
+        {
+            ReleaseOutputLocked();
+            if (_draining)
+            {
+                DisposeSocket(graceful: true);
+            }
+
+            return true;
+        }
+
+        if (_output.Length > _context.MaxPendingOutput)
+        {
+            // The client is not reading: its messages stay in the store for catch-up; the connection goes.
+            MarkClosed(ErrorCode.SlowConsumer);
+            DisposeSocket(graceful: false);
+            return false;
+        }
+
+        StartSendLocked();
+        return true;
+    }
+
+    /// <summary>Bytes the socket took at once (0 when it is full), or -1 when it failed and the connection was cut.</summary>
+    private int TrySendLocked(ReadOnlySpan<byte> data)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return -1;
+        }
+
+        int sent;
+        SocketError error;
+        try
+        {
+            sent = _socket.Send(data, SocketFlags.None, out error);
+        }
+        catch (ObjectDisposedException)
+        {
+            return -1;
+        }
+
+        if (error == SocketError.WouldBlock)
+        {
+            return 0;
+        }
+
+        if (error != SocketError.Success)
+        {
+            MarkClosed(ErrorCode.None);
+            DisposeSocket(graceful: false);
+            return -1;
+        }
+
+        return sent;
+    }
+
+    /// <summary>Starts the asynchronous send of the queue, and goes on inline while sends complete at once.</summary>
+    private void StartSendLocked()
+    {
+        while (true)
+        {
+            _sending = true;
+            var operation = _context.Sends.Rent();
+            bool pending;
+            try
+            {
+                pending = operation.Start(this, _socket, _output!);
+            }
+            catch (ObjectDisposedException)
+            {
+                _context.Sends.Return(operation);
+                _sending = false;
+                ReleaseOutputLocked();
+                return;
+            }
+
+            if (pending || !AfterSendLocked(operation))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>A send finished: drops what it sent. True when more is queued behind it.</summary>
+    private bool AfterSendLocked(SocketSendOperation operation)
+    {
+        var error = operation.SocketError;
+        var sent = operation.BytesTransferred;
+        _context.Sends.Return(operation);
+        _sending = false;
+        if (Volatile.Read(ref _disposed) != 0 || error != SocketError.Success)
+        {
+            MarkClosed(ErrorCode.None);
+            DisposeSocket(graceful: false);
+            ReleaseOutputLocked();
+            return false;
+        }
+
+        _output!.Consume(sent);
+        if (!_output.IsEmpty)
+        {
+            if (_output.Length > _context.MaxPendingOutput)
+            {
+                MarkClosed(ErrorCode.SlowConsumer);
+                DisposeSocket(graceful: false);
+                ReleaseOutputLocked();
+                return false;
+            }
+
+            return true;
+        }
+
+        ReleaseOutputLocked();
+        if (_draining)
+        {
+            DisposeSocket(graceful: true);
+        }
+
+        return false;
+    }
+
+    private void ReleaseOutputLocked()
+    {
+        if (!_sending && _output is { } output)
+        {
+            _output = null;
+            output.Release();
+        }
+    }
+
+    /// <summary>
+    /// Ends the socket; called under the write lock. Graceful (everything queued was sent): a FIN, then the input is
+    /// drained until the client closes (<see cref="DrainAfterShutdown"/>), and the socket is disposed then. Otherwise it
+    /// is disposed at once.
+    /// </summary>
+    private void DisposeSocket(bool graceful)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        if (graceful)
+        {
+            if (Interlocked.Exchange(ref _shutdown, 1) == 0)
+            {
+                ClosingSinceTicks = Environment.TickCount64;
+                try
+                {
+                    _socket.Shutdown(SocketShutdown.Send);
+                }
+                catch (SocketException)
+                {
+                    // The peer is gone already: nothing to drain.
+                    DisposeSocket(graceful: false);
+                    return;
+                }
+
+                if (Volatile.Read(ref _receiveState) == Stopped)
+                {
+                    ResumeDraining();
+                }
+            }
+
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _socket.Dispose();
+        ReleaseOutputLocked();
+
+        // A receive side that stopped reading will not come back to finish; a busy or waiting one will.
+        if (Volatile.Read(ref _receiveState) == Stopped)
+        {
+            Finish();
+        }
+    }
+
+    /// <summary>Tells the session and the listener that the connection is over: once, from the thread pool.</summary>
+    private void Finish()
+    {
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static c => c.NotifyEnded(), this, preferLocal: false);
+    }
+
+    private void NotifyEnded()
+    {
+        _readiness.Dispose();
+        _session?.OnEnded();
+        _context.Ended(this);
+    }
+}

@@ -21,6 +21,8 @@ const TEXT = {
     owner: '群主', admin: '管理员', groupGone: '你已不在这个群聊中', emoji: '表情', notifyOn: '开启桌面通知', notifyOff: '桌面通知已开启',
     notifyDenied: '桌面通知已被浏览器阻止', newMessage: '新消息', chatList: '会话列表', messagesLabel: '消息记录', mention: '有人@我',
     unreadCount: '{n} 条未读',
+    searchPlaceholder: '搜索聊天记录', searchLabel: '搜索聊天记录（中文至少两个字）', searchResults: '搜索结果', searchNone: '没有找到相关聊天记录',
+    searchMore: '更多结果', searchClear: '清除搜索',
     notice: {
       create: '{actor} 创建了群聊「{name}」，成员：{users}', join: '{actor} 邀请 {users} 加入了群聊', leave: '{users} 退出了群聊',
       kick: '{actor} 将 {users} 移出了群聊', rename: '{actor} 将群名改为「{name}」', separator: '、',
@@ -47,6 +49,8 @@ const TEXT = {
     owner: 'Owner', admin: 'Admin', groupGone: 'You are no longer in this group', emoji: 'Emoji', notifyOn: 'Turn on notifications', notifyOff: 'Notifications are on',
     notifyDenied: 'Notifications are blocked by the browser', newMessage: 'New message', chatList: 'Chats', messagesLabel: 'Messages', mention: 'You were mentioned',
     unreadCount: '{n} unread',
+    searchPlaceholder: 'Search messages', searchLabel: 'Search your messages (Chinese: two characters or more)', searchResults: 'Search results',
+    searchNone: 'No messages found', searchMore: 'More results', searchClear: 'Clear search',
     notice: {
       create: '{actor} created the group "{name}" with {users}', join: '{actor} added {users}', leave: '{users} left the group',
       kick: '{actor} removed {users}', rename: '{actor} renamed the group to "{name}"', separator: ', ',

@@ -112,11 +112,18 @@ internal static class SearchBench
             Print(result, after.MessagesStored, cpuPerSearch);
             if (options.TryGetValue("--json", out var json))
             {
+                // The shape of the other scenarios' reports where it overlaps (scenario, users, completed, sent, errors).
                 await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new
                 {
+                    scenario = "search",
+                    users,
+                    connected = users,
+                    completed = result.Errors == 0,
+                    sent = fill,
+                    acked = fill,
+                    errors = result.ErrorCodes,
                     storedMessages = after.MessagesStored,
                     searches = result.Done,
-                    errors = result.Errors,
                     hitsPerSearch = result.Hits / (double)Math.Max(1, result.Done),
                     serverCpuMicrosPerSearch = cpuPerSearch,
                     latencyMs = result.ByKind.ToDictionary(k => k.Key, k => Percentiles(k.Value)),
@@ -237,6 +244,8 @@ internal static class SearchBench
                     {
                         outcome.Errors++;
                         outcome.LastError = ex.Code;
+                        var key = "Search:" + ex.Code;
+                        outcome.ErrorCodes[key] = outcome.ErrorCodes.GetValueOrDefault(key) + 1;
                     }
                 }
             }
@@ -268,6 +277,8 @@ internal static class SearchBench
     private sealed class Outcome
     {
         public Dictionary<string, HistogramBase> ByKind { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, long> ErrorCodes { get; } = new(StringComparer.Ordinal);
 
         public long Done { get; set; }
 

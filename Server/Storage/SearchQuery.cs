@@ -4,9 +4,10 @@ namespace Chat.Server.Storage;
 
 /// <summary>
 /// A user's search text turned into index tokens (<see cref="SearchTerms"/>): every word and every CJK run of the
-/// text is a term, and a message matches when it has all of them. A CJK run of two or more characters is the phrase
-/// of its adjacent bigrams (so it matches exactly that substring), one CJK character is a prefix of the tokens that
-/// start with it, a word is a whole word except the last word of the text, which is a prefix (results as you type).
+/// text is a term, and a message matches when it has all of them. A CJK run of two or more characters matches exactly
+/// that substring (the engine finds the messages holding all its bigrams, <see cref="Find"/> checks they are adjacent),
+/// one CJK character is a prefix of the tokens that start with it, a word is a whole word except the last word of the
+/// text, which is a prefix (results as you type) unless a space follows it.
 /// Nothing the user types is passed to an engine as syntax: quotes, <c>*</c>, <c>+</c>, <c>-</c>, parentheses and
 /// every other symbol only separate terms.
 /// </summary>

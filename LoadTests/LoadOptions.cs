@@ -37,7 +37,9 @@ public sealed class LoadOptions
           --workers K             run K worker processes, each with a slice of the users; results merged
           --server-pid PID        read the server's CPU and memory from /proc/PID instead of the Stats request
           --json FILE             write the summary as JSON
-          --csv FILE              write per-second throughput and p99 as CSV
+          --csv FILE              write per-second throughput, p50 and p99 as CSV
+          --html FILE             write a self-contained HTML page with plots of throughput, p50/p99 latency and
+                                  server CPU per second (open it in any browser; no network needed)
         exit code: 0 the run completed; 1 it could not run (reason on stderr); 2 bad arguments; 3 it ran but did
           not complete (a user never connected, a receipt or reconnect missing, receipts beyond the plan: see
           errors); 130 cancelled
@@ -103,6 +105,8 @@ public sealed class LoadOptions
 
     public string? CsvFile { get; set; }
 
+    public string? HtmlFile { get; set; }
+
     /// <summary>The arguments as given, minus the coordinator-only ones; handed to worker processes.</summary>
     public List<string> WorkerArgs { get; } = [];
 
@@ -167,6 +171,7 @@ public sealed class LoadOptions
                     case "--server-pid": o.ServerPid = Int(value, 1); forWorkers = false; break;
                     case "--json": o.JsonFile = value; forWorkers = false; break;
                     case "--csv": o.CsvFile = value; forWorkers = false; break;
+                    case "--html": o.HtmlFile = value; forWorkers = false; break;
                     case "--worker":
                         var parts = value.Split('/');
                         o.Worker = parts.Length == 2 ? (Int(parts[0], 0), Int(parts[1], 1)) : throw new FormatException("--worker i/K");

@@ -60,6 +60,11 @@ internal static class Program
                 ReportWriter.WriteCsv(report, csv);
             }
 
+            if (options.HtmlFile is { } html)
+            {
+                ReportWriter.WriteHtml(report, html);
+            }
+
             return report.Completed ? 0 : 3;
         }
         catch (InvalidOperationException ex)

@@ -1,4 +1,5 @@
 using Chat.Server.Hosting;
+using Chat.Server.Monitoring;
 using Chat.Server.Seeding;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,11 +19,13 @@ internal static class Program
 
         var builder = Host.CreateApplicationBuilder(args);
         builder.Services.AddSerilog((_, logger) => logger
-            .ReadFrom.Configuration(builder.Configuration)
+            .WriteChatLog(builder.Configuration)
 
             // A start-up failure the operator can fix is told below in one line, not logged by the host with a stack trace.
-            .Filter.ByExcluding(e => StartupFailure(e.Exception) is not null)
-            .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture));
+            .Filter.ByExcluding(e => StartupFailure(e.Exception) is not null));
+
+        // Before the server: hosted services stop in reverse, so health keeps answering while the server drains.
+        builder.Services.AddServerEndpoint(builder.Configuration);
         builder.Services.AddChatServer(builder.Configuration);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(builder.Configuration.GetValue("Chat:ShutdownSeconds", 10)));
         using var host = builder.Build();

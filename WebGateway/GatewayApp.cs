@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Chat.Server.Assistant;
 using Chat.Server.Hosting;
 using Chat.WebGateway.Bridge;
+using Chat.WebGateway.Operations;
 using Chat.WebGateway.Pages;
 using Chat.WebGateway.Security;
 using Chat.WebGateway.Sessions;
@@ -24,9 +25,7 @@ public static class GatewayApp
     public static WebApplication Build(WebApplicationOptions options, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(options);
-        builder.Services.AddSerilog((_, logger) => logger
-            .ReadFrom.Configuration(builder.Configuration)
-            .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture));
+        builder.Services.AddSerilog((_, logger) => logger.WriteChatLog(builder.Configuration));
 
         builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.SectionName));
         var gateway = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
@@ -46,6 +45,7 @@ public static class GatewayApp
         builder.Services.AddTrustedProxies();
         builder.AddRequestSizeLimits();
 
+        builder.AddGatewayOperations(ChatServerLocator.HostsServer(gateway));
         builder.Services.AddSingleton<ChatServerLocator>();
         builder.Services.AddSingleton<ChatUpstream>();
         builder.Services.AddSingleton<WebSocketBridge>();
@@ -87,7 +87,7 @@ public static class GatewayApp
         app.UseSecurityHeaders();
         app.UseErrorPages();
         app.UseRequestLineAndHeaderLimits();
-        app.UseSerilogRequestLogging();
+        app.UseSerilogRequestLogging(GatewayOperations.QuietProbes);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseStaticFiles();
         app.UseRouting();
@@ -95,7 +95,8 @@ public static class GatewayApp
         app.UseOwnOriginForPosts();
         app.UseRateLimiter();
 
-        app.MapGet("/healthz", () => "ok");
+        app.MapGatewayOperations();
+
         // HEAD too: monitors and the page's own session check ask without wanting the body (a revoked token redirects either way).
         app.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], ChatPage.GetAsync);
         app.MapVerifyPages();

@@ -14,6 +14,10 @@
 #   MYSQL_DB=chat_test_bench   its database (the local 'chat' account may create chat_test_* databases)
 #   NO_BUILD=1           skip the Release build
 #   SERVER_ARGS="..."    more server settings, e.g. "--Chat:Search:UserQueriesPerSecond=100000" (split at spaces)
+#   METRICS=off|on       the server's metrics (docs/operations.md): both open the monitoring port METRICS_PORT (9464);
+#                        off runs with --Chat:Metrics:Enabled=false, on with metrics collected and /metrics scraped
+#                        once a second for the whole run (Prometheus scrapes every 15 s: a harder case). Unset: no
+#                        monitoring port, no metrics (as before).
 set -euo pipefail
 
 scenario=${1:?usage: scripts/bench.sh <scenario> [options...]}
@@ -52,11 +56,20 @@ fi
 cpu_ticks() { awk '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
 
 # The server: Release, pinned to core 1; it does not need the seed's password (every user has a token).
+METRICS_PORT=${METRICS_PORT:-9464}
+case "${METRICS:-}" in
+  "") metrics=() ;;
+  off) metrics=("--Chat:Metrics:Port=$METRICS_PORT" --Chat:Metrics:Enabled=false) ;;
+  on) metrics=("--Chat:Metrics:Port=$METRICS_PORT" --Chat:Metrics:Enabled=true) ;;
+  *) echo "METRICS is on or off" >&2; exit 2 ;;
+esac
 # shellcheck disable=SC2086
-taskset -c 1 dotnet "$server_dll" "--Chat:Transport:Port=$PORT" --Chat:Transport:MaxConnectionsPerAddress=100000 "${storage[@]}" ${SERVER_ARGS:-} \
+taskset -c 1 dotnet "$server_dll" "--Chat:Transport:Port=$PORT" --Chat:Transport:MaxConnectionsPerAddress=100000 "${storage[@]}" "${metrics[@]}" ${SERVER_ARGS:-} \
   >"$DATA/server-$STORE.log" 2>&1 &
 server=$!
+scraper=
 stop_server() {
+  if [ -n "$scraper" ]; then kill "$scraper" 2>/dev/null || true; wait "$scraper" 2>/dev/null || true; fi
   if kill -0 "$server" 2>/dev/null; then
     kill -TERM "$server"
     for _ in $(seq 1 30); do kill -0 "$server" 2>/dev/null || break; sleep 0.5; done
@@ -71,6 +84,12 @@ for _ in $(seq 1 60); do
   kill -0 "$server" 2>/dev/null || { cat "$DATA/server-$STORE.log" >&2; exit 1; }
   sleep 0.5
 done
+
+if [ "${METRICS:-}" = on ]; then
+  # On the tool's core: the scrape's cost to the server is what is measured, not curl's.
+  taskset -c 0 bash -c "while sleep 1; do curl -fsS -o /dev/null http://127.0.0.1:$METRICS_PORT/metrics || true; done" &
+  scraper=$!
+fi
 
 before=$(cpu_ticks "$server")
 stamp=$(date +%Y%m%d-%H%M%S)

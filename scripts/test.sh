@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (README "Test"; .ci/run calls exactly this).
 #
-#  1. installs what the tests need, only if missing: mariadb-server, redis-server, chromium, fonts-noto-cjk, nginx, npm
-#     (Debian), and the npm packages of package.json (npm ci: axe-core for the accessibility tests);
+#  1. installs what the tests need, only if missing: mariadb-server, redis-server, chromium, fonts-noto-cjk, nginx, npm,
+#     prometheus (Debian), and the npm packages of package.json (npm ci: axe-core for the accessibility tests);
 #  2. starts MariaDB (127.0.0.1:3306) and Redis (127.0.0.1:6379) unless already running, creates the
 #     database wechat_db and the test user chat/chat (all privileges on wechat_db and chat_test_%);
 #  3. exports CHAT_TEST_MYSQL, CHAT_TEST_REDIS, CHAT_TEST_CHROMIUM for the tests;
@@ -90,6 +90,8 @@ install_packages() {
     command -v redis-server >/dev/null 2>&1 && pkg_installed redis-server || missing+=(redis-server)
     [ -x /usr/bin/chromium ] && pkg_installed chromium || missing+=(chromium)
     [ -x /usr/sbin/nginx ] && pkg_installed nginx || missing+=(nginx)
+    # The metrics acceptance test runs Debian's Prometheus against a live server and gateway (not as a service).
+    [ -x /usr/bin/prometheus ] && pkg_installed prometheus || missing+=(prometheus)
     command -v fuser >/dev/null 2>&1 || missing+=(psmisc)
     # CJK glyphs for the browser tests' screenshots of the zh-CN pages.
     pkg_installed fonts-noto-cjk || missing+=(fonts-noto-cjk)

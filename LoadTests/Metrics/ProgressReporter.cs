@@ -57,6 +57,7 @@ public sealed class ProgressReporter : IAsyncDisposable
             {
                 second++;
                 var interval = _metrics.Delivery.TakeInterval();
+                var p50 = interval.TotalCount > 0 ? interval.GetValueAtPercentile(50) : 0;
                 var p99 = interval.TotalCount > 0 ? interval.GetValueAtPercentile(99) : 0;
                 var server = _probe is null ? null : await _probe.SampleAsync(_stop.Token);
                 if (_stop.IsCancellationRequested)
@@ -87,6 +88,7 @@ public sealed class ProgressReporter : IAsyncDisposable
                     _metrics.Delivered - delivered,
                     _metrics.Reconnects - reconnects,
                     _metrics.ErrorCount - errors,
+                    p50,
                     p99,
                     cpuPercent,
                     server?.MemoryBytes ?? -1,

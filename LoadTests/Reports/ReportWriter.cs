@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Chat.LoadTests.Reports;
 
-/// <summary>Writes a <see cref="RunReport"/> as text (stdout), JSON (--json) and per-second CSV (--csv).</summary>
+/// <summary>Writes a <see cref="RunReport"/> as text (stdout), JSON (--json), per-second CSV (--csv) and an HTML page with plots (--html).</summary>
 public static class ReportWriter
 {
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -53,14 +53,16 @@ public static class ReportWriter
 
     public static void WriteJson(RunReport report, string path) => File.WriteAllText(path, JsonSerializer.Serialize(report, Json));
 
+    public static void WriteHtml(RunReport report, string path) => File.WriteAllText(path, HtmlReport.Render(report));
+
     public static void WriteCsv(RunReport report, string path)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var csv = new StringBuilder("second,connected,sent_per_s,delivered_per_s,reconnects_per_s,errors,p99_us,server_cpu_percent,server_memory_bytes,server_connections\n");
+        var csv = new StringBuilder("second,connected,sent_per_s,delivered_per_s,reconnects_per_s,errors,p50_us,p99_us,server_cpu_percent,server_memory_bytes,server_connections\n");
         foreach (var s in report.Seconds)
         {
             csv.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"{s.Second},{s.Connected},{s.Sent},{s.Delivered},{s.Reconnects},{s.Errors},{s.DeliveryP99Micros},{s.ServerCpuPercent:F1},{s.ServerMemoryBytes},{s.ServerConnections}"));
+                $"{s.Second},{s.Connected},{s.Sent},{s.Delivered},{s.Reconnects},{s.Errors},{s.DeliveryP50Micros},{s.DeliveryP99Micros},{s.ServerCpuPercent:F1},{s.ServerMemoryBytes},{s.ServerConnections}"));
         }
 
         File.WriteAllText(path, csv.ToString());

@@ -156,8 +156,8 @@ public sealed class RunReport
     }
 
     /// <summary>
-    /// Sums the workers' seconds (by second of their measured phase). p99 of a merged second is the largest
-    /// worker p99: an upper bound, exact with one process. Server columns come from the coordinator.
+    /// Sums the workers' seconds (by second of their measured phase). p50 and p99 of a merged second are the largest
+    /// worker's: upper bounds, exact with one process. Server columns come from the coordinator.
     /// </summary>
     private static List<SecondSample> MergeSeconds(IReadOnlyList<ProcessResult> parts, IReadOnlyList<SecondSample> serverSeconds)
     {
@@ -170,7 +170,7 @@ public sealed class RunReport
         return [.. parts.SelectMany(p => p.Seconds).GroupBy(s => s.Second).OrderBy(g => g.Key).Select(g =>
         {
             var s = server.GetValueOrDefault(g.Key);
-            return new SecondSample(g.Key, g.Sum(x => x.Connected), g.Sum(x => x.Sent), g.Sum(x => x.Delivered), g.Sum(x => x.Reconnects), g.Sum(x => x.Errors), g.Max(x => x.DeliveryP99Micros), s?.ServerCpuPercent ?? -1, s?.ServerMemoryBytes ?? -1, s?.ServerConnections ?? -1);
+            return new SecondSample(g.Key, g.Sum(x => x.Connected), g.Sum(x => x.Sent), g.Sum(x => x.Delivered), g.Sum(x => x.Reconnects), g.Sum(x => x.Errors), g.Max(x => x.DeliveryP50Micros), g.Max(x => x.DeliveryP99Micros), s?.ServerCpuPercent ?? -1, s?.ServerMemoryBytes ?? -1, s?.ServerConnections ?? -1);
         })];
     }
 }

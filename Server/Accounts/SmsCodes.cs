@@ -79,7 +79,7 @@ public sealed partial class SmsCodes
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or InvalidOperationException)
         {
-            LogSendFailed(ex);
+            LogSendFailed(Hosting.Outages.StackOf(ex), ex.Message);
             throw new RequestFailedException(ErrorCode.SmsDeliveryFailed);
         }
     }
@@ -121,8 +121,8 @@ public sealed partial class SmsCodes
     private static string Hash(string phone, SmsPurpose purpose, string code) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{phone}|{(int)purpose}|{code}")));
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "SMS delivery failed")]
-    private partial void LogSendFailed(Exception exception);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "SMS delivery failed: {Reason}")]
+    private partial void LogSendFailed(Exception? exception, string reason);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "SMS code refused: {Limit} codes were issued within {Window} on this node (Chat:Accounts:Sms:GlobalLimit)")]
     private partial void LogGlobalLimit(int limit, TimeSpan window);

@@ -155,7 +155,7 @@ public sealed partial class AssistantResponder : IMessageSentObserver, IHostedSe
         catch (Exception exception)
         {
             // The user's own message is safe; only the reply is lost (e.g. the store is down). Never crash the server.
-            LogReplyFailed(_logger, exception, requesterId, conversationId);
+            LogReplyFailed(_logger, Hosting.Outages.StackOf(exception), requesterId, conversationId, exception.Message);
         }
         finally
         {
@@ -202,6 +202,6 @@ public sealed partial class AssistantResponder : IMessageSentObserver, IHostedSe
     [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "Assistant reply to user {UserId} in conversation {ConversationId} dropped: too many replies pending")]
     private static partial void LogDropped(ILogger logger, long userId, long conversationId);
 
-    [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "Assistant reply to user {UserId} in conversation {ConversationId} failed")]
-    private static partial void LogReplyFailed(ILogger logger, Exception exception, long userId, long conversationId);
+    [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "Assistant reply to user {UserId} in conversation {ConversationId} failed: {Reason}")]
+    private static partial void LogReplyFailed(ILogger logger, Exception? exception, long userId, long conversationId, string reason);
 }

@@ -18,7 +18,7 @@ public static class AssistantServiceCollectionExtensions
         // tests point the weather at a local stub that way), like every IOptions section below.
         services.AddSingleton(_ => chat.GetSection("Assistant:Weather").Get<WeatherOptions>() ?? new WeatherOptions());
         services.AddHttpClient<IWeatherProvider, OpenMeteoWeatherClient>()
-            .AddTypedClient<IWeatherProvider>((http, sp) => new OpenMeteoWeatherClient(http, sp.GetRequiredService<WeatherOptions>(), sp.GetRequiredService<TimeProvider>()));
+            .AddTypedClient<IWeatherProvider>((http, sp) => new OpenMeteoWeatherClient(http, sp.GetRequiredService<WeatherOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILogger<OpenMeteoWeatherClient>>()));
         services.AddSingleton(_ => new JokePicker(JokeCorpus.LoadEmbedded(), new Random()));
         services.AddSingleton<IChatFeature, AssistantFeature>();
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Chat.Server.Assistant;
 
@@ -8,7 +10,7 @@ namespace Chat.Server.Assistant;
 /// <see cref="IWeatherProvider"/> over Open-Meteo's free, key-less geocoding and forecast APIs: the city name is
 /// geocoded to coordinates, then current conditions and a three-day forecast are fetched for them.
 /// </summary>
-public sealed class OpenMeteoWeatherClient : IWeatherProvider
+public sealed partial class OpenMeteoWeatherClient : IWeatherProvider
 {
     private const string CurrentFields = "temperature_2m,relative_humidity_2m,weather_code,wind_speed_10m";
     private const string DailyFields = "weather_code,temperature_2m_max,temperature_2m_min";
@@ -18,13 +20,16 @@ public sealed class OpenMeteoWeatherClient : IWeatherProvider
     private readonly WeatherOptions _options;
     private readonly TimeProvider _time;
     private readonly WeatherCache _cache;
+    private readonly ILogger _logger;
 
     /// <summary>Creates a client.</summary>
     /// <param name="http">Used as is and not disposed; its own <see cref="HttpClient.Timeout"/> is a backstop only, <see cref="WeatherOptions.Timeout"/> governs.</param>
     /// <param name="options">Endpoints, timeout and cache settings.</param>
     /// <param name="timeProvider">Clock for the timeout and the cache; <see cref="TimeProvider.System"/> when null.</param>
-    public OpenMeteoWeatherClient(HttpClient http, WeatherOptions options, TimeProvider? timeProvider = null)
+    /// <param name="logger">Where a provider failure is reported (one warning line each); none when null.</param>
+    public OpenMeteoWeatherClient(HttpClient http, WeatherOptions options, TimeProvider? timeProvider = null, ILogger<OpenMeteoWeatherClient>? logger = null)
     {
+        _logger = logger ?? (ILogger)NullLogger.Instance;
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.Timeout, TimeSpan.Zero, nameof(options));
@@ -36,6 +41,18 @@ public sealed class OpenMeteoWeatherClient : IWeatherProvider
 
     /// <inheritdoc />
     public async Task<WeatherResult> GetWeatherAsync(string city, AssistantLanguage language, CancellationToken cancellationToken = default)
+    {
+        var result = await QueryAsync(city, language, cancellationToken);
+        if (result.Failure is { } failure and (WeatherFailureKind.ProviderUnavailable or WeatherFailureKind.ProviderError))
+        {
+            // The user gets a polite answer; the operator one line (outbound internet or the provider is down).
+            LogProviderFailed(failure, result.Reason ?? string.Empty);
+        }
+
+        return result;
+    }
+
+    private async Task<WeatherResult> QueryAsync(string city, AssistantLanguage language, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(city);
         var query = city.Trim();
@@ -271,4 +288,7 @@ public sealed class OpenMeteoWeatherClient : IWeatherProvider
     {
         public void Dispose() => Document?.Dispose();
     }
+
+    [LoggerMessage(EventId = 510, Level = LogLevel.Warning, Message = "Weather provider failed ({Kind}): {Reason}")]
+    private partial void LogProviderFailed(WeatherFailureKind kind, string reason);
 }

@@ -5,6 +5,7 @@ using Chat.Protocol;
 using Chat.Server.Accounts;
 using Chat.Server.Delivery;
 using Chat.Server.Dispatch;
+using Chat.Server.Monitoring;
 using ServerCounters = Chat.Server.Hosting.ServerCounters;
 using Chat.Server.Messaging;
 using Chat.Server.Presence;
@@ -95,6 +96,9 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
 
     public bool IsClustered => true;
 
+    /// <summary>For the readiness check: one round trip to Redis; throws when it cannot be reached.</summary>
+    public Task<TimeSpan> PingAsync() => Db.PingAsync();
+
     private IDatabase Db => _db ?? throw new InvalidOperationException("The cluster is not started.");
 
     private ISubscriber Bus => _bus ?? throw new InvalidOperationException("The cluster is not started.");
@@ -139,7 +143,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
         }
         catch (RedisException ex)
         {
-            LogRedisFailed("leave", ex);
+            LogRedisFailed("leave", ex.Message);
         }
 
         await _redis.CloseAsync();
@@ -177,7 +181,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
                 {
                     if (!_severed)
                     {
-                        LogRedisFailed("heartbeat", ex);
+                        LogRedisFailed("heartbeat", ex.Message);
                     }
                 }
             }
@@ -217,7 +221,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
                 var envelope = ForwardEnvelope.Encode(userIds, frame);
                 foreach (var node in nodes)
                 {
-                    Publish(_nodeChannels[node], envelope);
+                    Publish(ClusterChannel.Forward, _nodeChannels[node], envelope);
                 }
             }
 
@@ -262,7 +266,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
 
         foreach (var (node, target) in envelopes)
         {
-            Publish(_nodeChannels[node], target.Envelope.WrittenSpan.ToArray());
+            Publish(ClusterChannel.Forward, _nodeChannels[node], target.Envelope.WrittenSpan.ToArray());
         }
     }
 
@@ -273,19 +277,19 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
             Fire(db => db.HashSet(_ownUsersKey, userId, (int)status, When.Always, CommandFlags.FireAndForget));
         }
 
-        Publish(_directoryChannel, new ClusterEvent(ClusterEventKind.StatusAnnounced, _nodeId, userId, Value: status).Encode());
+        Publish(ClusterChannel.Directory, _directoryChannel, new ClusterEvent(ClusterEventKind.StatusAnnounced, _nodeId, userId, Value: status).Encode());
     }
 
     /// <summary>A friendship or block changed here: the other nodes drop their cached view of the pair.</summary>
     public void PairChanged(long userA, long userB) =>
-        Publish(_invalidateChannel, new ClusterEvent(ClusterEventKind.PairChanged, _nodeId, userA, userB).Encode());
+        Publish(ClusterChannel.Invalidate, _invalidateChannel, new ClusterEvent(ClusterEventKind.PairChanged, _nodeId, userA, userB).Encode());
 
     /// <summary>A group's members changed here: the other nodes drop their cached member list.</summary>
     public void MembersChanged(long conversationId) =>
-        Publish(_invalidateChannel, new ClusterEvent(ClusterEventKind.MembersChanged, _nodeId, conversationId).Encode());
+        Publish(ClusterChannel.Invalidate, _invalidateChannel, new ClusterEvent(ClusterEventKind.MembersChanged, _nodeId, conversationId).Encode());
 
     public void RevokeSessions(long userId, ErrorCode reason) =>
-        Publish(_invalidateChannel, new ClusterEvent(ClusterEventKind.SessionsRevoked, _nodeId, userId, (long)reason).Encode());
+        Publish(ClusterChannel.Invalidate, _invalidateChannel, new ClusterEvent(ClusterEventKind.SessionsRevoked, _nodeId, userId, (long)reason).Encode());
 
     // ---------------------------------------------------------------- sessions (ISessionObserver)
 
@@ -304,7 +308,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
         {
             var userId = session.UserId;
             Fire(db => db.HashDelete(_ownUsersKey, userId, CommandFlags.FireAndForget));
-            Publish(_directoryChannel, new ClusterEvent(ClusterEventKind.Left, _nodeId, userId).Encode());
+            Publish(ClusterChannel.Directory, _directoryChannel, new ClusterEvent(ClusterEventKind.Left, _nodeId, userId).Encode());
         }
     }
 
@@ -316,7 +320,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
     private void Register(long userId)
     {
         Fire(db => db.HashSet(_ownUsersKey, userId, (int)PresenceStatus.Offline, When.NotExists, CommandFlags.FireAndForget));
-        Publish(_directoryChannel, new ClusterEvent(ClusterEventKind.Joined, _nodeId, userId, Value: PresenceStatus.Offline).Encode());
+        Publish(ClusterChannel.Directory, _directoryChannel, new ClusterEvent(ClusterEventKind.Joined, _nodeId, userId, Value: PresenceStatus.Offline).Encode());
     }
 
     // ---------------------------------------------------------------- receiving
@@ -324,6 +328,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
     /// <summary>An envelope from another node: every entry to this node's devices of its users, each connection sent to once.</summary>
     private void OnForwarded(ChannelMessage message)
     {
+        _counters.ClusterReceived(ClusterChannel.Forward);
         ReadOnlyMemory<byte> bytes = message.Message;
         var envelope = bytes.Span;
         var batch = DeliveryBatch.Current;
@@ -356,6 +361,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
 
     private void OnDirectoryEvent(ChannelMessage message)
     {
+        _counters.ClusterReceived(ClusterChannel.Directory);
         ReadOnlyMemory<byte> bytes = message.Message;
         if (!ClusterEvent.TryDecode(bytes.Span, out var e) || e.Origin == _nodeId)
         {
@@ -388,6 +394,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
 
     private void OnInvalidation(ChannelMessage message)
     {
+        _counters.ClusterReceived(ClusterChannel.Invalidate);
         ReadOnlyMemory<byte> bytes = message.Message;
         if (!ClusterEvent.TryDecode(bytes.Span, out var e) || e.Origin == _nodeId)
         {
@@ -492,7 +499,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
         }
 
         await db.KeyDeleteAsync(UsersKey(node));
-        Publish(_directoryChannel, new ClusterEvent(ClusterEventKind.NodeDown, _nodeId, node).Encode());
+        Publish(ClusterChannel.Directory, _directoryChannel, new ClusterEvent(ClusterEventKind.NodeDown, _nodeId, node).Encode());
         var now = _time.GetUtcNow();
         var announced = 0;
         foreach (var userId in users)
@@ -522,7 +529,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
         foreach (var key in stale)
         {
             var userId = (long)key;
-            Publish(_directoryChannel, new ClusterEvent(ClusterEventKind.Left, _nodeId, userId).Encode());
+            Publish(ClusterChannel.Directory, _directoryChannel, new ClusterEvent(ClusterEventKind.Left, _nodeId, userId).Encode());
             Tracker.OnLostElsewhere(userId, now);
         }
 
@@ -558,7 +565,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
     /// their Left, and a push published after a sign-in follows it. A node cut from Redis drops the publish (its
     /// clients catch up from the store when they reconnect).
     /// </summary>
-    private void Publish(RedisChannel channel, byte[] payload)
+    private void Publish(ClusterChannel kind, RedisChannel channel, byte[] payload)
     {
         if (_severed || _bus is null)
         {
@@ -568,10 +575,12 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
         try
         {
             _bus.Publish(channel, payload, CommandFlags.FireAndForget);
+            _counters.ClusterPublished(kind);
         }
         catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
         {
-            LogRedisFailed("publish", ex);
+            _counters.ClusterPublishFailed();
+            LogRedisFailed("publish", ex.Message);
         }
     }
 
@@ -588,7 +597,7 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
         }
         catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
         {
-            LogRedisFailed("write", ex);
+            LogRedisFailed("write", ex.Message);
         }
     }
 
@@ -601,8 +610,9 @@ public sealed partial class RedisCluster : BackgroundService, IRemoteDelivery, I
     [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Node {NodeId} had been reaped by another node (missed heartbeats); registering its users again")]
     private partial void LogRejoined(int nodeId);
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Redis {Operation} failed")]
-    private partial void LogRedisFailed(string operation, Exception exception);
+    // An outage of Redis is expected to happen: one line with its reason, no stack trace.
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Redis {Operation} failed: {Reason}")]
+    private partial void LogRedisFailed(string operation, string reason);
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Malformed envelope on {Channel}")]
     private partial void LogMalformed(string channel);

@@ -20,6 +20,7 @@ namespace Chat.Server.Dispatch;
 public sealed partial class ChatSessionHandler : IConnectionHandler
 {
     private readonly RequestRouter _router;
+    private readonly Monitoring.RequestCounters _requests;
     private readonly RequestLimits _limits;
     private readonly SessionLifecycle _lifecycle;
     private readonly TransportOptions _options;
@@ -28,8 +29,10 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     private readonly string _serverName;
     private readonly int _maxPipelined;
 
-    public ChatSessionHandler(RequestRouter router, RequestLimits limits, SessionLifecycle lifecycle, IOptions<TransportOptions> options, IOptions<RequestLimitOptions> limitOptions, IHostApplicationLifetime lifetime, ILogger<ChatSessionHandler> logger)
+    public ChatSessionHandler(RequestRouter router, RequestLimits limits, SessionLifecycle lifecycle, Hosting.ServerCounters counters, IOptions<TransportOptions> options, IOptions<RequestLimitOptions> limitOptions, IHostApplicationLifetime lifetime, ILogger<ChatSessionHandler> logger)
     {
+        ArgumentNullException.ThrowIfNull(counters);
+        _requests = counters.Requests;
         _maxPipelined = Math.Max(1, limitOptions.Value.MaxPipelinedPerConnection);
         _router = router;
         _limits = limits;
@@ -95,7 +98,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
         {
             // Only frame-level errors get here (the boundary is lost, no frame to name): request id 0.
             // A body that does not decode is refused with its frame's request id where it is decoded.
-            session.SendClosingError(0, ex.Code);
+            CloseWith(session, 0, ex.Code);
             LogProtocolViolation(connection.Id, ex.Code, ex.Message);
             return ProcessResult.Close;
         }
@@ -125,8 +128,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     {
         if (header.Type != MessageType.Hello)
         {
-            session.SendClosingError(header.RequestId, ErrorCode.HandshakeRequired);
-            return false;
+            return CloseWith(session, header.RequestId, ErrorCode.HandshakeRequired);
         }
 
         Hello hello;
@@ -142,8 +144,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
         session.Language = ErrorText.LanguageOf(hello.Language);
         if (hello.Version != FrameCodec.ProtocolVersion)
         {
-            session.SendClosingError(header.RequestId, ErrorCode.UnsupportedVersion);
-            return false;
+            return CloseWith(session, header.RequestId, ErrorCode.UnsupportedVersion);
         }
 
         // Hello is answered whatever its request id (0 included): a client must learn whether the handshake took.
@@ -158,6 +159,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
 
     private async ValueTask<bool> HandleFrameAsync(ChatSession session, FrameHeader header, ReadOnlySequence<byte> body)
     {
+        _requests.Received(header.Type);
         var order = _router.OrderOf(header.Type);
         if (order == RequestOrder.Ordered)
         {
@@ -166,6 +168,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
 
         if (!_limits.TryAcquire(session))
         {
+            _requests.Failed(header.Type, ErrorCode.RateLimited);
             await TurnAsync(session, order);
             session.SendError(header.RequestId, ErrorCode.RateLimited);
             return true;
@@ -177,31 +180,35 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
         }
         catch (RequestFailedException ex)
         {
+            _requests.Failed(header.Type, ex.Code);
             await TurnAsync(session, order);
             session.SendError(header.RequestId, ex.Code);
         }
         catch (StorageUnavailableException ex)
         {
-            LogStorageUnavailable(header.Type, ex);
+            _requests.Failed(header.Type, ErrorCode.StorageUnavailable);
+            LogStorageUnavailable(session.Connection.Id, header.Type, ex.Message);
             await TurnAsync(session, order);
             session.SendError(header.RequestId, ErrorCode.StorageUnavailable);
         }
         catch (ProtocolException ex)
         {
             // The answers due before it still go out before the connection closes.
+            _requests.Failed(header.Type, ex.Code);
             await TurnAsync(session, order);
             return RefuseBody(session, header, ex);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            session.SendClosingError(header.RequestId, ErrorCode.ShuttingDown);
-            return false;
+            _requests.Failed(header.Type, ErrorCode.ShuttingDown);
+            return CloseWith(session, header.RequestId, ErrorCode.ShuttingDown);
         }
 #pragma warning disable CA1031 // One failing request must not take the connection down; it is logged and answered.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogRequestFailed(header.Type, ex);
+            _requests.Failed(header.Type, ErrorCode.InternalError);
+            LogRequestFailed(session.Connection.Id, header.Type, ex);
             await TurnAsync(session, order);
             session.SendError(header.RequestId, ErrorCode.InternalError);
         }
@@ -220,17 +227,26 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     /// <returns>False: the connection ends.</returns>
     private bool RefuseBody(ChatSession session, FrameHeader header, ProtocolException ex)
     {
-        session.SendClosingError(header.RequestId, ex.Code);
         LogProtocolViolation(session.Connection.Id, ex.Code, ex.Message);
+        return CloseWith(session, header.RequestId, ex.Code);
+    }
+
+    /// <summary>The connection's last word, then the close, with the code as the connection's close reason (metrics).</summary>
+    /// <returns>False: the connection ends.</returns>
+    private static bool CloseWith(ChatSession session, uint requestId, ErrorCode code)
+    {
+        session.SendClosingError(requestId, code);
+        session.Connection.Close(code);
         return false;
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Connection {ConnectionId} broke the protocol ({Code}): {Detail}")]
     private partial void LogProtocolViolation(long connectionId, ErrorCode code, string detail);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Storage unavailable while serving {Type}")]
-    private partial void LogStorageUnavailable(MessageType type, Exception exception);
+    // An outage: expected to happen, so one line with its reason and no stack trace.
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Connection {ConnectionId}: storage unavailable while serving {RequestType}: {Reason}")]
+    private partial void LogStorageUnavailable(long connectionId, MessageType requestType, string reason);
 
-    [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "Request {Type} failed")]
-    private partial void LogRequestFailed(MessageType type, Exception exception);
+    [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "Connection {ConnectionId}: request {RequestType} failed")]
+    private partial void LogRequestFailed(long connectionId, MessageType requestType, Exception exception);
 }

@@ -32,6 +32,13 @@ public delegate ValueTask RequestHandler<in TRequest>(ChatSession session, uint 
 public sealed class RequestRouter
 {
     private readonly Route?[] _routes = new Route?[ushort.MaxValue + 1];
+    private readonly Monitoring.RequestCounters _requests;
+
+    /// <param name="requests">Where the refusals made here (unknown type, not signed in) are counted.</param>
+    public RequestRouter(Monitoring.RequestCounters? requests = null)
+    {
+        _requests = requests ?? new Monitoring.RequestCounters();
+    }
 
     public void Map<TRequest>(RequestHandler<TRequest> handler, bool requiresSignIn = true, RequestOrder order = RequestOrder.Ordered)
         where TRequest : IWireMessage<TRequest>
@@ -57,12 +64,14 @@ public sealed class RequestRouter
             // A type only servers send (a response or push) is in the table but in the wrong place: UnexpectedMessage.
             // Only a type outside the table is UnknownMessageType (docs/protocol.md section 4; both keep the connection).
             var code = MessageTypes.DirectionOf(header.Type) is MessageDirection.Response or MessageDirection.Push ? ErrorCode.UnexpectedMessage : ErrorCode.UnknownMessageType;
+            _requests.Failed(header.Type, code);
             session.SendError(header.RequestId, code);
             return ValueTask.CompletedTask;
         }
 
         if (route.RequiresSignIn && !session.IsSignedIn)
         {
+            _requests.Failed(header.Type, ErrorCode.NotSignedIn);
             session.SendError(header.RequestId, ErrorCode.NotSignedIn);
             return ValueTask.CompletedTask;
         }

@@ -210,7 +210,7 @@ public sealed partial class GroupsFeature : IChatFeature
         }
         catch (StorageUnavailableException ex)
         {
-            LogNoticeFailed(groupId, ex);
+            LogNoticeFailed(groupId, ex.Message);
         }
     }
 
@@ -235,6 +235,6 @@ public sealed partial class GroupsFeature : IChatFeature
         }
     }
 
-    [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "System notice for group {GroupId} not stored")]
-    private partial void LogNoticeFailed(long groupId, Exception exception);
+    [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "System notice for group {GroupId} not stored: {Reason}")]
+    private partial void LogNoticeFailed(long groupId, string reason);
 }

@@ -12,7 +12,7 @@ namespace Chat.Server.Hosting;
 public sealed class BurstMemoryTrim : BackgroundService
 {
     private const int BurstConnections = 1000;
-    private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
     private readonly ConnectionRegistry _connections;
 
     public BurstMemoryTrim(ConnectionRegistry connections)

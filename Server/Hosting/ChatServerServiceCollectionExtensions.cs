@@ -6,6 +6,7 @@ using Chat.Server.Friends;
 using Chat.Server.Groups;
 using Chat.Server.Presence;
 using Chat.Server.Messaging;
+using Chat.Server.Monitoring;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
 using Chat.Server.Transport;
@@ -32,7 +33,13 @@ public static class ChatServerServiceCollectionExtensions
         services.AddSingleton<OnlineUsers>();
         services.AddSingleton<SessionLifecycle>();
         services.AddSingleton<ConnectionRegistry>();
-        services.AddSingleton(sp => ChatStoreFactory.Create(sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+
+        // Metrics and health checks (issue 20); exposed by the host: the server's own port or the gateway's.
+        services.AddServerMonitoring(chat);
+        services.AddSingleton(sp => ChatStoreFactory.Create(
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value,
+            sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+            ServerMetrics.StoreMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>())));
         services.AddHostedService<StoreInitializer>();
 
         services.Configure<AccountOptions>(chat.GetSection("Accounts"));
@@ -79,7 +86,7 @@ public static class ChatServerServiceCollectionExtensions
 
         services.AddSingleton(sp =>
         {
-            var router = new RequestRouter();
+            var router = new RequestRouter(sp.GetRequiredService<ServerCounters>().Requests);
             foreach (var feature in sp.GetServices<IChatFeature>())
             {
                 feature.Map(router);

@@ -33,11 +33,7 @@ public sealed class ConnectionFeature : IChatFeature
         router.Map<StatsRequest>(HandleStats, requiresSignIn: false);
 
         // A second Hello (docs/protocol.md 3.1): the handshake is done; answered, and the connection stays open.
-        router.Map<Hello>(static (session, id, _, _) =>
-        {
-            session.SendError(id, ErrorCode.UnexpectedMessage);
-            return ValueTask.CompletedTask;
-        }, requiresSignIn: false);
+        router.Map<Hello>(static (_, _, _, _) => throw new RequestFailedException(ErrorCode.UnexpectedMessage), requiresSignIn: false);
     }
 
     private ValueTask HandleStats(ChatSession session, uint requestId, StatsRequest request, CancellationToken cancellationToken)

@@ -67,11 +67,16 @@ public sealed partial class CommitDelivery : IStoreWriteSink
         {
             if (message.Error is { } error)
             {
-                // A request sent with id 0 asked for no answer, and gets none whatever the outcome (docs/protocol.md section 4).
-                if (device is not null && message.RequestId != 0)
+                if (device is not null)
                 {
-                    var code = CodeFor(error, message.ConversationId);
-                    batch.Queue(device.Connection, message.RequestId, new Error((ushort)code, ErrorText.For(code, device.Language)));
+                    var code = CodeFor(error, message.ConversationId, device, MessageType.Send);
+                    _counters.Requests.Failed(MessageType.Send, code);
+
+                    // A request sent with id 0 asked for no answer, and gets none whatever the outcome (docs/protocol.md section 4).
+                    if (message.RequestId != 0)
+                    {
+                        batch.Queue(device.Connection, message.RequestId, new Error((ushort)code, ErrorText.For(code, device.Language)));
+                    }
                 }
 
                 return;
@@ -116,7 +121,9 @@ public sealed partial class CommitDelivery : IStoreWriteSink
             var batch = DeliveryBatch.Current;
             if (receipt.Error is { } error)
             {
-                var code = CodeFor(error, receipt.ConversationId);
+                var type = receipt.Kind == MarkerKind.Read ? MessageType.MarkRead : MessageType.MarkDelivered;
+                var code = CodeFor(error, receipt.ConversationId, device, type);
+                _counters.Requests.Failed(type, code);
                 if (receipt.RequestId != 0)
                 {
                     batch.Queue(device.Connection, receipt.RequestId, new Error((ushort)code, ErrorText.For(code, device.Language)));
@@ -155,7 +162,7 @@ public sealed partial class CommitDelivery : IStoreWriteSink
         }
     }
 
-    private ErrorCode CodeFor(Exception error, long conversationId)
+    private ErrorCode CodeFor(Exception error, long conversationId, Dispatch.ChatSession device, MessageType requestType)
     {
         switch (error)
         {
@@ -165,11 +172,11 @@ public sealed partial class CommitDelivery : IStoreWriteSink
                 // The conversation went away between the membership check and the write (a dismissed group).
                 return ErrorCode.NotAMember;
             default:
-                LogWriteFailed(error, conversationId);
+                LogWriteFailed(error, device.Connection.Id, requestType, conversationId);
                 return ErrorCode.InternalError;
         }
     }
 
-    [LoggerMessage(EventId = 310, Level = LogLevel.Error, Message = "A write to conversation {ConversationId} failed")]
-    private partial void LogWriteFailed(Exception exception, long conversationId);
+    [LoggerMessage(EventId = 310, Level = LogLevel.Error, Message = "Connection {ConnectionId}: request {RequestType} failed: its write to conversation {ConversationId} was not stored")]
+    private partial void LogWriteFailed(Exception exception, long connectionId, MessageType requestType, long conversationId);
 }

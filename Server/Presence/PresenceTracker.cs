@@ -146,7 +146,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
                 catch (Exception ex)
 #pragma warning restore CA1031
                 {
-                    LogEventFailed(presenceEvent.Kind, presenceEvent.UserId, ex);
+                    LogEventFailed(Hosting.Outages.StackOf(ex), presenceEvent.Kind, presenceEvent.UserId, ex.Message);
                 }
 
                 if (!_unsavedLastSeenMs.IsEmpty && (_unsavedLastSeenMs.Count >= LastSeenBatch || !_events.Reader.TryPeek(out _)))
@@ -183,7 +183,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                LogLastSeenFailed(batch.Count, ex);
+                LogLastSeenFailed(Hosting.Outages.StackOf(ex), batch.Count, ex.Message);
                 return;
             }
 
@@ -433,9 +433,9 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
         _lastSeenMs.Remove(userId);
     }
 
-    [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Presence event {Kind} for user {UserId} failed")]
-    private partial void LogEventFailed(PresenceEventKind kind, long userId, Exception exception);
+    [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Presence event {Kind} for user {UserId} failed: {Reason}")]
+    private partial void LogEventFailed(Exception? exception, PresenceEventKind kind, long userId, string reason);
 
-    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Saving the last-seen time of {Users} users failed; retried with the next presence event")]
-    private partial void LogLastSeenFailed(int users, Exception exception);
+    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Saving the last-seen time of {Users} users failed; retried with the next presence event: {Reason}")]
+    private partial void LogLastSeenFailed(Exception? exception, int users, string reason);
 }

@@ -11,6 +11,9 @@ public interface IChatStore : IAsyncDisposable
     /// <summary>Creates the schema when it is missing. Safe to call on every start.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
+    /// <summary>One cheap round trip to the database (the readiness check); throws <see cref="StorageUnavailableException"/> when it cannot be reached.</summary>
+    Task PingAsync(CancellationToken cancellationToken);
+
     IAccountStore Accounts { get; }
 
     IFriendStore Friends { get; }

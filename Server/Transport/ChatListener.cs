@@ -28,6 +28,7 @@ public sealed partial class ChatListener : BackgroundService
     private readonly PipeOptions _outputOptions;
     private readonly Action<ChatConnection> _ended;
     private readonly SocketContext _socketContext;
+    private readonly EpollReactor? _reactor;
     private readonly ILogger<ChatListener> _logger;
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Socket _listenSocket;
@@ -39,7 +40,8 @@ public sealed partial class ChatListener : BackgroundService
         _inputOptions = TlsConnection.InputOptions(_blocks);
         _outputOptions = TlsConnection.OutputOptions(_options, _blocks);
         _ended = OnEnded;
-        _socketContext = new SocketContext(_blocks, _sends, _options, _ended);
+        _reactor = _options.UseEpoll ? EpollReactor.TryCreate(logger) : null;
+        _socketContext = new SocketContext(_blocks, _sends, _reactor, _options, _ended);
         _registry = registry;
         _handler = handler;
         _logger = logger;
@@ -63,7 +65,7 @@ public sealed partial class ChatListener : BackgroundService
         socket.Listen(_options.Backlog);
         var bound = (IPEndPoint)socket.LocalEndPoint!;
         _bound.TrySetResult(bound);
-        LogListening(bound, _certificate is null ? "tcp" : "tls");
+        LogListening(bound, _certificate is not null ? "tls" : _reactor is not null ? "tcp, epoll" : "tcp");
         return base.StartAsync(cancellationToken);
     }
 
@@ -94,6 +96,7 @@ public sealed partial class ChatListener : BackgroundService
     {
         _listenSocket.Dispose();
         _sends.Dispose();
+        _reactor?.Dispose();
         _blocks.Dispose();
         _certificate?.Dispose();
         base.Dispose();

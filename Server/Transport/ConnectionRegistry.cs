@@ -26,6 +26,15 @@ public sealed class ConnectionRegistry : IDisposable
 
     public int Count => _connections.Count;
 
+    /// <summary>Connections admitted since start (each got an id).</summary>
+    public long Opened => Interlocked.Read(ref _nextId);
+
+    /// <summary>Connections ended, by <see cref="ChatConnection.CloseReason"/> (None: the client hung up or the socket failed).</summary>
+    public Monitoring.CodeCounters Closed { get; } = new();
+
+    /// <summary>Connections refused at accept, by the cap they would have broken.</summary>
+    public Monitoring.CodeCounters Refused { get; } = new();
+
     public ICollection<ChatConnection> Connections => _connections.Values;
 
     /// <summary>Admits a new connection or names the cap it would break.</summary>
@@ -33,6 +42,7 @@ public sealed class ConnectionRegistry : IDisposable
     {
         if (_connections.Count >= _options.MaxConnections)
         {
+            Refused.Add(ErrorCode.ServerBusy);
             return ErrorCode.ServerBusy;
         }
 
@@ -40,6 +50,7 @@ public sealed class ConnectionRegistry : IDisposable
         if (count > _options.MaxConnectionsPerAddress)
         {
             Release(address);
+            Refused.Add(ErrorCode.TooManyConnections);
             return ErrorCode.TooManyConnections;
         }
 
@@ -58,6 +69,7 @@ public sealed class ConnectionRegistry : IDisposable
         if (_connections.TryRemove(connection.Id, out _))
         {
             Release(connection.RemoteAddress);
+            Closed.Add(connection.CloseReason);
         }
     }
 

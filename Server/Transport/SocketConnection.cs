@@ -6,11 +6,12 @@ using Chat.Protocol;
 namespace Chat.Server.Transport;
 
 /// <summary>
-/// A plain TCP connection in the least memory that keeps every behaviour. Idle, it holds its socket, one zero-byte
-/// receive (<see cref="SocketReadiness"/>) and a few fields: no buffer, no pipe, no task. When bytes arrive the
-/// completion reads them into a block rented for the moment, hands the frames to the session and gives the block
-/// back; output goes straight to the socket when it takes it, and only what it does not take waits in an
-/// <see cref="OutputQueue"/>, sent by a pooled <see cref="SocketSendOperation"/>.
+/// A plain TCP connection in the least memory that keeps every behaviour. Idle, it holds its socket, an entry in the
+/// listener's epoll set (<see cref="EpollReactor"/>; where there is none, one zero-byte receive,
+/// <see cref="SocketReadiness"/>) and a few fields: no buffer, no pipe, no task. When bytes arrive it reads them into a
+/// block rented for the moment, hands the frames to the session and gives the block back; output goes straight to the
+/// socket when it takes it, and only what it does not take waits in an <see cref="OutputQueue"/>, sent by a pooled
+/// <see cref="SocketSendOperation"/>.
 /// </summary>
 /// <remarks>
 /// The receive side runs on one thread at a time, in three states: Idle (a wait is armed), Busy (reading, processing,
@@ -20,7 +21,7 @@ namespace Chat.Server.Transport;
 /// through the thread pool, so that nobody calls into the session while holding a connection's lock.
 /// </remarks>
 #pragma warning disable CA1001 // The readiness wait is disposed when the connection ends (NotifyEnded), not by an owner's Dispose.
-internal sealed class SocketConnection : ChatConnection
+internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
 #pragma warning restore CA1001
 {
     private const int Idle = 0;
@@ -31,10 +32,15 @@ internal sealed class SocketConnection : ChatConnection
     private const int FlushAtBytes = 64 * 1024;
 
     private readonly Socket _socket;
-
-    /// <summary>The wait for input; also the write lock (a private object nobody else locks: one object less per connection).</summary>
-    private readonly SocketReadiness _readiness;
     private readonly SocketContext _context;
+
+    /// <summary>The .NET wait for input, where there is no epoll reactor (null otherwise).</summary>
+    private readonly SocketReadiness? _readiness;
+
+    /// <summary>The epoll entry: the socket's descriptor, the reactor's token for this connection, and whether it is in the set.</summary>
+    private readonly int _fd;
+    private readonly ulong _token;
+    private bool _inEpollSet;
     private IConnectionSession? _session;
 
     // Receive side: touched by the one thread that runs it at a time.
@@ -59,10 +65,18 @@ internal sealed class SocketConnection : ChatConnection
     {
         _socket = socket;
         _context = context;
-        _readiness = new SocketReadiness(this);
-
-        // Reads and writes made here never wait: a full or empty socket answers WouldBlock and the async path takes over.
-        socket.Blocking = false;
+        if (context.Reactor is { } reactor)
+        {
+            // Reads and writes ask the kernel not to wait, call by call (NativeSocket).
+            _fd = (int)socket.SafeHandle.DangerousGetHandle();
+            _token = reactor.Register(this);
+        }
+        else
+        {
+            // Reads and writes made here never wait: a full or empty socket answers WouldBlock and the async path takes over.
+            _readiness = new SocketReadiness(this);
+            socket.Blocking = false;
+        }
     }
 
     internal override void Start(IConnectionSession session, Action<ChatConnection> ended)
@@ -74,7 +88,7 @@ internal sealed class SocketConnection : ChatConnection
 
     public override bool Send(ReadOnlySpan<byte> frames)
     {
-        lock (_readiness)
+        lock (this)
         {
             if (IsClosed)
             {
@@ -87,7 +101,7 @@ internal sealed class SocketConnection : ChatConnection
 
     public override bool Enqueue(ReadOnlySpan<byte> frames)
     {
-        lock (_readiness)
+        lock (this)
         {
             if (IsClosed)
             {
@@ -100,7 +114,7 @@ internal sealed class SocketConnection : ChatConnection
 
     public override void Flush()
     {
-        lock (_readiness)
+        lock (this)
         {
             if (!IsClosed)
             {
@@ -111,7 +125,7 @@ internal sealed class SocketConnection : ChatConnection
 
     public override void Close(ErrorCode reason, ReadOnlySpan<byte> lastFrame = default)
     {
-        lock (_readiness)
+        lock (this)
         {
             if (!MarkClosed(reason))
             {
@@ -137,27 +151,38 @@ internal sealed class SocketConnection : ChatConnection
 
     public override void Abort(ErrorCode reason)
     {
-        lock (_readiness)
+        lock (this)
         {
             MarkClosed(reason);
             DisposeSocket(graceful: false);
         }
     }
 
-    /// <summary>The zero-byte wait completed (bytes are there, or the socket ended): the completion callback.</summary>
+    /// <summary>The wait for input ended (bytes are there, or the socket ended): the epoll reactor's or the zero-byte receive's callback.</summary>
     internal void OnReadable(SocketError error)
     {
-        Volatile.Write(ref _receiveState, Busy);
+        // Taken from Idle, or not at all: a disposal that found the wait armed has finished the connection already.
+        if (Interlocked.CompareExchange(ref _receiveState, Busy, Idle) != Idle)
+        {
+            return;
+        }
+
         if (ReadAvailable(error))
         {
             WaitForData();
         }
     }
 
+    /// <summary>Whether an epoll event carrying <paramref name="token"/> is this connection's (and not an earlier owner's of its slot).</summary>
+    internal bool Owns(ulong token) => token == _token;
+
+    /// <summary>The epoll reactor handed this connection to the thread pool: its input is readable.</summary>
+    void IThreadPoolWorkItem.Execute() => OnReadable(SocketError.Success);
+
     /// <summary>An asynchronous send completed: the completion callback.</summary>
     internal void OnSent(SocketSendOperation operation)
     {
-        lock (_readiness)
+        lock (this)
         {
             if (AfterSendLocked(operation))
             {
@@ -166,23 +191,35 @@ internal sealed class SocketConnection : ChatConnection
         }
     }
 
-    /// <summary>Arms the zero-byte wait, and reads at once while it completes at once.</summary>
+    /// <summary>Arms the wait for input (the epoll entry, or a zero-byte receive that may complete at once and is then read at once).</summary>
     private void WaitForData()
     {
         while (true)
         {
-            Volatile.Write(ref _receiveState, Idle);
+            Interlocked.Exchange(ref _receiveState, Idle);
+            if (_context.Reactor is { } reactor)
+            {
+                if (!ArmEpoll(reactor) && Interlocked.CompareExchange(ref _receiveState, Busy, Idle) == Idle)
+                {
+                    // The socket is gone (and the disposal did not find the wait armed): the receive side ends here.
+                    EndReceive();
+                }
+
+                return;
+            }
+
             bool pending;
             try
             {
-                pending = _socket.ReceiveAsync(_readiness);
+                pending = _socket.ReceiveAsync(_readiness!);
             }
             catch (ObjectDisposedException)
             {
-                // Disposed before the wait was armed: nobody will complete it, so the receive side ends here.
-                Volatile.Write(ref _receiveState, Busy);
-                EndReceive();
-                return;
+                pending = true;
+                if (Interlocked.CompareExchange(ref _receiveState, Busy, Idle) == Idle)
+                {
+                    EndReceive();
+                }
             }
 
             if (pending)
@@ -190,10 +227,38 @@ internal sealed class SocketConnection : ChatConnection
                 return;
             }
 
-            Volatile.Write(ref _receiveState, Busy);
-            if (!ReadAvailable(_readiness.SocketError))
+            Interlocked.Exchange(ref _receiveState, Busy);
+            if (!ReadAvailable(_readiness!.SocketError))
             {
                 return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Arms the epoll entry for one input event, holding a reference on the socket's handle meanwhile: the descriptor
+    /// cannot be closed (and its number reused by another connection) under the call.
+    /// </summary>
+    private bool ArmEpoll(EpollReactor reactor)
+    {
+        var referenced = false;
+        try
+        {
+            _socket.SafeHandle.DangerousAddRef(ref referenced);
+            // Marked before the call: once armed, the event may run the next arm on another thread before this one returns.
+            var add = !_inEpollSet;
+            _inEpollSet = true;
+            return reactor.Arm(_fd, _token, add);
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (referenced)
+            {
+                _socket.SafeHandle.DangerousRelease();
             }
         }
     }
@@ -232,7 +297,7 @@ internal sealed class SocketConnection : ChatConnection
             SocketError error;
             try
             {
-                received = _socket.Receive(buffer, _inputEnd, space, SocketFlags.None, out error);
+                error = ReceiveNow(buffer.AsSpan(_inputEnd, space), out received);
             }
             catch (ObjectDisposedException)
             {
@@ -366,7 +431,7 @@ internal sealed class SocketConnection : ChatConnection
                 SocketError error;
                 try
                 {
-                    received = _socket.Receive(scratch, 0, scratch.Length, SocketFlags.None, out error);
+                    error = ReceiveNow(scratch, out received);
                 }
                 catch (ObjectDisposedException)
                 {
@@ -401,11 +466,29 @@ internal sealed class SocketConnection : ChatConnection
         }
     }
 
+    /// <summary>Reads what the socket has without waiting (WouldBlock when it has nothing).</summary>
+    private SocketError ReceiveNow(Span<byte> buffer, out int received)
+    {
+        if (_context.Reactor is not null)
+        {
+            return NativeSocket.Receive(_socket.SafeHandle, buffer, out received);
+        }
+
+        received = _socket.Receive(buffer, SocketFlags.None, out var error);
+        return error;
+    }
+
+    private SocketError SendDotNet(ReadOnlySpan<byte> data, out int sent)
+    {
+        sent = _socket.Send(data, SocketFlags.None, out var error);
+        return error;
+    }
+
     /// <summary>The receive side met the end of the connection (the peer went, or the socket was disposed here).</summary>
     private void EndReceive()
     {
         ReleaseInput();
-        lock (_readiness)
+        lock (this)
         {
             MarkClosed(ErrorCode.None);
             DisposeSocket(graceful: false);
@@ -586,7 +669,7 @@ internal sealed class SocketConnection : ChatConnection
         SocketError error;
         try
         {
-            sent = _socket.Send(data, SocketFlags.None, out error);
+            error = _context.Reactor is null ? SendDotNet(data, out sent) : NativeSocket.Send(_socket.SafeHandle, data, out sent);
         }
         catch (ObjectDisposedException)
         {
@@ -724,11 +807,21 @@ internal sealed class SocketConnection : ChatConnection
             return;
         }
 
+        // Out of the epoll set while the descriptor is still this socket's.
+        if (_context.Reactor is { } reactor && _inEpollSet)
+        {
+            reactor.Detach(_fd);
+        }
+
         _socket.Dispose();
         ReleaseOutputLocked();
 
-        // A receive side that stopped reading will not come back to finish; a busy or waiting one will.
-        if (Volatile.Read(ref _receiveState) == Stopped)
+        // A receive side that stopped reading, or whose epoll wait is armed (a closed descriptor raises no event), will
+        // not come back to finish: finish here. A busy one, or an armed .NET receive (it completes, aborted), will.
+        var state = _context.Reactor is null
+            ? Volatile.Read(ref _receiveState)
+            : Interlocked.CompareExchange(ref _receiveState, Stopped, Idle);
+        if (state == Stopped || (state == Idle && _context.Reactor is not null))
         {
             Finish();
         }
@@ -747,7 +840,7 @@ internal sealed class SocketConnection : ChatConnection
 
     private void NotifyEnded()
     {
-        _readiness.Dispose();
+        _context.Reactor?.Unregister(_token);
         _session?.OnEnded();
         _context.Ended(this);
     }

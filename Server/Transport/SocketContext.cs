@@ -1,8 +1,11 @@
 namespace Chat.Server.Transport;
 
 /// <summary>What every plain connection of a listener shares: kept once, so each connection holds one reference to it.</summary>
-internal sealed class SocketContext(BlockPool blocks, SocketSendPool sends, TransportOptions options, Action<ChatConnection> ended)
+internal sealed class SocketContext(BlockPool blocks, SocketSendPool sends, EpollReactor? reactor, TransportOptions options, Action<ChatConnection> ended)
 {
+    /// <summary>The shared wait for input (Linux x86-64), or null: each connection then waits with a zero-byte receive.</summary>
+    public EpollReactor? Reactor { get; } = reactor;
+
     public BlockPool Blocks { get; } = blocks;
 
     public SocketSendPool Sends { get; } = sends;

@@ -54,9 +54,11 @@ public sealed partial class WebSocketBridge
     private readonly GatewayOptions _options;
     private readonly ILogger<WebSocketBridge> _logger;
     private readonly string _assistantUsername;
+    private readonly Operations.GatewayMetrics _metrics;
 
-    public WebSocketBridge(ChatServerLocator locator, IOptions<GatewayOptions> options, IOptions<AssistantOptions> assistant, ILogger<WebSocketBridge> logger)
+    public WebSocketBridge(ChatServerLocator locator, IOptions<GatewayOptions> options, IOptions<AssistantOptions> assistant, Operations.GatewayMetrics metrics, ILogger<WebSocketBridge> logger)
     {
+        _metrics = metrics;
         _locator = locator;
         _options = options.Value;
         _assistantUsername = assistant.Value.Username;
@@ -67,6 +69,7 @@ public sealed partial class WebSocketBridge
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
+            _metrics.Refused("not_websocket");
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
         }
@@ -76,6 +79,7 @@ public sealed partial class WebSocketBridge
         var session = sessions.Find(context);
         if (session is not { IsSignedIn: true, Token: { } token } || !SiteOrigin.IsOwnOrigin(context.Request, origin))
         {
+            _metrics.Refused("forbidden");
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return;
         }
@@ -89,7 +93,8 @@ public sealed partial class WebSocketBridge
         }
         catch (IOException ex)
         {
-            LogUpstreamFailed(ex);
+            _metrics.Refused("no_upstream");
+            LogUpstreamFailed(ex.Message);
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
@@ -100,14 +105,24 @@ public sealed partial class WebSocketBridge
             if (link.Hello is not { } hello)
             {
                 // The token no longer works (revoked by a reset or sign-out elsewhere): the session is over.
+                _metrics.Refused("token_refused");
                 sessions.End(context);
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
                 return;
             }
 
             using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
-            await webSocket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(hello, JsonSerializerOptions.Web), WebSocketMessageType.Text, true, context.RequestAborted);
-            await RelayAsync(webSocket, link, nodes, session, context.RequestAborted);
+            _metrics.Opened();
+            var ended = "error";
+            try
+            {
+                await webSocket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(hello, JsonSerializerOptions.Web), WebSocketMessageType.Text, true, context.RequestAborted);
+                ended = await RelayAsync(webSocket, link, nodes, session, context.RequestAborted);
+            }
+            finally
+            {
+                _metrics.Ended(ended);
+            }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or WebSocketException or OperationCanceledException)
         {
@@ -205,8 +220,10 @@ public sealed partial class WebSocketBridge
     }
 
     /// <summary>Relays until either side ends; a node that went away is put in cooldown before the browser is told.</summary>
-    private async Task RelayAsync(WebSocket webSocket, UpstreamLink link, NodeList nodes, GatewaySession session, CancellationToken requestAborted)
+    /// <returns>How it ended, for the metrics: closed (browser or session), upstream_lost, connection_ended, session_revoked.</returns>
+    private async Task<string> RelayAsync(WebSocket webSocket, UpstreamLink link, NodeList nodes, GatewaySession session, CancellationToken requestAborted)
     {
+        var ended = "closed";
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, session.Ended);
         var toBrowser = PumpToBrowserAsync(link.Reader, webSocket, cancel.Token);
         var toServer = PumpToServerAsync(webSocket, link.Stream, cancel.Token);
@@ -216,9 +233,15 @@ public sealed partial class WebSocketBridge
             // The browser closed (or broke): hang up on the server, which ends the other pump.
             ShutdownQuietly(link.Socket);
         }
-        else if (await toBrowser is { ServerEnded: true } ended && !cancel.IsCancellationRequested)
+        else if (await toBrowser is { ServerEnded: true } serverEnd && !cancel.IsCancellationRequested)
         {
-            var end = Classify(ended.GoAway);
+            var end = Classify(serverEnd.GoAway);
+            ended = end switch
+            {
+                UpstreamEnd.NodeLost => "upstream_lost",
+                UpstreamEnd.ConnectionEnded => "connection_ended",
+                _ => "session_revoked",
+            };
             if (end == UpstreamEnd.SessionRevoked)
             {
                 LogTokenRefused(session.Username, ErrorCode.TokenInvalid);
@@ -257,6 +280,7 @@ public sealed partial class WebSocketBridge
         }
 
         ShutdownQuietly(link.Socket);
+        return ended;
     }
 
     /// <summary>
@@ -298,6 +322,7 @@ public sealed partial class WebSocketBridge
                     sending = true;
                     await SendFrameAsync(webSocket, frame, cancellationToken);
                     sending = false;
+                    _metrics.FrameToBrowser();
                 }
 
                 reader.AdvanceTo(buffer.Start, buffer.End);
@@ -356,6 +381,7 @@ public sealed partial class WebSocketBridge
                 }
 
                 await stream.WriteAsync(buffer.AsMemory(0, received.Count), cancellationToken);
+                _metrics.FrameToServer();
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -406,8 +432,9 @@ public sealed partial class WebSocketBridge
         SessionRevoked,
     }
 
-    [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "no chat server node reachable for a WebSocket bridge")]
-    private partial void LogUpstreamFailed(Exception exception);
+    // Expected while the nodes restart: one line with the reason, no stack trace.
+    [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "no chat server node reachable for a WebSocket bridge: {Reason}")]
+    private partial void LogUpstreamFailed(string reason);
 
     [LoggerMessage(EventId = 801, Level = LogLevel.Information, Message = "chat server refused the session token of {Username}: {Code}")]
     private partial void LogTokenRefused(string username, ErrorCode code);

@@ -229,7 +229,7 @@ public static class VerifyEndpoints
             catch (Exception ex) when (ex is ChatErrorException or IOException or SocketException or ProtocolException or TimeoutException)
             {
                 // An expired or already revoked token needs no revoking; an unreachable server is logged.
-                logs.CreateLogger("Chat.WebGateway.SignOut").LogWarning(ex, "token revocation at sign-out failed");
+                logs.CreateLogger("Chat.WebGateway.SignOut").LogWarning(Chat.Server.Hosting.Outages.StackOf(ex), "token revocation at sign-out failed: {Reason}", ex.Message);
             }
         }
 
@@ -368,7 +368,7 @@ public static class VerifyEndpoints
         }
         catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or TimeoutException)
         {
-            logs.CreateLogger("Chat.WebGateway.Upstream").LogWarning(ex, "chat server call failed");
+            logs.CreateLogger("Chat.WebGateway.Upstream").LogWarning(Chat.Server.Hosting.Outages.StackOf(ex), "chat server call failed: {Reason}", ex.Message);
             state.AddError(ErrorFields.Form, PageText.Get(language, "error.unavailable"));
         }
 

@@ -11,8 +11,8 @@ namespace Chat.Server.Storage.MySql;
 /// </summary>
 public sealed class MySqlChatStore : SqlChatStore
 {
-    public MySqlChatStore(StorageOptions options, ILoggerFactory? loggerFactory = null)
-        : base(new MySqlDatabase(options?.ConnectionString ?? ""), ids => new MySqlBatchWriter(ids), options!, loggerFactory)
+    public MySqlChatStore(StorageOptions options, ILoggerFactory? loggerFactory = null, StoreMetrics? metrics = null)
+        : base(new MySqlDatabase(options?.ConnectionString ?? ""), ids => new MySqlBatchWriter(ids), options!, loggerFactory, metrics)
     {
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Chat.Server.Storage.Sql;
@@ -26,6 +27,7 @@ internal sealed partial class GroupCommit : IAsyncDisposable
     private readonly SqlDatabase _db;
     private readonly BatchWriter _writer;
     private readonly ILogger _logger;
+    private readonly StoreMetrics? _metrics;
     private readonly int _maxBatch;
     private readonly int _capacity;
     private readonly ConcurrentQueue<StoreWrite> _queue = new();
@@ -41,8 +43,9 @@ internal sealed partial class GroupCommit : IAsyncDisposable
     private long _batches;
     private long _writes;
 
-    public GroupCommit(SqlDatabase db, BatchWriter writer, StorageOptions options, ILogger logger)
+    public GroupCommit(SqlDatabase db, BatchWriter writer, StorageOptions options, ILogger logger, StoreMetrics? metrics = null)
     {
+        _metrics = metrics;
         _db = db;
         _writer = writer;
         _logger = logger;
@@ -212,10 +215,12 @@ internal sealed partial class GroupCommit : IAsyncDisposable
     {
         try
         {
+            var started = Stopwatch.GetTimestamp();
             _db.Write(s => _writer.Store(s, batch), transaction: true);
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _writes, batch.Count);
             _writer.Committed();
+            _metrics?.Committed(batch.Count, Stopwatch.GetElapsedTime(started));
         }
         catch (Exception ex) when (batch.Count > 1 && ex is not StorageUnavailableException && !_db.IsUnavailable(ex))
         {
@@ -236,10 +241,12 @@ internal sealed partial class GroupCommit : IAsyncDisposable
         {
             _writer.RolledBack();
             var outage = ex is StorageUnavailableException || _db.IsUnavailable(ex);
+            _metrics?.Failed(outage);
             if (outage)
             {
-                // An outage is not a fault of the server: a warning (an error per batch would flood the log while it lasts).
-                LogOutage(ex, batch.Count);
+                // An outage is not a fault of the server: a warning without a stack trace (an error per batch would
+                // flood the log while it lasts).
+                LogOutage(batch.Count, ex.Message);
             }
             else
             {
@@ -296,8 +303,8 @@ internal sealed partial class GroupCommit : IAsyncDisposable
     [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "A batch of {Count} writes failed; storing them one at a time")]
     private partial void LogBatchRetried(Exception exception, int count);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "A batch of {Count} writes could not be stored: the database is unavailable")]
-    private partial void LogOutage(Exception exception, int count);
+    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "A batch of {Count} writes could not be stored: {Reason}")]
+    private partial void LogOutage(int count, string reason);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "A batch of {Count} writes could not be stored")]
     private partial void LogBatchFailed(Exception exception, int count);

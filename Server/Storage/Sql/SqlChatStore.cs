@@ -9,13 +9,13 @@ public abstract partial class SqlChatStore : IChatStore
     private readonly GroupCommit _commit;
     private int _disposed;
 
-    private protected SqlChatStore(SqlDatabase database, Func<MessageIdGenerator, BatchWriter> batchWriter, StorageOptions options, ILoggerFactory? loggerFactory)
+    private protected SqlChatStore(SqlDatabase database, Func<MessageIdGenerator, BatchWriter> batchWriter, StorageOptions options, ILoggerFactory? loggerFactory, StoreMetrics? metrics)
     {
         ArgumentNullException.ThrowIfNull(options);
         Database = database;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(GetType());
         Logger = logger;
-        _commit = new GroupCommit(database, batchWriter(new MessageIdGenerator(options.NodeId)), options, logger);
+        _commit = new GroupCommit(database, batchWriter(new MessageIdGenerator(options.NodeId)), options, logger, metrics);
         Accounts = new SqlAccountStore(database);
         Friends = new SqlFriendStore(database);
         Messages = new SqlMessageStore(database, _commit);
@@ -36,6 +36,9 @@ public abstract partial class SqlChatStore : IChatStore
     private protected ILogger Logger { get; }
 
     public abstract Task InitializeAsync(CancellationToken cancellationToken);
+
+    public Task PingAsync(CancellationToken cancellationToken) =>
+        Database.ReadAsync(async s => await s.Command("SELECT 1").ScalarInt64Async(cancellationToken), cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -12,6 +12,11 @@ internal readonly struct SqlSession(DbConnection connection, DbTransaction? tran
 
     public DbCommand Command(string sql)
     {
+        if (connection is IStatementCache cache)
+        {
+            return cache.Command(sql, transaction);
+        }
+
         var command = connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction;

@@ -6,8 +6,8 @@ namespace Chat.Server.Storage.Sqlite;
 /// <summary>The embedded store: one SQLite file (default <c>data/chat.db</c>), created with its directory on first run.</summary>
 public sealed class SqliteChatStore : SqlChatStore
 {
-    public SqliteChatStore(StorageOptions options, ILoggerFactory? loggerFactory = null)
-        : base(new SqliteDatabase(options?.ConnectionString ?? ""), ids => new SqliteBatchWriter(ids), options!, loggerFactory)
+    public SqliteChatStore(StorageOptions options, ILoggerFactory? loggerFactory = null, StoreMetrics? metrics = null)
+        : base(new SqliteDatabase(options?.ConnectionString ?? ""), ids => new SqliteBatchWriter(ids), options!, loggerFactory, metrics)
     {
     }
 

@@ -27,6 +27,11 @@ internal sealed class SqliteDatabase : SqlDatabase
 
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    /// <summary>Readers kept open between reads (with their prepared statements), at most two per core (four at least).</summary>
+    private readonly Stack<SqliteReadConnection> _idleReaders = new();
+    private readonly int _maxIdleReaders = Math.Max(4, Environment.ProcessorCount * 2);
+    private bool _disposed;
     private SqliteConnection? _writer;
 
     public SqliteDatabase(string connectionString)
@@ -179,7 +184,20 @@ internal sealed class SqliteDatabase : SqlDatabase
                 _writer = null;
             }
 
-            // Close the pooled readers so the file can be moved or deleted once we are gone.
+            // Close the readers, ours and Microsoft.Data.Sqlite's pool, so the file can be moved or deleted once we are gone.
+            SqliteReadConnection[] idle;
+            lock (_idleReaders)
+            {
+                _disposed = true;
+                idle = [.. _idleReaders];
+                _idleReaders.Clear();
+            }
+
+            foreach (var reader in idle)
+            {
+                await reader.DisposeAsync();
+            }
+
             using var pooled = new SqliteConnection(_connectionString);
             SqliteConnection.ClearPool(pooled);
         }
@@ -191,7 +209,15 @@ internal sealed class SqliteDatabase : SqlDatabase
 
     protected override async ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(_connectionString);
+        lock (_idleReaders)
+        {
+            if (_idleReaders.TryPop(out var idle))
+            {
+                return idle;
+            }
+        }
+
+        var connection = new SqliteReadConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);
@@ -204,7 +230,22 @@ internal sealed class SqliteDatabase : SqlDatabase
         }
     }
 
-    protected override ValueTask ReleaseReadConnectionAsync(DbConnection connection) => connection.DisposeAsync();
+    protected override ValueTask ReleaseReadConnectionAsync(DbConnection connection)
+    {
+        if (connection is SqliteReadConnection { State: System.Data.ConnectionState.Open } reader)
+        {
+            lock (_idleReaders)
+            {
+                if (!_disposed && _idleReaders.Count < _maxIdleReaders)
+                {
+                    _idleReaders.Push(reader);
+                    return ValueTask.CompletedTask;
+                }
+            }
+        }
+
+        return connection.DisposeAsync();
+    }
 
     protected override async ValueTask<DbConnection> AcquireWriteConnectionAsync(CancellationToken cancellationToken)
     {
@@ -258,7 +299,7 @@ internal sealed class SqliteDatabase : SqlDatabase
             // busy_timeout: SQLite itself waits (up to 30 s, like Microsoft.Data.Sqlite's command timeout) for another
             // process holding the file's write lock, also for the group commit's statements, which run below
             // Microsoft.Data.Sqlite and so without its retry loop.
-            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA busy_timeout=30000;" + Environment.GetEnvironmentVariable("CHAT_SQLITE_EXTRA_PRAGMAS");
+            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA busy_timeout=30000;";
             await pragmas.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }

@@ -77,6 +77,19 @@ public sealed class NginxSiteTests : IAsyncLifetime, IDisposable
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", _hangGuard.Token);
     }
 
+    [NginxFact]
+    public async Task Health_probes_are_proxied_and_metrics_are_not_exposed()
+    {
+        using var http = new HttpClient();
+        Assert.Equal($"page /health/ready host 127.0.0.1:{_port}", await http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/health/ready"), _hangGuard.Token));
+        Assert.Equal($"page /health/live host 127.0.0.1:{_port}", await http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/health/live"), _hangGuard.Token));
+
+        // The stand-in would answer /metrics like any page; nginx must not let it out.
+        using var metrics = await http.GetAsync(new Uri($"http://127.0.0.1:{_port}/metrics"), _hangGuard.Token);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, metrics.StatusCode);
+        Assert.DoesNotContain("page /metrics", await metrics.Content.ReadAsStringAsync(_hangGuard.Token), StringComparison.Ordinal);
+    }
+
     private static WebApplication StandInGateway()
     {
         var builder = WebApplication.CreateSlimBuilder();

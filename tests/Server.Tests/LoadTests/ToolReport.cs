@@ -35,4 +35,22 @@ public sealed class ToolReport
     public Dictionary<string, long> Errors { get; set; } = [];
 
     public ToolServerCost? ServerCost { get; set; }
+
+    /// <summary>One entry per second of the measured phase.</summary>
+    public List<ToolSecond> Seconds { get; set; } = [];
+}
+
+/// <summary>The per-second fields the report's plots are drawn from.</summary>
+public sealed class ToolSecond
+{
+    public int Second { get; set; }
+
+    public long Delivered { get; set; }
+
+    public long DeliveryP50Micros { get; set; }
+
+    public long DeliveryP99Micros { get; set; }
+
+    /// <summary>-1 when the tool could not tell (the first second has nothing to compare with).</summary>
+    public double ServerCpuPercent { get; set; }
 }

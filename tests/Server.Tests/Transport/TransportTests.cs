@@ -6,8 +6,12 @@ using Chat.Server.Tests.Infrastructure;
 
 namespace Chat.Server.Tests.Transport;
 
-/// <summary>The connection layer over real sockets: handshake, heartbeats, limits, hostile bytes, shutdown.</summary>
-public sealed class TransportTests : IAsyncLifetime
+/// <summary>
+/// The connection layer over real sockets: handshake, heartbeats, limits, hostile bytes, shutdown. Plain connections
+/// wait for input in the listener's epoll set here; <see cref="TransportWithDotNetWaitsTests"/> runs the same with
+/// .NET's zero-byte receives (the path every platform other than Linux x86-64 takes).
+/// </summary>
+public class TransportTests : IAsyncLifetime
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
     private ChatTestServer _server = null!;
@@ -17,7 +21,10 @@ public sealed class TransportTests : IAsyncLifetime
         ["Chat:Transport:HandshakeTimeout"] = "00:00:01",
         ["Chat:Transport:IdleTimeout"] = "00:00:02",
         ["Chat:Transport:MaxPendingOutputBytes"] = "16384",
+        ["Chat:Transport:UseEpoll"] = UseEpoll ? "true" : "false",
     });
+
+    protected virtual bool UseEpoll => true;
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
@@ -30,6 +37,7 @@ public sealed class TransportTests : IAsyncLifetime
         Assert.Equal(2u, client.Welcome.IdleTimeoutSeconds);
         await client.RequestAsync<Ping, Pong>(new Ping());
         Assert.Equal(2, client.FramesReceived);
+        Assert.Contains(_server.Logs.Entries, e => e.Message.StartsWith("Chat server listening on", StringComparison.Ordinal) && e.Message.EndsWith(UseEpoll ? "(tcp, epoll)" : "(tcp)", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,0 +1,165 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+
+namespace Chat.Server.Transport;
+
+/// <summary>
+/// One readiness wait shared by every plain connection of a listener (Linux): each idle connection is an entry in one
+/// epoll set, armed one-shot for input, and one thread waits on the set and hands each connection that became readable
+/// to the thread pool. A .NET zero-byte receive costs every idle connection an event-args object, the socket layer's
+/// context and pending operation, a delegate and its locks, about 700 bytes; an epoll entry costs the kernel's few.
+/// </summary>
+/// <remarks>
+/// Connections are found by slot, with a generation in the event's data so that an event for a slot that was freed
+/// and taken again is dropped. An entry is removed from the set before its socket is closed (a closed descriptor's
+/// number is soon reused). One-shot arming means a connection is never handed out twice before it asks again.
+/// </remarks>
+internal sealed partial class EpollReactor : IDisposable
+{
+    private const int MaxEvents = 512;
+    private const int WaitMilliseconds = 1000;
+
+    private readonly int _epoll;
+    private readonly Thread _thread;
+    private readonly ILogger _logger;
+    private readonly Lock _slotLock = new();
+    private readonly Stack<int> _free = new();
+    private SocketConnection?[] _slots = new SocketConnection?[1024];
+    private int[] _generations = new int[1024];
+    private int _used;
+    private volatile bool _stopping;
+
+    private EpollReactor(int epoll, ILogger logger)
+    {
+        _epoll = epoll;
+        _logger = logger;
+        _thread = new Thread(Run) { IsBackground = true, Name = "chat-epoll" };
+        _thread.Start();
+    }
+
+    /// <summary>Linux on x86-64 (the epoll_event layout declared in <see cref="NativeMethods"/>).</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    /// <summary>A reactor, or null where epoll is not available or cannot be created (the connections then wait the .NET way).</summary>
+    public static EpollReactor? TryCreate(ILogger logger)
+    {
+        if (!IsSupported)
+        {
+            return null;
+        }
+
+        var epoll = NativeMethods.EpollCreate(NativeMethods.EpollCloexec);
+        if (epoll < 0)
+        {
+            LogUnavailable(logger, Marshal.GetLastPInvokeError());
+            return null;
+        }
+
+        return new EpollReactor(epoll, logger);
+    }
+
+    /// <summary>Takes a slot for <paramref name="connection"/>; its token goes with every arm.</summary>
+    public ulong Register(SocketConnection connection)
+    {
+        lock (_slotLock)
+        {
+            if (!_free.TryPop(out var slot))
+            {
+                slot = _used++;
+                if (slot == _slots.Length)
+                {
+                    Array.Resize(ref _generations, slot * 2);
+                    var grown = new SocketConnection?[slot * 2];
+                    Array.Copy(_slots, grown, slot);
+                    Volatile.Write(ref _slots, grown);
+                }
+            }
+
+            _slots[slot] = connection;
+            return ((ulong)(uint)_generations[slot] << 32) | (uint)slot;
+        }
+    }
+
+    /// <summary>Gives the slot back; an event still carrying its token is dropped from now on.</summary>
+    public void Unregister(ulong token)
+    {
+        var slot = (int)(uint)token;
+        lock (_slotLock)
+        {
+            if (ReferenceEquals(_slots[slot], null) || (uint)_generations[slot] != (uint)(token >> 32))
+            {
+                return;
+            }
+
+            _slots[slot] = null;
+            _generations[slot]++;
+            _free.Push(slot);
+        }
+    }
+
+    /// <summary>Arms the descriptor for one input event (adding it to the set the first time). False when the kernel refused (the socket is gone).</summary>
+    public bool Arm(int fd, ulong token, bool add)
+    {
+        var ev = new NativeMethods.EpollEvent
+        {
+            Events = NativeMethods.EpollIn | NativeMethods.EpollRdHup | NativeMethods.EpollOneShot,
+            Data = token,
+        };
+        return NativeMethods.EpollCtl(_epoll, add ? NativeMethods.EpollCtlAdd : NativeMethods.EpollCtlMod, fd, ref ev) == 0;
+    }
+
+    /// <summary>Removes the descriptor from the set; called before the socket is closed.</summary>
+    public void Detach(int fd)
+    {
+        // A failure means the descriptor is not in the set (never armed, or already closed): nothing to remove.
+        var ev = default(NativeMethods.EpollEvent);
+        _ = NativeMethods.EpollCtl(_epoll, NativeMethods.EpollCtlDel, fd, ref ev);
+    }
+
+    public void Dispose() => _stopping = true;
+
+    private void Run()
+    {
+        var events = new NativeMethods.EpollEvent[MaxEvents];
+        try
+        {
+            while (!_stopping)
+            {
+                var count = NativeMethods.EpollWait(_epoll, events, MaxEvents, WaitMilliseconds);
+                if (count < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == NativeMethods.EIntr)
+                    {
+                        continue;
+                    }
+
+                    LogWaitFailed(_logger, errno);
+                    Thread.Sleep(100);
+                    continue;
+                }
+
+                var slots = Volatile.Read(ref _slots);
+                for (var i = 0; i < count; i++)
+                {
+                    var token = events[i].Data;
+                    var slot = (int)(uint)token;
+                    if ((uint)slot < (uint)slots.Length && slots[slot] is { } connection && connection.Owns(token))
+                    {
+                        ThreadPool.UnsafeQueueUserWorkItem(connection, preferLocal: false);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _ = NativeMethods.Close(_epoll);
+        }
+    }
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "epoll is not available (errno {Errno}); connections wait with .NET's socket operations instead")]
+    private static partial void LogUnavailable(ILogger logger, int errno);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "epoll_wait failed (errno {Errno})")]
+    private static partial void LogWaitFailed(ILogger logger, int errno);
+}

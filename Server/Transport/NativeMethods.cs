@@ -1,0 +1,51 @@
+using System.Runtime.InteropServices;
+
+namespace Chat.Server.Transport;
+
+/// <summary>
+/// Linux's epoll, for <see cref="EpollReactor"/>, and non-blocking recv and send, for <see cref="NativeSocket"/>: the
+/// calls are blittable (ints, a struct, an array of structs, a pinned byte reference), so they need no marshalling. Only x86-64's layout of <c>struct epoll_event</c> (packed, 12 bytes) is declared; elsewhere
+/// the transport uses .NET's own socket waits.
+/// </summary>
+internal static class NativeMethods
+{
+    public const uint EpollIn = 0x001;
+    public const uint EpollErr = 0x008;
+    public const uint EpollHup = 0x010;
+    public const uint EpollRdHup = 0x2000;
+    public const uint EpollOneShot = 1u << 30;
+    public const int EpollCtlAdd = 1;
+    public const int EpollCtlDel = 2;
+    public const int EpollCtlMod = 3;
+    public const int EpollCloexec = 0x80000;
+    public const int EIntr = 4;
+    public const int EAgain = 11;
+    public const int MsgDontWait = 0x40;
+    public const int MsgNoSignal = 0x4000;
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "epoll_create1")]
+    public static extern int EpollCreate(int flags);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "epoll_ctl")]
+    public static extern int EpollCtl(int epfd, int op, int fd, ref EpollEvent ev);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "epoll_wait")]
+    public static extern int EpollWait(int epfd, [Out] EpollEvent[] events, int maxEvents, int timeoutMilliseconds);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "recv")]
+    public static extern nint Recv(int fd, ref byte buffer, nint length, int flags);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "send")]
+    public static extern nint Send(int fd, ref byte buffer, nint length, int flags);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "close")]
+    public static extern int Close(int fd);
+
+    /// <summary><c>struct epoll_event</c> as x86-64 Linux declares it: packed, the 64-bit data right after the event mask.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 1)]
+    public struct EpollEvent
+    {
+        public uint Events;
+        public ulong Data;
+    }
+}

@@ -1,0 +1,125 @@
+using Chat.Server.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Chat.Server.Tests.Storage;
+
+/// <summary>The read connections' prepared statements: kept between uses, never shared at once, never stale.</summary>
+public sealed class SqliteReadConnectionTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("chat-readconn-").FullName;
+
+    private string ConnectionString => new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, "t.db"), Pooling = false }.ToString();
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void A_command_given_back_is_lent_again_for_the_same_text()
+    {
+        using var connection = Open();
+        var first = connection.Command("SELECT 1", null);
+        first.Dispose();
+        var second = connection.Command("SELECT 1", null);
+        Assert.Same(first, second);
+        Assert.NotSame(second, connection.Command("SELECT 2", null));
+    }
+
+    [Fact]
+    public void The_same_text_twice_at_once_gets_two_commands()
+    {
+        using var connection = Open();
+        var outer = connection.Command("SELECT @v", null);
+        var inner = connection.Command("SELECT @v", null);
+        Assert.NotSame(outer, inner);
+        Assert.IsType<ReusableSqliteCommand>(outer);
+        Assert.IsNotType<ReusableSqliteCommand>(inner);
+    }
+
+    [Fact]
+    public void A_command_given_back_forgets_its_parameters_and_closes_its_reader()
+    {
+        using var connection = Open();
+        var command = connection.Command("SELECT @v", null);
+        command.Parameters.Add(new SqliteParameter("@v", 41));
+        var reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        command.Dispose(); // the reader is still open: giving the command back closes it
+
+        Assert.True(reader.IsClosed);
+        var again = connection.Command("SELECT @v", null);
+        Assert.Empty(again.Parameters);
+        again.Parameters.Add(new SqliteParameter("@v", 42));
+        Assert.Equal(42L, again.ExecuteScalar());
+    }
+
+    [Fact]
+    public void A_kept_statement_sees_what_another_connection_wrote_since()
+    {
+        using (var setup = new SqliteConnection(ConnectionString))
+        {
+            setup.Open();
+            using var create = setup.CreateCommand();
+            create.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1);";
+            create.ExecuteNonQuery();
+        }
+
+        using var reader = Open();
+        using (var count = reader.Command("SELECT COUNT(*) FROM t", null))
+        {
+            Assert.Equal(1L, count.ExecuteScalar());
+        }
+
+        using (var writer = new SqliteConnection(ConnectionString))
+        {
+            writer.Open();
+            using var insert = writer.CreateCommand();
+            insert.CommandText = "INSERT INTO t VALUES (2); INSERT INTO t VALUES (3);";
+            insert.ExecuteNonQuery();
+        }
+
+        using (var count = reader.Command("SELECT COUNT(*) FROM t", null))
+        {
+            Assert.Equal(3L, count.ExecuteScalar());
+        }
+    }
+
+    [Fact]
+    public async Task The_database_lends_a_given_back_reader_again_and_its_reads_stay_right()
+    {
+        await using var database = new SqliteDatabase("Data Source=" + Path.Combine(_directory, "db.sqlite"));
+        await database.WriteAsync(async s =>
+        {
+            using var create = s.Command("CREATE TABLE t (v INTEGER)");
+            return await create.ExecuteNonQueryAsync();
+        }, transaction: false, CancellationToken.None);
+
+        SqliteConnection? firstConnection = null;
+        for (var i = 1; i <= 3; i++)
+        {
+            var value = i;
+            await database.WriteAsync(async s =>
+            {
+                using var insert = s.Command("INSERT INTO t VALUES (@v)");
+                insert.Parameters.Add(new SqliteParameter("@v", value));
+                return await insert.ExecuteNonQueryAsync();
+            }, transaction: false, CancellationToken.None);
+
+            var (connection, sum) = await database.ReadAsync(async s =>
+            {
+                using var total = s.Command("SELECT SUM(v) FROM t");
+                return ((SqliteConnection)total.Connection!, (long)(await total.ExecuteScalarAsync())!);
+            }, CancellationToken.None);
+
+            Assert.Equal(value * (value + 1) / 2, sum);
+            Assert.IsType<SqliteReadConnection>(connection);
+            firstConnection ??= connection;
+            Assert.Same(firstConnection, connection);
+        }
+    }
+
+    private SqliteReadConnection Open()
+    {
+        var connection = new SqliteReadConnection(ConnectionString);
+        connection.Open();
+        return connection;
+    }
+}

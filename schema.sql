@@ -149,9 +149,10 @@ CREATE TABLE IF NOT EXISTS chat_groups (
 
 -- Full-text search: one row per searchable message (user and assistant text; not notices, recall events or
 -- recalled messages), written in the message's own transaction. terms is the text pre-split by the server
--- (SearchTerms.cs): words as "w<word>", CJK as overlapping bigrams "c<two chars>", the conversation as "k_<id>".
+-- (SearchTerms.cs): words as "x<word>", CJK as overlapping bigrams "c<two chars>", the conversation as "k_<id>".
 -- InnoDB's FULLTEXT parser only splits those at spaces; every token has at least three characters, so
--- innodb_ft_min_token_size (3) keeps them all and no server setting needs changing. Binary collation: the terms
+-- innodb_ft_min_token_size (3) keeps them all, and none is in InnoDB's default stop-word list, so no server setting
+-- needs changing (a custom innodb_ft_server_stopword_table must not hold such tokens). Binary collation: the terms
 -- are folded already, so the index compares them exactly.
 CREATE TABLE IF NOT EXISTS message_search (
   id BIGINT NOT NULL,

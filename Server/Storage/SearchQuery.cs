@@ -58,7 +58,7 @@ public sealed class SearchQuery
             }
             else if (run.Length > 1)
             {
-                var token = "w" + needle[..Math.Min(needle.Length, SearchTerms.MaxWordLength)];
+                var token = SearchTerms.WordMarker + needle[..Math.Min(needle.Length, SearchTerms.MaxWordLength)];
                 terms.Add(new SearchTerm([token], Prefix: needle.Length > SearchTerms.MaxWordLength, needle, Word: true));
                 lastWord = terms.Count - 1;
             }
@@ -241,9 +241,11 @@ public sealed class SearchQuery
     /// <summary>The bigram tokens of a folded CJK run of two or more units, or its one token prefix.</summary>
     private static string[] Bigrams(string run, int units)
     {
+        var token = new StringBuilder(16);
         if (units == 1)
         {
-            return ["c" + run];
+            SearchTerms.AppendCjkUnit(token.Append('c'), run);
+            return [token.ToString()];
         }
 
         var tokens = new string[units - 1];
@@ -252,7 +254,10 @@ public sealed class SearchQuery
         {
             var first = SearchTerms.UnitLength(run, at);
             var second = SearchTerms.UnitLength(run, at + first);
-            tokens[i] = string.Concat("c", run.AsSpan(at, first + second));
+            token.Clear().Append('c');
+            SearchTerms.AppendCjkUnit(token, run.AsSpan(at, first));
+            SearchTerms.AppendCjkUnit(token, run.AsSpan(at + first, second));
+            tokens[i] = token.ToString();
             at += first;
         }
 

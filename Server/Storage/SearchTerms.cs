@@ -12,21 +12,28 @@ namespace Chat.Server.Storage;
 /// <para>Text is folded first, one UTF-16 unit to one (<see cref="Fold"/>): ASCII and full-width Latin to lower-case
 /// ASCII, accented Latin letters to their base letter, other letters to lower case. Then it splits into runs:</para>
 /// <list type="bullet">
-/// <item>a run of letters and digits (not CJK) is a word: token <c>w</c> + word, at most <see cref="MaxWordLength"/>
+/// <item>a run of letters and digits (not CJK) is a word: token <c>x</c> + word, at most <see cref="MaxWordLength"/>
 /// characters; one-character words are not indexed (InnoDB would drop them anyway);</item>
 /// <item>a run of CJK characters (Han, kana, Hangul) becomes its overlapping bigrams, token <c>c</c> + two characters,
 /// then its last character alone, token <c>c</c> + character + <c>_</c>: every character starts exactly one token, so a
-/// two-character query is one token, a longer one a phrase of adjacent bigrams, and one character a prefix;</item>
+/// two-character query is one token, a longer one a phrase of adjacent bigrams, and one character a prefix. A character
+/// beyond the BMP (CJK Extension B and later, as in 𠮷) is written <c>u</c> + its code point in five hex digits:
+/// InnoDB's parser takes four-byte UTF-8 characters for separators and would cut the token there;</item>
 /// <item>everything else (spaces, punctuation, emoji, symbols) separates runs.</item>
 /// </list>
 /// <para>The first token is the conversation, <c>k_</c> + id: a search limited to the user's conversations intersects
 /// inside the engine before any row is read. Markers and the underscore keep every token at three characters or more
-/// and keep user words from meeting InnoDB's stop-word list.</para>
+/// (InnoDB's <c>innodb_ft_min_token_size</c>), and no token is a word of InnoDB's default stop-word list: none of those
+/// starts with <c>x</c> or <c>k</c>, and <c>c</c> is followed by CJK only (a <c>w</c> marker would make "as" the stop
+/// word "was" and "here" "where", which InnoDB neither indexes nor matches).</para>
 /// </remarks>
 public static class SearchTerms
 {
     /// <summary>Longer words are indexed (and searched) by their first this many characters.</summary>
     public const int MaxWordLength = 32;
+
+    /// <summary>The first character of a word's token (see the remarks for why this letter).</summary>
+    public const char WordMarker = 'x';
 
     /// <summary>Message kinds that are indexed: user and assistant text, not notices, recall events or recalled messages.</summary>
     public static bool IsIndexed(MessageFlags flags) =>
@@ -51,7 +58,7 @@ public static class SearchTerms
             }
             else if (run.Length > 1)
             {
-                builder.Append(" w");
+                builder.Append(' ').Append(WordMarker);
                 AppendFolded(builder, run[..Math.Min(run.Length, MaxWordLength)]);
             }
         }
@@ -113,11 +120,11 @@ public static class SearchTerms
         {
             var first = UnitLength(run, at);
             builder.Append(" c");
-            AppendFolded(builder, run.Slice(at, first));
+            AppendCjkUnit(builder, run.Slice(at, first));
             var next = at + first;
             if (next < run.Length)
             {
-                AppendFolded(builder, run.Slice(next, UnitLength(run, next)));
+                AppendCjkUnit(builder, run.Slice(next, UnitLength(run, next)));
             }
             else
             {
@@ -130,6 +137,19 @@ public static class SearchTerms
 
     internal static int UnitLength(ReadOnlySpan<char> text, int at) =>
         char.IsHighSurrogate(text[at]) && at + 1 < text.Length && char.IsLowSurrogate(text[at + 1]) ? 2 : 1;
+
+    /// <summary>One CJK character of a token: itself folded, or <c>u</c> + five hex digits for a surrogate pair.</summary>
+    internal static void AppendCjkUnit(StringBuilder builder, ReadOnlySpan<char> unit)
+    {
+        if (unit.Length == 2)
+        {
+            builder.Append('u').Append(char.ConvertToUtf32(unit[0], unit[1]).ToString("x5", CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            builder.Append(Fold(unit[0]));
+        }
+    }
 
     private static void AppendFolded(StringBuilder builder, ReadOnlySpan<char> run)
     {

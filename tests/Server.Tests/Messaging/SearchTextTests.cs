@@ -13,11 +13,12 @@ public sealed class SearchTextTests
     [Fact]
     public void A_message_is_indexed_under_its_conversation_its_words_and_its_CJK_bigrams()
     {
-        Assert.Equal("k_42 c周六 c六去 c去爬 c爬山 c山吗 c吗_ whiking wgps wcafe", SearchTerms.ForMessage(42, "周六去爬山吗？Hiking ＧＰＳ, café!"));
-        Assert.Equal("k_7 c群_ wqq c群号 c号_", SearchTerms.ForMessage(7, "群 QQ群号"));
+        Assert.Equal("k_42 c周六 c六去 c去爬 c爬山 c山吗 c吗_ xhiking xgps xcafe", SearchTerms.ForMessage(42, "周六去爬山吗？Hiking ＧＰＳ, café!"));
+        Assert.Equal("k_7 c群_ xqq c群号 c号_", SearchTerms.ForMessage(7, "群 QQ群号"));
         Assert.Equal("k_1", SearchTerms.ForMessage(1, "a 🎒 … !"));                 // one letter and symbols: nothing
-        Assert.Equal("k_1 w" + new string('x', SearchTerms.MaxWordLength), SearchTerms.ForMessage(1, new string('X', 40)));
-        Assert.Equal("k_3 c𠀀中 c中_", SearchTerms.ForMessage(3, "𠀀中"));               // a supplementary ideograph is one character
+        Assert.Equal("k_1 x" + new string('x', SearchTerms.MaxWordLength), SearchTerms.ForMessage(1, new string('X', 40)));
+        Assert.Equal("k_3 cu20000中 c中_", SearchTerms.ForMessage(3, "𠀀中"));          // a supplementary ideograph is one character, in hex
+        Assert.Equal("k_3 cu20bb7野 c野家 c家_ xas xhere", SearchTerms.ForMessage(3, "𠮷野家 as here")); // no token is an InnoDB stop word
     }
 
     [Fact]
@@ -59,9 +60,10 @@ public sealed class SearchTextTests
     public void A_query_becomes_engine_syntax_of_its_own_tokens_only()
     {
         var query = Parse("去爬山 \"hik* OR\" 群 ＱＱ");
-        Assert.Equal("(\"k_5\" OR \"k_9\") AND \"c去爬\" AND \"c爬山\" AND \"whik\" AND \"wor\" AND \"c群\"* AND \"wqq\"*", query.ToFts5([5, 9]));
-        Assert.Equal("+(k_5 k_9) +c去爬 +c爬山 +whik +wor +c群* +wqq*", query.ToBooleanMode([5, 9]));
-        Assert.Equal("+c去爬 +c爬山 +whik +wor +c群* +wqq", Parse("去爬山 hik or 群 qq ").ToBooleanMode(null));
+        Assert.Equal("(\"k_5\" OR \"k_9\") AND \"c去爬\" AND \"c爬山\" AND \"xhik\" AND \"xor\" AND \"c群\"* AND \"xqq\"*", query.ToFts5([5, 9]));
+        Assert.Equal("+(k_5 k_9) +c去爬 +c爬山 +xhik +xor +c群* +xqq*", query.ToBooleanMode([5, 9]));
+        Assert.Equal("+c去爬 +c爬山 +xhik +xor +c群* +xqq", Parse("去爬山 hik or 群 qq ").ToBooleanMode(null));
+        Assert.Equal("+cu20bb7野 +c野家 +cu20bb7*", Parse("𠮷野家 𠮷").ToBooleanMode(null));
     }
 
     [Fact]

@@ -34,6 +34,26 @@ public abstract partial class ChatStoreContract
     }
 
     [Fact]
+    public async Task Search_finds_words_that_meet_the_engines_stop_words_and_ideographs_beyond_the_BMP()
+    {
+        var (a, b, conversation) = await NewDirectAsync();
+        var here = await AppendAsync(conversation, b.Id, "I was here, as promised, in my hat");
+        var name = await AppendAsync(conversation, a.Id, "在𠮷野家吃饭");
+        await AppendAsync(conversation, a.Id, "野家 without the first character");
+
+        // Behind a "w" marker these would be InnoDB's stop words "was", "where", "what", never indexed nor matched.
+        Assert.Equal([here], await SearchIdsAsync(a.Id, "as "));
+        Assert.Equal([here], await SearchIdsAsync(a.Id, "here "));
+        Assert.Equal([here], await SearchIdsAsync(a.Id, "hat"));
+        Assert.Equal([here], await SearchIdsAsync(a.Id, "was here"));
+
+        // 𠮷 (U+20BB7) is four bytes in UTF-8, which InnoDB's parser splits at.
+        Assert.Equal([name], await SearchIdsAsync(b.Id, "𠮷野家"));
+        Assert.Equal([name], await SearchIdsAsync(b.Id, "在𠮷"));
+        Assert.Equal([name], await SearchIdsAsync(b.Id, "𠮷 吃饭"));
+    }
+
+    [Fact]
     public async Task Search_never_returns_a_strangers_messages_with_the_same_words()
     {
         var (a, b, mine) = await NewDirectAsync();

@@ -91,7 +91,7 @@ public sealed class SqliteChatStoreTests(SqliteStoreFixture fixture) : ChatStore
         await raw.OpenAsync();
         await using var count = raw.CreateCommand();
         count.CommandText = "SELECT COUNT(*) FROM message_fts WHERE message_fts MATCH @q";
-        count.Parameters.AddWithValue("@q", "\"w" + word + "\"");
+        count.Parameters.AddWithValue("@q", "\"" + SearchTerms.WordMarker + word + "\"");
         return (long)(await count.ExecuteScalarAsync())!;
     }
 
@@ -134,7 +134,7 @@ public sealed class SqliteChatStoreTests(SqliteStoreFixture fixture) : ChatStore
             await using (var old = new SqliteChatStore(new StorageOptions { ConnectionString = connectionString }))
             {
                 await old.InitializeAsync(Ct);
-                        (a, conversation) = await SeedPreSearchMessagesAsync(old);
+                (a, conversation) = await SeedPreSearchMessagesAsync(old);
             }
 
             // The file as an older server left it: the messages and no index.

@@ -54,6 +54,33 @@ public abstract partial class ChatStoreContract
     }
 
     [Fact]
+    public async Task Search_runs_the_longest_query_and_for_a_user_in_more_conversations_than_the_match_names()
+    {
+        // A hundred CJK characters: 99 bigrams ANDed in the engine's expression.
+        var (a, b, conversation) = await NewDirectAsync();
+        var text = string.Concat(Enumerable.Range(0, 100).Select(i => (char)(0x4E00 + (i * 37))));
+        var longest = await AppendAsync(conversation, b.Id, "前 " + text + " 后");
+        Assert.Equal([longest], await SearchIdsAsync(a.Id, text));
+        Assert.Empty(await SearchIdsAsync(a.Id, text[1..] + "前"));
+
+        // Past MaxConversationsInMatch the match names no conversation: the membership join alone keeps strangers out.
+        var owner = await NewUserAsync();
+        var stranger = await NewUserAsync();
+        var groups = new List<long>();
+        for (var i = 0; i <= Chat.Server.Storage.Sql.SqlMessageStore.MaxConversationsInMatch; i++)
+        {
+            groups.Add((await Groups.CreateAsync("g" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), owner.Id, [], T0, Ct)).Id);
+        }
+
+        var strangersGroup = await Groups.CreateAsync("s", stranger.Id, [], T0, Ct);
+        var first = await AppendAsync(groups[0], owner.Id, "年会抽奖 raffle");
+        await AppendAsync(strangersGroup.Id, stranger.Id, "年会抽奖 raffle");
+        var last = await AppendAsync(groups[^1], owner.Id, "年会抽奖 raffle again");
+        Assert.Equal([last, first], await SearchIdsAsync(owner.Id, "年会 raffle"));
+        Assert.Equal([last], await SearchIdsAsync(owner.Id, "抽奖", conversation: groups[^1]));
+    }
+
+    [Fact]
     public async Task Search_never_returns_a_strangers_messages_with_the_same_words()
     {
         var (a, b, mine) = await NewDirectAsync();

@@ -9,60 +9,30 @@ namespace Chat.WebGateway.Tests;
 /// opens the conversation around the hit with the hit marked and its neighbours on both sides; a query the server
 /// cannot run shows the server's words; a stranger's messages with the same words never show.
 /// </summary>
-public sealed class ChatAppSearchTests : IClassFixture<BrowserFixture>, IAsyncLifetime, IDisposable
+public sealed class ChatAppSearchTests(BrowserFixture browser) : ChatSceneTest(browser)
 {
-    private readonly BrowserFixture _browser;
-    private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromMinutes(5));
-    private GatewayTestHost _host = null!;
-    private ChatScene _scene = null!;
-
-    public ChatAppSearchTests(BrowserFixture browser)
-    {
-        _browser = browser;
-    }
-
-    private CancellationToken Guard => _hangGuard.Token;
-
-    public async Task InitializeAsync()
-    {
-        _host = await GatewayTestHost.StartAsync();
-        _scene = await ChatScene.StartAsync(_host, Guard);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _scene.DisposeAsync();
-        await _host.DisposeAsync();
-    }
-
-    public void Dispose()
-    {
-        _hangGuard.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
     [Fact]
     public async Task Typing_a_query_lists_hits_by_conversation_and_a_click_shows_the_message_in_context()
     {
-        var alice = await _scene.NewUserAsync("a", "爱丽丝");
-        var bob = await _scene.NewUserAsync("b", "鲍勃");
-        var carol = await _scene.NewUserAsync("c", "卡罗尔");
-        var dave = await _scene.NewUserAsync("d", "大卫");
-        await _scene.MakeFriendsAsync(alice, bob);
-        await _scene.MakeFriendsAsync(alice, carol);
-        await _scene.MakeFriendsAsync(carol, dave);
+        var alice = await Scene.NewUserAsync("a", "爱丽丝");
+        var bob = await Scene.NewUserAsync("b", "鲍勃");
+        var carol = await Scene.NewUserAsync("c", "卡罗尔");
+        var dave = await Scene.NewUserAsync("d", "大卫");
+        await Scene.MakeFriendsAsync(alice, bob);
+        await Scene.MakeFriendsAsync(alice, carol);
+        await Scene.MakeFriendsAsync(carol, dave);
 
         // A long chat with Bob: the hit sits in the middle, far above the newest messages.
         for (var i = 1; i <= 80; i++)
         {
-            await _scene.SendAsync(i % 2 == 0 ? alice : bob, i % 2 == 0 ? bob : alice, i == 20 ? "周六去爬山吗？带上水" : $"闲聊第{i}句");
+            await Scene.SendAsync(i % 2 == 0 ? alice : bob, i % 2 == 0 ? bob : alice, i == 20 ? "周六去爬山吗？带上水" : $"闲聊第{i}句");
         }
 
-        var inGroup = await _scene.CreateGroupAsync(alice, "登山队", carol);
-        await _scene.SendToGroupAsync(carol, inGroup.GroupId, "爬山装备清单 hiking gear");
-        await _scene.SendAsync(dave, carol, "我们也去爬山"); // Alice is not in this conversation
+        var inGroup = await Scene.CreateGroupAsync(alice, "登山队", carol);
+        await Scene.SendToGroupAsync(carol, inGroup.GroupId, "爬山装备清单 hiking gear");
+        await Scene.SendAsync(dave, carol, "我们也去爬山"); // Alice is not in this conversation
 
-        var page = await _scene.OpenAsync(await _browser.NewContextAsync(BrowserFixture.Desktop), alice);
+        var page = await Scene.OpenAsync(await Browser.NewContextAsync(BrowserFixture.Desktop), alice);
         await page.FillAsync("#search-input", "爬山");
 
         // Two conversations, newest first, each titled as in the chat list, the match marked; never Carol and Dave's.

@@ -976,11 +976,22 @@ async function showLatest(current) {
   scrollToBottom();
 }
 
-async function loadNewer() {
+// One page at a time per open conversation, while `more` (the flag named) says there is one; errors are shown by req().
+async function loadPage(more, load) {
   const current = state.current;
-  if (!current || current.loading || !current.moreAfter) return;
+  if (!current || current.loading || !current[more]) return;
   current.loading = true;
   try {
+    await load(current);
+  } catch {
+    // shown by req()
+  } finally {
+    current.loading = false;
+  }
+}
+
+async function loadNewer() {
+  await loadPage('moreAfter', async (current) => {
     const batch = await req('Sync', { conversationId: current.conv.conversationId, afterSeq: current.newestSeq, limit: HISTORY_PAGE });
     if (state.current !== current) return;
     current.moreAfter = batch.more && batch.messages.length > 0;
@@ -991,19 +1002,12 @@ async function loadNewer() {
     }
     for (const m of batch.messages) if (m.flags & FLAGS.recallNotice) applyRecall(m.text);
     regroup();
-  } catch {
-    // shown by req()
-  } finally {
-    current.loading = false;
-  }
+  });
   markRead();
 }
 
-async function loadOlder() {
-  const current = state.current;
-  if (!current || current.loading || !current.more) return;
-  current.loading = true;
-  try {
+function loadOlder() {
+  return loadPage('more', async (current) => {
     const batch = await req('History', { conversationId: current.conv.conversationId, beforeSeq: current.oldestSeq, limit: HISTORY_PAGE });
     if (state.current !== current) return;
     current.more = batch.more;
@@ -1021,11 +1025,7 @@ async function loadOlder() {
     ui.messages.scrollTop += ui.messages.scrollHeight - previousHeight;
     const last = batch.messages.at(-1);
     if (last) quiet('MarkDelivered', { conversationId: current.conv.conversationId, seq: last.seq });
-  } catch {
-    // shown by req()
-  } finally {
-    current.loading = false;
-  }
+  });
 }
 
 ui.messages.addEventListener('scroll', () => {

@@ -217,3 +217,25 @@ CREATE TABLE IF NOT EXISTS blob_chunks (
   bytes MEDIUMBLOB NOT NULL,
   PRIMARY KEY (data_id, start_offset)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Full-text search: one row per searchable message (user and assistant text; not notices, recall events or
+-- recalled messages), written in the message's own transaction. terms is the text pre-split by the server
+-- (SearchTerms.cs): words as "x<word>", CJK as overlapping bigrams "c<two chars>", the conversation as "k_<id>".
+-- InnoDB's FULLTEXT parser only splits those at spaces; every token has at least three characters, so
+-- innodb_ft_min_token_size (3) keeps them all, and none is in InnoDB's default stop-word list, so no server setting
+-- needs changing (a custom innodb_ft_server_stopword_table must not hold such tokens). Binary collation: the terms
+-- are folded already, so the index compares them exactly.
+CREATE TABLE IF NOT EXISTS message_search (
+  id BIGINT NOT NULL,
+  terms MEDIUMTEXT NOT NULL,
+  PRIMARY KEY (id),
+  FULLTEXT KEY ft_message_search_terms (terms)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- One-time steps of an upgrade that are done once per database, not per node: 'message_search' = every
+-- message stored before search existed has been indexed.
+CREATE TABLE IF NOT EXISTS schema_steps (
+  name VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  done_at BIGINT NOT NULL,
+  PRIMARY KEY (name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -26,6 +26,11 @@ internal static class Program
             return await UploadProbe.RunAsync(uploadArgs);
         }
 
+        if (args is ["search", .. var searchArgs])
+        {
+            return await SearchBench.RunAsync(searchArgs);
+        }
+
         var options = LoadOptions.Parse(args, out var error);
         if (options is null)
         {

@@ -78,6 +78,9 @@ public enum ErrorCode : ushort
     RecallTooLate = 307,
     LimitInvalid = 308,
     ConversationKindInvalid = 309,
+    SearchQueryTooLong = 310,
+    SearchQueryTooShort = 311,
+    SearchQueryInvalid = 312,
 
     // 400-499: groups
     GroupNotFound = 400,

@@ -111,6 +111,10 @@ public enum MessageType : ushort
     OpenConversation = 0x0310,
     /// <summary>The conversation.</summary>
     ConversationOpened = 0x0311,
+    /// <summary>Full-text search of my conversations (conversationId 0) or one of them: every word and CJK run of query must occur. Newest first; beforeMessageId: the last hit's messageId for the next page (0 = from the newest); limit 1-100.</summary>
+    Search = 0x0312,
+    /// <summary>Hits, newest first. targetId: the peer (kind 1) or the group (kind 2), as in ConversationEntry. snippet: the text or a part of it; highlights: where the query matched in snippet (UTF-16 units). more: further pages exist.</summary>
+    SearchResults = 0x0313,
     /// <summary>Creates a group with friends as initial members; I am owner. Answered by GroupInfo.</summary>
     GroupCreate = 0x0401,
     /// <summary>One group.</summary>
@@ -205,6 +209,7 @@ public static class MessageTypes
             or MessageType.Typing
             or MessageType.Recall
             or MessageType.OpenConversation
+            or MessageType.Search
             or MessageType.GroupCreate
             or MessageType.GroupInvite
             or MessageType.GroupLeave
@@ -238,6 +243,7 @@ public static class MessageTypes
             or MessageType.MessageBatch
             or MessageType.ConversationList
             or MessageType.ConversationOpened
+            or MessageType.SearchResults
             or MessageType.GroupInfo
             or MessageType.GroupList
             or MessageType.GroupMemberList

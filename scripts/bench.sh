@@ -3,7 +3,7 @@
 # tool pinned to core 0, loopback only; server CPU read from /proc/PID/stat before and after; the server
 # stopped by its PID at the end, whatever happened.
 #
-#   scripts/bench.sh <connect|pairs|group|reconnect|mixed> [Chat.LoadTests options...]
+#   scripts/bench.sh <connect|pairs|group|reconnect|mixed|search> [Chat.LoadTests options...]
 #   scripts/bench.sh upload [--megabytes 200] [--window 4]   one upload by lt0 (limits raised for it)
 #
 # Environment:
@@ -14,6 +14,7 @@
 #   MYSQL="Server=127.0.0.1;Port=3306;User ID=chat;Password=chat;"   MariaDB server for STORE=mysql
 #   MYSQL_DB=chat_test_bench   its database (the local 'chat' account may create chat_test_* databases)
 #   NO_BUILD=1           skip the Release build
+#   SERVER_ARGS="..."    more server settings, e.g. "--Chat:Search:UserQueriesPerSecond=100000" (split at spaces)
 #   METRICS=off|on       the server's metrics (docs/operations.md): both open the monitoring port METRICS_PORT (9464);
 #                        off runs with --Chat:Metrics:Enabled=false, on with metrics collected and /metrics scraped
 #                        once a second for the whole run (Prometheus scrapes every 15 s: a harder case). Unset: no
@@ -72,7 +73,8 @@ case "${METRICS:-}" in
   on) metrics=("--Chat:Metrics:Port=$METRICS_PORT" --Chat:Metrics:Enabled=true) ;;
   *) echo "METRICS is on or off" >&2; exit 2 ;;
 esac
-taskset -c 1 dotnet "$server_dll" "--Chat:Transport:Port=$PORT" --Chat:Transport:MaxConnectionsPerAddress=100000 "${storage[@]}" "${metrics[@]}" "${server_extra[@]}" \
+# shellcheck disable=SC2086
+taskset -c 1 dotnet "$server_dll" "--Chat:Transport:Port=$PORT" --Chat:Transport:MaxConnectionsPerAddress=100000 "${storage[@]}" "${metrics[@]}" "${server_extra[@]}" ${SERVER_ARGS:-} \
   >"$DATA/server-$STORE.log" 2>&1 &
 server=$!
 scraper=

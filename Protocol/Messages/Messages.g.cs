@@ -163,6 +163,45 @@ namespace Chat.Protocol.Messages
         public static GroupMemberEntry Read(ref BodyReader reader) => new(reader.ReadInt64(), reader.ReadString(), reader.ReadString(), reader.ReadByte(), reader.ReadByte());
     }
 
+    /// <summary>Body: start: u16, length: u16.</summary>
+    public sealed partial record TextRange(ushort Start, ushort Length) : IWireStruct<TextRange>
+    {
+        public int GetSize() => 2 + 2;
+
+        public void Write(ref BodyWriter writer)
+        {
+            writer.WriteUInt16(Start);
+            writer.WriteUInt16(Length);
+        }
+
+        public static TextRange Read(ref BodyReader reader) => new(reader.ReadUInt16(), reader.ReadUInt16());
+    }
+
+    /// <summary>Body: conversationId: i64, kind: u8, targetId: i64, messageId: i64, seq: i64, senderId: i64, sentAtMs: i64, snippet: str, highlights: list&lt;TextRange&gt;.</summary>
+    public sealed partial record SearchHit(long ConversationId, byte Kind, long TargetId, long MessageId, long Seq, long SenderId, long SentAtMs, string Snippet, IReadOnlyList<TextRange> Highlights) : IWireStruct<SearchHit>
+    {
+        public int GetSize() => 8 + 1 + 8 + 8 + 8 + 8 + 8 + BodyWriter.SizeOf(Snippet) + BodyWriter.SizeOfList(Highlights, static x => x.GetSize());
+
+        public void Write(ref BodyWriter writer)
+        {
+            writer.WriteInt64(ConversationId);
+            writer.WriteByte(Kind);
+            writer.WriteInt64(TargetId);
+            writer.WriteInt64(MessageId);
+            writer.WriteInt64(Seq);
+            writer.WriteInt64(SenderId);
+            writer.WriteInt64(SentAtMs);
+            writer.WriteString(Snippet);
+            writer.WriteCount(Highlights.Count);
+            foreach (var item in Highlights)
+            {
+                item.Write(ref writer);
+            }
+        }
+
+        public static SearchHit Read(ref BodyReader reader) => new(reader.ReadInt64(), reader.ReadByte(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadString(), BodyReader.ReadList(ref reader, 4, static (ref BodyReader r) => TextRange.Read(ref r)));
+    }
+
     /// <summary>Body: date: str, minTenths: i32, maxTenths: i32, weatherCode: u16, description: str.</summary>
     public sealed partial record DailyForecast(string Date, int MinTenths, int MaxTenths, ushort WeatherCode, string Description) : IWireStruct<DailyForecast>
     {
@@ -1038,6 +1077,44 @@ namespace Chat.Protocol.Messages
         public static ConversationOpened ReadBody(ref BodyReader reader) => new(ConversationEntry.Read(ref reader));
     }
 
+    /// <summary>Full-text search of my conversations (conversationId 0) or one of them: every word and CJK run of query must occur. Newest first; beforeMessageId: the last hit's messageId for the next page (0 = from the newest); limit 1-100. Body: query: str, conversationId: i64, beforeMessageId: i64, limit: u16.</summary>
+    public sealed partial record Search(string Query, long ConversationId, long BeforeMessageId, ushort Limit) : IWireMessage<Search>
+    {
+        public static MessageType Type => MessageType.Search;
+
+        public int GetBodySize() => BodyWriter.SizeOf(Query) + 8 + 8 + 2;
+
+        public void WriteBody(ref BodyWriter writer)
+        {
+            writer.WriteString(Query);
+            writer.WriteInt64(ConversationId);
+            writer.WriteInt64(BeforeMessageId);
+            writer.WriteUInt16(Limit);
+        }
+
+        public static Search ReadBody(ref BodyReader reader) => new(reader.ReadString(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadUInt16());
+    }
+
+    /// <summary>Hits, newest first. targetId: the peer (kind 1) or the group (kind 2), as in ConversationEntry. snippet: the text or a part of it; highlights: where the query matched in snippet (UTF-16 units). more: further pages exist. Body: hits: list&lt;SearchHit&gt;, more: bool.</summary>
+    public sealed partial record SearchResults(IReadOnlyList<SearchHit> Hits, bool More) : IWireMessage<SearchResults>
+    {
+        public static MessageType Type => MessageType.SearchResults;
+
+        public int GetBodySize() => BodyWriter.SizeOfList(Hits, static x => x.GetSize()) + 1;
+
+        public void WriteBody(ref BodyWriter writer)
+        {
+            writer.WriteCount(Hits.Count);
+            foreach (var item in Hits)
+            {
+                item.Write(ref writer);
+            }
+            writer.WriteBoolean(More);
+        }
+
+        public static SearchResults ReadBody(ref BodyReader reader) => new(BodyReader.ReadList(ref reader, 53, static (ref BodyReader r) => SearchHit.Read(ref r)), reader.ReadBoolean());
+    }
+
     /// <summary>Creates a group with friends as initial members; I am owner. Answered by GroupInfo. Body: name: str, memberIds: list&lt;i64&gt;.</summary>
     public sealed partial record GroupCreate(string Name, IReadOnlyList<long> MemberIds) : IWireMessage<GroupCreate>
     {
@@ -1561,6 +1638,8 @@ namespace Chat.Protocol.Messages
             MessageType.Recall => FrameCodec.Decode<Recall>(body),
             MessageType.OpenConversation => FrameCodec.Decode<OpenConversation>(body),
             MessageType.ConversationOpened => FrameCodec.Decode<ConversationOpened>(body),
+            MessageType.Search => FrameCodec.Decode<Search>(body),
+            MessageType.SearchResults => FrameCodec.Decode<SearchResults>(body),
             MessageType.GroupCreate => FrameCodec.Decode<GroupCreate>(body),
             MessageType.GroupInfo => FrameCodec.Decode<GroupInfo>(body),
             MessageType.GroupInvite => FrameCodec.Decode<GroupInvite>(body),
@@ -1647,6 +1726,8 @@ namespace Chat.Protocol.Messages
             Recall m => FrameCodec.Serialize(requestId, m),
             OpenConversation m => FrameCodec.Serialize(requestId, m),
             ConversationOpened m => FrameCodec.Serialize(requestId, m),
+            Search m => FrameCodec.Serialize(requestId, m),
+            SearchResults m => FrameCodec.Serialize(requestId, m),
             GroupCreate m => FrameCodec.Serialize(requestId, m),
             GroupInfo m => FrameCodec.Serialize(requestId, m),
             GroupInvite m => FrameCodec.Serialize(requestId, m),

@@ -1,4 +1,5 @@
 using Chat.Server.Hosting;
+using Chat.Server.MessageSearch;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -6,7 +7,7 @@ namespace Chat.Server.Messaging;
 
 public static class MessagingServiceCollectionExtensions
 {
-    /// <summary>Registers messaging, configured from "Chat:Messaging", and its caches' invalidation hooks.</summary>
+    /// <summary>Registers messaging, configured from "Chat:Messaging", its caches' invalidation hooks, and the search of its messages ("Chat:Search").</summary>
     public static IServiceCollection AddMessaging(this IServiceCollection services, IConfiguration chat)
     {
         services.Configure<MessagingOptions>(chat.GetSection("Messaging"));
@@ -18,6 +19,7 @@ public static class MessagingServiceCollectionExtensions
         services.AddSingleton<CommitDelivery>();
         services.AddSingleton<ServerMessages>();
         services.AddSingleton<IChatFeature, MessagingFeature>();
+        services.AddSearch(chat);
         return services;
     }
 }

@@ -43,8 +43,17 @@ public interface IMessageStore
 
     Task<StoredMessage?> GetMessageAsync(long conversationId, long messageId, CancellationToken cancellationToken);
 
-    /// <summary>Marks a message recalled and wipes its text; its attachment is no longer carried (nor served). False when it was not found or already recalled.</summary>
+    /// <summary>Marks a message recalled, wipes its text and takes it out of the search index; its attachment is no longer carried (nor served). False when it was not found or already recalled.</summary>
     Task<bool> MarkRecalledAsync(long conversationId, long messageId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Full-text search: the messages that match <paramref name="query"/> in the conversations <paramref name="userId"/>
+    /// is an active member of (<paramref name="conversationId"/> alone when not 0), after the seq the user joined at,
+    /// never recalled ones, notices or recall events; newest first (by message id), those with an id below
+    /// <paramref name="beforeMessageId"/> (0: from the newest), at most <paramref name="limit"/>. Paging by the last id
+    /// returned never repeats a message, whatever arrives meanwhile.
+    /// </summary>
+    Task<IReadOnlyList<StoredMessage>> SearchAsync(long userId, SearchQuery query, long conversationId, long beforeMessageId, int limit, CancellationToken cancellationToken);
 
     /// <summary>The member's role and position in a conversation, or null when not an active member.</summary>
     Task<MemberState?> GetMemberStateAsync(long conversationId, long userId, CancellationToken cancellationToken);

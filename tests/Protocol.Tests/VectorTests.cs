@@ -18,7 +18,7 @@ public class VectorTests
         var covered = ProtocolVectors.Valid.Select(v => v.Type).ToHashSet();
         var missing = Enum.GetNames<MessageType>().Where(n => !covered.Contains(n)).ToList();
         Assert.Empty(missing);
-        Assert.Equal(80, Enum.GetValues<MessageType>().Length);
+        Assert.Equal(82, Enum.GetValues<MessageType>().Length);
     }
 
     [Fact]
@@ -26,7 +26,7 @@ public class VectorTests
     {
         var types = Enum.GetValues<MessageType>();
         Assert.DoesNotContain(types, t => MessageTypes.DirectionOf(t) == MessageDirection.Unknown);
-        Assert.Equal(48, types.Count(t => MessageTypes.DirectionOf(t) == MessageDirection.Request));
+        Assert.Equal(49, types.Count(t => MessageTypes.DirectionOf(t) == MessageDirection.Request));
         Assert.Equal(MessageDirection.Response, MessageTypes.DirectionOf(MessageType.Pong));
         Assert.Equal(MessageDirection.Push, MessageTypes.DirectionOf(MessageType.MessagePush));
         Assert.Equal(MessageDirection.Request, MessageTypes.DirectionOf(MessageType.Hello));

@@ -10,38 +10,9 @@ namespace Chat.WebGateway.Tests;
 /// with a visible focus all the way; and axe-core (from npm, injected into the pages) on every page and on each state
 /// of the chat app at both sizes, with no violation of impact "serious" or "critical".
 /// </summary>
-public sealed class ChatAppAccessibilityTests : IClassFixture<BrowserFixture>, IAsyncLifetime, IDisposable
+public sealed class ChatAppAccessibilityTests(BrowserFixture browser) : ChatSceneTest(browser)
 {
     private const int MaxTabs = 80;
-    private readonly BrowserFixture _browser;
-    private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromMinutes(5));
-    private GatewayTestHost _host = null!;
-    private ChatScene _scene = null!;
-
-    public ChatAppAccessibilityTests(BrowserFixture browser)
-    {
-        _browser = browser;
-    }
-
-    private CancellationToken Guard => _hangGuard.Token;
-
-    public async Task InitializeAsync()
-    {
-        _host = await GatewayTestHost.StartAsync();
-        _scene = await ChatScene.StartAsync(_host, Guard);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _scene.DisposeAsync();
-        await _host.DisposeAsync();
-    }
-
-    public void Dispose()
-    {
-        _hangGuard.Dispose();
-        GC.SuppressFinalize(this);
-    }
 
     public static TheoryData<string> Sizes => new() { "desktop", "phone" };
 
@@ -66,22 +37,22 @@ public sealed class ChatAppAccessibilityTests : IClassFixture<BrowserFixture>, I
     [Fact]
     public async Task A_keyboard_alone_signs_in_opens_a_conversation_from_the_list_sends_and_opens_a_groups_member_list()
     {
-        var alice = await _scene.NewUserAsync("a", "爱丽丝");
-        var bob = await _scene.NewUserAsync("b", "鲍勃");
-        var carol = await _scene.NewUserAsync("c", "卡罗尔");
-        await _scene.MakeFriendsAsync(alice, bob);
-        await _scene.MakeFriendsAsync(alice, carol);
-        var group = await _scene.CreateGroupAsync(alice, "键盘小组", bob, carol);
-        await _scene.SendAsync(bob, alice, "用键盘回我");
+        var alice = await Scene.NewUserAsync("a", "爱丽丝");
+        var bob = await Scene.NewUserAsync("b", "鲍勃");
+        var carol = await Scene.NewUserAsync("c", "卡罗尔");
+        await Scene.MakeFriendsAsync(alice, bob);
+        await Scene.MakeFriendsAsync(alice, carol);
+        var group = await Scene.CreateGroupAsync(alice, "键盘小组", bob, carol);
+        await Scene.SendAsync(bob, alice, "用键盘回我");
 
-        var page = await (await _browser.NewContextAsync(BrowserFixture.Desktop)).NewPageAsync();
-        await page.GotoAsync(_scene.Url("/verify/signin"));
+        var page = await (await Browser.NewContextAsync(BrowserFixture.Desktop)).NewPageAsync();
+        await page.GotoAsync(Scene.Url("/verify/signin"));
         await TabToAsync(page, "#f-username");
         await page.Keyboard.TypeAsync(alice.Username);
         await TabToAsync(page, "#f-password");
         await page.Keyboard.TypeAsync(alice.Web.Password);
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(_scene.Url("/"));
+        await page.WaitForURLAsync(Scene.Url("/"));
         await Expect(page.Locator("body[data-ready='1']")).ToHaveCountAsync(1);
 
         // The recent chats are links: Tab reaches Bob's, Enter opens it with the composer focused.
@@ -131,7 +102,7 @@ public sealed class ChatAppAccessibilityTests : IClassFixture<BrowserFixture>, I
         var viewport = size == "phone" ? BrowserFixture.Phone : BrowserFixture.Desktop;
 
         // The injected script is not the site's own: the context lets it past the CSP (the site's pages are unchanged).
-        var context = await _browser.NewContextAsync(viewport, bypassCsp: true);
+        var context = await Browser.NewContextAsync(viewport, bypassCsp: true);
         var page = await context.NewPageAsync();
         var problems = new List<string>();
         async Task CheckAsync(string state)
@@ -157,28 +128,28 @@ public sealed class ChatAppAccessibilityTests : IClassFixture<BrowserFixture>, I
 
         foreach (var path in new[] { "/verify/signin", "/verify/signup", "/verify/password_reset", "/verify/signin?lang=en" })
         {
-            await page.GotoAsync(_scene.Url(path));
+            await page.GotoAsync(Scene.Url(path));
             await CheckAsync(path);
         }
 
-        var alice = await _scene.NewUserAsync("a", "爱丽丝");
-        var bob = await _scene.NewUserAsync("b", "鲍勃");
-        var carol = await _scene.NewUserAsync("c", "卡罗尔");
-        await _scene.MakeFriendsAsync(alice, bob);
-        await _scene.MakeFriendsAsync(alice, carol);
-        var group = await _scene.CreateGroupAsync(alice, "无障碍小组", bob, carol);
-        await _scene.SendAsync(bob, alice, "你好");
-        await _scene.SendToGroupAsync(carol, group.GroupId, "@爱丽丝 看一下", alice.UserId);
+        var alice = await Scene.NewUserAsync("a", "爱丽丝");
+        var bob = await Scene.NewUserAsync("b", "鲍勃");
+        var carol = await Scene.NewUserAsync("c", "卡罗尔");
+        await Scene.MakeFriendsAsync(alice, bob);
+        await Scene.MakeFriendsAsync(alice, carol);
+        var group = await Scene.CreateGroupAsync(alice, "无障碍小组", bob, carol);
+        await Scene.SendAsync(bob, alice, "你好");
+        await Scene.SendToGroupAsync(carol, group.GroupId, "@爱丽丝 看一下", alice.UserId);
 
         // The second reset page, with its form errors showing.
-        await page.GotoAsync(_scene.Url("/verify/password_reset"));
+        await page.GotoAsync(Scene.Url("/verify/password_reset"));
         await page.FillAsync("#f-phone", alice.Web.Phone);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(_scene.Url("/verify/password_reset2"));
+        await page.WaitForURLAsync(Scene.Url("/verify/password_reset2"));
         await page.FillAsync("#f-password", "123");
         await CheckAsync("/verify/password_reset2");
 
-        await _scene.SignInAsync(page, alice);
+        await Scene.SignInAsync(page, alice);
         await CheckAsync("chats");
         await ChatPageActions.OpenTabAsync(page, "contacts");
         await page.FillAsync("#find-input", carol.Username);

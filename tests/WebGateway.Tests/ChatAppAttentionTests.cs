@@ -10,7 +10,7 @@ namespace Chat.WebGateway.Tests;
 /// user's own click. Playwright grants the permission; an init script records each Notification the page creates and
 /// lets the test say when the tab is hidden (headless tabs are never hidden by themselves).
 /// </summary>
-public sealed class ChatAppAttentionTests : IClassFixture<BrowserFixture>, IAsyncLifetime, IDisposable
+public sealed class ChatAppAttentionTests(BrowserFixture browser) : ChatSceneTest(browser)
 {
     private const string Recorder = """
         window.shownNotifications = [];
@@ -30,45 +30,15 @@ public sealed class ChatAppAttentionTests : IClassFixture<BrowserFixture>, IAsyn
         window.setHidden = (hidden) => { window.fakeHidden = hidden; document.dispatchEvent(new Event('visibilitychange')); };
         """;
 
-    private readonly BrowserFixture _browser;
-    private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromMinutes(5));
-    private GatewayTestHost _host = null!;
-    private ChatScene _scene = null!;
-
-    public ChatAppAttentionTests(BrowserFixture browser)
-    {
-        _browser = browser;
-    }
-
-    private CancellationToken Guard => _hangGuard.Token;
-
-    public async Task InitializeAsync()
-    {
-        _host = await GatewayTestHost.StartAsync();
-        _scene = await ChatScene.StartAsync(_host, Guard);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _scene.DisposeAsync();
-        await _host.DisposeAsync();
-    }
-
-    public void Dispose()
-    {
-        _hangGuard.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
     [Fact]
     public async Task A_message_while_the_tab_is_hidden_counts_in_the_title_and_notifies_except_ones_own()
     {
-        var alice = await _scene.NewUserAsync("a", "爱丽丝");
-        var bob = await _scene.NewUserAsync("b", "鲍勃");
-        await _scene.MakeFriendsAsync(alice, bob);
-        var context = await _browser.NewContextAsync(BrowserFixture.Desktop, permissions: ["notifications"]);
+        var alice = await Scene.NewUserAsync("a", "爱丽丝");
+        var bob = await Scene.NewUserAsync("b", "鲍勃");
+        await Scene.MakeFriendsAsync(alice, bob);
+        var context = await Browser.NewContextAsync(BrowserFixture.Desktop, permissions: ["notifications"]);
         await context.AddInitScriptAsync(Recorder);
-        var page = await _scene.OpenAsync(context, alice);
+        var page = await Scene.OpenAsync(context, alice);
         var baseTitle = await page.TitleAsync();
         Assert.DoesNotMatch(@"^\(", baseTitle);
 
@@ -76,15 +46,15 @@ public sealed class ChatAppAttentionTests : IClassFixture<BrowserFixture>, IAsyn
         await ChatPageActions.OpenFriendAsync(page, bob.Username);
         await page.EvaluateAsync("() => window.setHidden(true)");
 
-        await _scene.SendAsync(bob, alice, "在吗？");
+        await Scene.SendAsync(bob, alice, "在吗？");
         await Expect(page).ToHaveTitleAsync($"(1) {baseTitle}");
         await Expect(page.Locator("#messages .msg.theirs .bubble").Last).ToHaveTextAsync("在吗？");
 
         // Her own reply from another device notifies nobody, and (as on the server) reads what came before it.
-        await _scene.SendAsync(alice, bob, "我在手机上回的");
+        await Scene.SendAsync(alice, bob, "我在手机上回的");
         await Expect(page.Locator("#messages .msg.mine .bubble").Last).ToHaveTextAsync("我在手机上回的");
         await Expect(page).ToHaveTitleAsync(baseTitle);
-        await _scene.SendAsync(bob, alice, "好的");
+        await Scene.SendAsync(bob, alice, "好的");
         await Expect(page).ToHaveTitleAsync($"(1) {baseTitle}");
         var shown = await page.EvaluateAsync<string[]>("() => window.shownNotifications.map(n => `${n.title} | ${n.body}`)");
         Assert.Equal(["鲍勃 | 在吗？", "鲍勃 | 好的"], shown);
@@ -104,10 +74,10 @@ public sealed class ChatAppAttentionTests : IClassFixture<BrowserFixture>, IAsyn
     [Fact]
     public async Task Permission_is_asked_only_when_the_user_clicks_for_it()
     {
-        var alice = await _scene.NewUserAsync("a", "爱丽丝");
-        var context = await _browser.NewContextAsync(BrowserFixture.Desktop);
+        var alice = await Scene.NewUserAsync("a", "爱丽丝");
+        var context = await Browser.NewContextAsync(BrowserFixture.Desktop);
         await context.AddInitScriptAsync(Recorder);
-        var page = await _scene.OpenAsync(context, alice);
+        var page = await Scene.OpenAsync(context, alice);
         await Expect(page.Locator("#notify-toggle")).ToBeVisibleAsync();
         Assert.Equal(0, await page.EvaluateAsync<int>("() => window.permissionRequests"));
         await page.ClickAsync("#notify-toggle");

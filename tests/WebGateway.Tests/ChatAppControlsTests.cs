@@ -12,42 +12,13 @@ namespace Chat.WebGateway.Tests;
 /// removing a friend, the profile and status; a group's member list, invite, roles, kick, rename, transfer, leave
 /// and dismiss. The other side of each action is a protocol client that sees its effect.
 /// </summary>
-public sealed class ChatAppControlsTests : IClassFixture<BrowserFixture>, IAsyncLifetime, IDisposable
+public sealed class ChatAppControlsTests(BrowserFixture browser) : ChatSceneTest(browser)
 {
     private static readonly System.Text.RegularExpressions.Regex Online = new(@"\bonline\b");
-    private readonly BrowserFixture _browser;
-    private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromMinutes(5));
-    private GatewayTestHost _host = null!;
-    private ChatScene _scene = null!;
-
-    public ChatAppControlsTests(BrowserFixture browser)
-    {
-        _browser = browser;
-    }
-
-    private CancellationToken Guard => _hangGuard.Token;
-
-    public async Task InitializeAsync()
-    {
-        _host = await GatewayTestHost.StartAsync();
-        _scene = await ChatScene.StartAsync(_host, Guard);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _scene.DisposeAsync();
-        await _host.DisposeAsync();
-    }
-
-    public void Dispose()
-    {
-        _hangGuard.Dispose();
-        GC.SuppressFinalize(this);
-    }
 
     private async Task<IPage> OpenAsync(ChatUser user)
     {
-        var page = await _scene.OpenAsync(await _browser.NewContextAsync(BrowserFixture.Desktop), user);
+        var page = await Scene.OpenAsync(await Browser.NewContextAsync(BrowserFixture.Desktop), user);
 
         // Confirmations (remove, transfer, leave, dismiss) are answered yes, as the user would.
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
@@ -64,12 +35,12 @@ public sealed class ChatAppControlsTests : IClassFixture<BrowserFixture>, IAsync
     [Fact]
     public async Task Friend_controls_act_on_the_server_and_show_their_errors_beside_them()
     {
-        var alice = await _scene.NewUserAsync("a", "爱丽丝");
-        var bob = await _scene.NewUserAsync("b", "鲍勃");
-        var carol = await _scene.NewUserAsync("c", "卡罗尔");
-        var dave = await _scene.NewUserAsync("d", "大卫");
-        await _scene.MakeFriendsAsync(alice, bob);
-        await _scene.MakeFriendsAsync(alice, carol);
+        var alice = await Scene.NewUserAsync("a", "爱丽丝");
+        var bob = await Scene.NewUserAsync("b", "鲍勃");
+        var carol = await Scene.NewUserAsync("c", "卡罗尔");
+        var dave = await Scene.NewUserAsync("d", "大卫");
+        await Scene.MakeFriendsAsync(alice, bob);
+        await Scene.MakeFriendsAsync(alice, carol);
         var page = await OpenAsync(alice);
 
         // Finding oneself or a friend offers no "add friend"; a friend gets a link to the chat instead.
@@ -147,13 +118,13 @@ public sealed class ChatAppControlsTests : IClassFixture<BrowserFixture>, IAsync
     [Fact]
     public async Task Group_controls_list_members_invite_set_roles_kick_rename_transfer_leave_and_dismiss()
     {
-        var alice = await _scene.NewUserAsync("a", "爱丽丝");
-        var bob = await _scene.NewUserAsync("b", "鲍勃");
-        var carol = await _scene.NewUserAsync("c", "卡罗尔");
-        var dave = await _scene.NewUserAsync("d", "大卫");
+        var alice = await Scene.NewUserAsync("a", "爱丽丝");
+        var bob = await Scene.NewUserAsync("b", "鲍勃");
+        var carol = await Scene.NewUserAsync("c", "卡罗尔");
+        var dave = await Scene.NewUserAsync("d", "大卫");
         foreach (var friend in new[] { bob, carol, dave })
         {
-            await _scene.MakeFriendsAsync(alice, friend);
+            await Scene.MakeFriendsAsync(alice, friend);
         }
 
         var page = await OpenAsync(alice);
@@ -210,7 +181,7 @@ public sealed class ChatAppControlsTests : IClassFixture<BrowserFixture>, IAsync
         Assert.DoesNotContain(left.Members, m => m.UserId == alice.UserId);
 
         // A group of her own, dismissed: its members hear of it.
-        var temporary = await _scene.CreateGroupAsync(alice, "临时群", bob);
+        var temporary = await Scene.CreateGroupAsync(alice, "临时群", bob);
         await ChatPageActions.OpenTabAsync(page, "groups");
         await page.Locator($"#groups li.group[data-group-id='{temporary.GroupId}'] a").ClickAsync();
         await page.ClickAsync("#conv-info");

@@ -11,36 +11,8 @@ namespace Chat.WebGateway.Tests;
 /// kept under artifacts/screenshots; and the recent-chats list: every conversation, most recent first, with its
 /// preview, time and badges, in an order only a new message changes.
 /// </summary>
-public sealed class ChatAppLayoutTests : IClassFixture<BrowserFixture>, IAsyncLifetime, IDisposable
+public sealed class ChatAppLayoutTests(BrowserFixture browser) : ChatSceneTest(browser)
 {
-    private readonly BrowserFixture _browser;
-    private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromMinutes(5));
-    private GatewayTestHost _host = null!;
-    private ChatScene _scene = null!;
-
-    public ChatAppLayoutTests(BrowserFixture browser)
-    {
-        _browser = browser;
-    }
-
-    public async Task InitializeAsync()
-    {
-        _host = await GatewayTestHost.StartAsync();
-        _scene = await ChatScene.StartAsync(_host, _hangGuard.Token);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _scene.DisposeAsync();
-        await _host.DisposeAsync();
-    }
-
-    public void Dispose()
-    {
-        _hangGuard.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
     public static TheoryData<string> Sizes => new() { "desktop", "phone" };
 
     private static ViewportSize SizeOf(string size) => size == "phone" ? BrowserFixture.Phone : BrowserFixture.Desktop;
@@ -50,25 +22,25 @@ public sealed class ChatAppLayoutTests : IClassFixture<BrowserFixture>, IAsyncLi
     public async Task Each_main_screen_fits_the_size_and_a_phone_shows_one_pane_at_a_time(string size)
     {
         var viewport = SizeOf(size);
-        var alice = await _scene.NewUserAsync("a", "爱丽丝");
-        var bob = await _scene.NewUserAsync("b", "鲍勃");
-        var carol = await _scene.NewUserAsync("c", "卡罗尔");
-        await _scene.MakeFriendsAsync(alice, bob);
-        await _scene.MakeFriendsAsync(alice, carol);
-        var group = await _scene.CreateGroupAsync(alice, "周末爬山", bob, carol);
-        await _scene.SendAsync(bob, alice, "早上好 😀 周六一起去吗？");
-        await _scene.SendAsync(carol, alice, "下午开会吗？");
-        await _scene.SendToGroupAsync(bob, group.GroupId, "@爱丽丝 周六早上八点见", alice.UserId);
+        var alice = await Scene.NewUserAsync("a", "爱丽丝");
+        var bob = await Scene.NewUserAsync("b", "鲍勃");
+        var carol = await Scene.NewUserAsync("c", "卡罗尔");
+        await Scene.MakeFriendsAsync(alice, bob);
+        await Scene.MakeFriendsAsync(alice, carol);
+        var group = await Scene.CreateGroupAsync(alice, "周末爬山", bob, carol);
+        await Scene.SendAsync(bob, alice, "早上好 😀 周六一起去吗？");
+        await Scene.SendAsync(carol, alice, "下午开会吗？");
+        await Scene.SendToGroupAsync(bob, group.GroupId, "@爱丽丝 周六早上八点见", alice.UserId);
 
-        var context = await _browser.NewContextAsync(viewport);
+        var context = await Browser.NewContextAsync(viewport);
         var signIn = await context.NewPageAsync();
-        await signIn.GotoAsync(_scene.Url("/verify/signin"));
+        await signIn.GotoAsync(Scene.Url("/verify/signin"));
         await BrowserFixture.ScreenshotAsync(signIn, $"{size}-signin");
-        await signIn.GotoAsync(_scene.Url("/verify/signup"));
+        await signIn.GotoAsync(Scene.Url("/verify/signup"));
         await BrowserFixture.ScreenshotAsync(signIn, $"{size}-signup");
         await signIn.CloseAsync();
 
-        var page = await _scene.OpenAsync(context, alice);
+        var page = await Scene.OpenAsync(context, alice);
         var sidebar = page.Locator("nav.sidebar");
         var conversation = page.Locator("main.conversation");
 
@@ -122,7 +94,7 @@ public sealed class ChatAppLayoutTests : IClassFixture<BrowserFixture>, IAsyncLi
         await Expect(composer).ToHaveValueAsync("好的，周六见 👍");
         await page.ClickAsync("#send");
         await Expect(page.Locator("#messages .msg.mine .bubble").Last).ToHaveTextAsync("好的，周六见 👍");
-        await bob.Client.WaitForPushAsync<MessagePush>(p => p.Message.Text == "好的，周六见 👍", _hangGuard.Token);
+        await bob.Client.WaitForPushAsync<MessagePush>(p => p.Message.Text == "好的，周六见 👍", Guard);
         await BrowserFixture.ScreenshotAsync(page, $"{size}-conversation");
 
         // The friend's details.
@@ -182,15 +154,15 @@ public sealed class ChatAppLayoutTests : IClassFixture<BrowserFixture>, IAsyncLi
     [Fact]
     public async Task Recent_chats_keep_their_order_through_presence_and_reads_and_only_a_new_message_moves_one()
     {
-        var alice = await _scene.NewUserAsync("a", "爱丽丝");
-        var bob = await _scene.NewUserAsync("b", "鲍勃");
-        var carol = await _scene.NewUserAsync("c", "卡罗尔");
-        await _scene.MakeFriendsAsync(alice, bob);
-        await _scene.MakeFriendsAsync(alice, carol);
-        await _scene.SendAsync(bob, alice, "one");
-        await _scene.SendAsync(carol, alice, "two");
+        var alice = await Scene.NewUserAsync("a", "爱丽丝");
+        var bob = await Scene.NewUserAsync("b", "鲍勃");
+        var carol = await Scene.NewUserAsync("c", "卡罗尔");
+        await Scene.MakeFriendsAsync(alice, bob);
+        await Scene.MakeFriendsAsync(alice, carol);
+        await Scene.SendAsync(bob, alice, "one");
+        await Scene.SendAsync(carol, alice, "two");
 
-        var page = await _scene.OpenAsync(await _browser.NewContextAsync(BrowserFixture.Desktop), alice);
+        var page = await Scene.OpenAsync(await Browser.NewContextAsync(BrowserFixture.Desktop), alice);
         var names = page.Locator("#recent li.chat .name");
         await Expect(names).ToHaveTextAsync(new[] { "卡罗尔", "鲍勃" });
 
@@ -208,7 +180,7 @@ public sealed class ChatAppLayoutTests : IClassFixture<BrowserFixture>, IAsyncLi
         await Expect(names).ToHaveTextAsync(new[] { "卡罗尔", "鲍勃" });
 
         // A new message from Bob moves his chat to the top, with its preview and a count of two.
-        await _scene.SendAsync(bob, alice, "three");
+        await Scene.SendAsync(bob, alice, "three");
         await Expect(names).ToHaveTextAsync(new[] { "鲍勃", "卡罗尔" });
         var bobEntry = page.Locator("#recent li.chat").First;
         await Expect(bobEntry.Locator(".preview")).ToHaveTextAsync("three");
@@ -223,14 +195,14 @@ public sealed class ChatAppLayoutTests : IClassFixture<BrowserFixture>, IAsyncLi
     [Fact]
     public async Task Messages_read_as_runs_under_a_date_line_and_a_recall_says_who_recalled()
     {
-        var alice = await _scene.NewUserAsync("a", "爱丽丝");
-        var bob = await _scene.NewUserAsync("b", "鲍勃");
-        await _scene.MakeFriendsAsync(alice, bob);
-        await _scene.SendAsync(bob, alice, "第一条");
-        var second = await _scene.SendAsync(bob, alice, "第二条");
-        await _scene.SendAsync(bob, alice, "第三条");
+        var alice = await Scene.NewUserAsync("a", "爱丽丝");
+        var bob = await Scene.NewUserAsync("b", "鲍勃");
+        await Scene.MakeFriendsAsync(alice, bob);
+        await Scene.SendAsync(bob, alice, "第一条");
+        var second = await Scene.SendAsync(bob, alice, "第二条");
+        await Scene.SendAsync(bob, alice, "第三条");
 
-        var page = await _scene.OpenAsync(await _browser.NewContextAsync(BrowserFixture.Desktop), alice);
+        var page = await Scene.OpenAsync(await Browser.NewContextAsync(BrowserFixture.Desktop), alice);
         await ChatPageActions.OpenFriendAsync(page, bob.Username);
         var theirs = page.Locator("#messages .msg.theirs");
         await Expect(theirs).ToHaveCountAsync(3);
@@ -245,7 +217,7 @@ public sealed class ChatAppLayoutTests : IClassFixture<BrowserFixture>, IAsyncLi
         await Expect(theirs.Nth(0).Locator(".avatar")).ToHaveTextAsync("鲍");
 
         // Bob recalls his second message: it says so, with his name (isolated in the sentence).
-        await bob.Client.RequestOkAsync(new Recall(second.ConversationId, second.MessageId), _hangGuard.Token);
+        await bob.Client.RequestOkAsync(new Recall(second.ConversationId, second.MessageId), Guard);
         await Expect(page.Locator($"#messages .msg[data-message-id='{second.MessageId}'] .bubble")).ToHaveTextAsync("\u2068鲍勃\u2069 撤回了一条消息");
         await Expect(page.Locator("#messages .msg.theirs:not(.recalled) .bubble")).ToHaveTextAsync(new[] { "第一条", "第三条" });
 

@@ -41,13 +41,13 @@ const throwsCode = (fn, code) => assert.throws(fn, (e) => e instanceof ProtocolE
 test('every message type has a valid vector', () => {
   const covered = new Set(valid.map((v) => v.type));
   assert.deepEqual(Object.keys(MESSAGES).filter((n) => !covered.has(n)), []);
-  assert.equal(Object.keys(MESSAGES).length, 80);
+  assert.equal(Object.keys(MESSAGES).length, 82);
 });
 
-test('every type has a direction; requests are the 48 a client may send', () => {
+test('every type has a direction; requests are the 49 a client may send', () => {
   const dirs = Object.values(MESSAGES).map((m) => directionOf(m.code));
-  assert.equal(dirs.filter((d) => d === 'request').length, 48);
-  assert.equal(dirs.filter((d) => d === 'response' || d === 'push').length, 32);
+  assert.equal(dirs.filter((d) => d === 'request').length, 49);
+  assert.equal(dirs.filter((d) => d === 'response' || d === 'push').length, 33);
   assert.equal(directionOf(MESSAGES.Pong.code), 'response');
   assert.equal(directionOf(MESSAGES.MessagePush.code), 'push');
   assert.equal(directionOf(0x7777), null);

@@ -10,7 +10,7 @@ namespace Chat.Server.Storage.MySql;
 /// whatever its size. The conversations are locked (SELECT ... FOR UPDATE, in id order) so that writers on several
 /// nodes take turns per conversation and read its last seq inside the lock; the messages go in one multi-row INSERT,
 /// optimistically: a resend (a key already stored) fails that statement, which writes nothing, and the batch is then
-/// placed again with its keys probed first. The last seqs go in one statement, the markers in one multi-statement
+/// placed again with its keys probed first. Their search terms follow in the same command (one multi-row INSERT). The last seqs go in one statement, the markers in one multi-statement
 /// command.
 /// </summary>
 internal sealed class MySqlBatchWriter : BatchWriter
@@ -89,6 +89,20 @@ internal sealed class MySqlBatchWriter : BatchWriter
             cmd.With($"@c{i}", m.ConversationId).With($"@s{i}", m.Seq).With($"@i{i}", m.MessageId).With($"@u{i}", m.SenderId)
                 .With($"@k{i}", m.ClientMessageId == 0 ? null : m.ClientMessageId) // NULL: no idempotency key, never a duplicate
                 .With($"@t{i}", m.SentAtMs).With($"@f{i}", (int)m.Flags).With($"@x{i}", m.Text);
+        }
+
+        // The search terms ride in the same command, a second statement after the messages' INSERT: if that one fails,
+        // this one never runs.
+        var indexed = 0;
+        for (var i = 0; i < _fresh.Count; i++)
+        {
+            var m = _fresh[i];
+            if (SearchTerms.IsIndexed(m.Flags))
+            {
+                sql.Append(indexed == 0 ? ";\nINSERT INTO message_search (id, terms) VALUES " : ", ").Append($"(@i{i}, @w{i})");
+                cmd.With($"@w{i}", SearchTerms.ForMessage(m.ConversationId, m.Text));
+                indexed++;
+            }
         }
 
         cmd.CommandText = sql.ToString();

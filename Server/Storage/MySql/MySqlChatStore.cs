@@ -31,10 +31,90 @@ public sealed class MySqlChatStore : SqlChatStore
                 await using var cmd = new MySqlCommand(statement, connection);
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
+
+            await IndexExistingMessagesAsync(connection, cancellationToken);
         }
         catch (Exception ex) when (ex is not StorageUnavailableException && db.IsUnavailable(ex))
         {
             throw SqlDatabase.Unavailable(ex);
+        }
+    }
+
+    /// <summary>
+    /// Indexes the messages of a database from before search, once per database (schema_steps). In chunks by message id,
+    /// each its own transaction, so a node stopped halfway resumes and several nodes starting at once only repeat each
+    /// other's rows (INSERT IGNORE). Messages stored meanwhile are indexed by their own batch; one recalled while its
+    /// chunk was read is taken out again (and never shown: searches check the message's flags).
+    /// </summary>
+    private async Task IndexExistingMessagesAsync(MySqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using (var done = new MySqlCommand("SELECT COUNT(*) FROM schema_steps WHERE name = 'message_search'", connection))
+        {
+            if (Convert.ToInt64(await done.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0)
+            {
+                return;
+            }
+        }
+
+        const int Chunk = 2000;
+        var after = long.MinValue;
+        var indexed = 0L;
+        while (true)
+        {
+            var rows = new List<(long Id, string Terms)>(Chunk);
+            var read = 0;
+            long last = after;
+            await using (var select = new MySqlCommand("SELECT id, conversation_id, flags, text FROM messages WHERE id > @after ORDER BY id LIMIT @n", connection))
+            {
+                select.Parameters.AddWithValue("@after", after);
+                select.Parameters.AddWithValue("@n", Chunk);
+                await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    read++;
+                    last = reader.GetInt64(0);
+                    if (SearchTerms.IsIndexed((MessageFlags)reader.GetInt32(2)))
+                    {
+                        rows.Add((last, SearchTerms.ForMessage(reader.GetInt64(1), reader.GetString(3))));
+                    }
+                }
+            }
+
+            if (rows.Count > 0)
+            {
+                await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+                await using var insert = new MySqlCommand("", connection, tx);
+                var sql = new System.Text.StringBuilder("INSERT IGNORE INTO message_search (id, terms) VALUES ");
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    sql.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"(@i{i}, @t{i})");
+                    insert.Parameters.AddWithValue($"@i{i}", rows[i].Id);
+                    insert.Parameters.AddWithValue($"@t{i}", rows[i].Terms);
+                }
+
+                sql.Append(";\nDELETE s FROM message_search s JOIN messages m ON m.id = s.id WHERE s.id > @lo AND s.id <= @hi AND (m.flags & 7) <> 0");
+                insert.Parameters.AddWithValue("@lo", after);
+                insert.Parameters.AddWithValue("@hi", last);
+                insert.CommandText = sql.ToString();
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+                await tx.CommitAsync(cancellationToken);
+                indexed += rows.Count;
+            }
+
+            if (read < Chunk)
+            {
+                break;
+            }
+
+            after = last;
+        }
+
+        await using var mark = new MySqlCommand("INSERT IGNORE INTO schema_steps (name, done_at) VALUES ('message_search', @at)", connection);
+        mark.Parameters.AddWithValue("@at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await mark.ExecuteNonQueryAsync(cancellationToken);
+        if (indexed > 0)
+        {
+            LogSearchIndexBuilt(Logger, indexed);
         }
     }
 

@@ -37,6 +37,16 @@ internal sealed class MySqlDatabase : SqlDatabase
 
     public override string ForUpdate => " FOR UPDATE";
 
+    public override string SearchIndexDelete => "DELETE FROM message_search WHERE id = @id";
+
+    /// <summary>STRAIGHT_JOIN fixes the join order: the FULLTEXT index first, then each match's message and membership.</summary>
+    public override string SearchSql(bool oneConversation) =>
+        $"SELECT STRAIGHT_JOIN {SearchColumns} FROM message_search f JOIN messages m ON m.id = f.id " +
+        "JOIN conversation_members me ON me.conversation_id = m.conversation_id AND me.user_id = @u " +
+        $"WHERE MATCH (f.terms) AGAINST (@q IN BOOLEAN MODE) AND f.id < @before {SearchConditions(oneConversation)} ORDER BY f.id DESC LIMIT @limit";
+
+    public override string SearchExpression(SearchQuery query, IReadOnlyCollection<long>? conversations) => query.ToBooleanMode(conversations);
+
     public override async Task<long> ExecuteInsertAsync(DbCommand command, CancellationToken cancellationToken)
     {
         await command.ExecuteNonQueryAsync(cancellationToken);

@@ -18,7 +18,10 @@ namespace Chat.Server.Storage.Sql;
 /// </remarks>
 internal sealed partial class GroupCommit : IAsyncDisposable
 {
-    /// <summary>Caps the text of one batch (at most 4 bytes per char in UTF-8) well under MySQL's 16 MiB max_allowed_packet default.</summary>
+    /// <summary>
+    /// Caps the text of one batch under MySQL's 16 MiB max_allowed_packet default, search terms included: CJK text is
+    /// 3 bytes a char in UTF-8 and its terms 8 more (SearchTerms: a bigram per char), so 1 Mi chars send at most 11 MiB.
+    /// </summary>
     private const int MaxBatchTextChars = 1 << 20;
 
     private readonly SqlDatabase _db;

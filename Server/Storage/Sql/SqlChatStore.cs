@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Chat.Server.Storage.Sql;
 
 /// <summary>The feature stores over one <see cref="SqlDatabase"/>; the engine classes add schema creation.</summary>
-public abstract class SqlChatStore : IChatStore
+public abstract partial class SqlChatStore : IChatStore
 {
     private readonly GroupCommit _commit;
     private int _disposed;
@@ -14,6 +14,7 @@ public abstract class SqlChatStore : IChatStore
         ArgumentNullException.ThrowIfNull(options);
         Database = database;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(GetType());
+        Logger = logger;
         _commit = new GroupCommit(database, batchWriter(new MessageIdGenerator(options.NodeId)), options, logger, metrics);
         Accounts = new SqlAccountStore(database);
         Friends = new SqlFriendStore(database);
@@ -34,6 +35,8 @@ public abstract class SqlChatStore : IChatStore
 
     private protected SqlDatabase Database { get; }
 
+    private protected ILogger Logger { get; }
+
     public abstract Task InitializeAsync(CancellationToken cancellationToken);
 
     public Task PingAsync(CancellationToken cancellationToken) =>
@@ -51,4 +54,8 @@ public abstract class SqlChatStore : IChatStore
         await Database.DisposeAsync();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>An upgrade indexed the messages stored before search existed.</summary>
+    [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "Search index built for {Count} existing messages")]
+    private protected static partial void LogSearchIndexBuilt(ILogger logger, long count);
 }

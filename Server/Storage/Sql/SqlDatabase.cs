@@ -27,6 +27,19 @@ internal abstract class SqlDatabase : IAsyncDisposable
     /// </summary>
     public virtual bool PrefersRepeatedStatements => false;
 
+    /// <summary>
+    /// The full-text search (<see cref="IMessageStore.SearchAsync"/>) as one SELECT of the message columns, newest first,
+    /// driven by the index: parameters @q (the engine's match expression), @u (the user), @before (an exclusive message id
+    /// bound), @limit, and @c (the conversation) when <paramref name="oneConversation"/>.
+    /// </summary>
+    public abstract string SearchSql(bool oneConversation);
+
+    /// <summary>The engine's match expression for <paramref name="query"/>, within <paramref name="conversations"/> when given.</summary>
+    public abstract string SearchExpression(SearchQuery query, IReadOnlyCollection<long>? conversations);
+
+    /// <summary>Removes the message with id @id, indexed under the terms @terms, from the search index.</summary>
+    public abstract string SearchIndexDelete { get; }
+
     /// <summary>Runs an INSERT into a table with an auto-increment key and returns the new key.</summary>
     public abstract Task<long> ExecuteInsertAsync(DbCommand command, CancellationToken cancellationToken);
 
@@ -40,6 +53,16 @@ internal abstract class SqlDatabase : IAsyncDisposable
     public abstract bool IsConflict(Exception exception);
 
     public abstract ValueTask DisposeAsync();
+
+    /// <summary>
+    /// The conditions every search result meets, after the index matched: the searcher is an active member who joined
+    /// before it, and it is neither recalled, a notice, nor a recall event (flags 1, 2, 4). For <see cref="SearchSql"/>.
+    /// </summary>
+    protected static string SearchConditions(bool oneConversation) =>
+        "AND me.active = 1 AND m.seq > me.joined_seq AND (m.flags & 7) = 0" + (oneConversation ? " AND m.conversation_id = @c" : "");
+
+    /// <summary>The message columns of a search, in <see cref="SqlMessageStore.MessageColumns"/> order, from alias m.</summary>
+    protected const string SearchColumns = "m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.sent_at_ms, m.flags, m.text";
 
     protected abstract ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken);
 

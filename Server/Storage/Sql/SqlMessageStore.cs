@@ -6,6 +6,9 @@ internal sealed class SqlMessageStore(SqlDatabase db, GroupCommit commit) : IMes
 {
     internal const string MessageColumns = "id, conversation_id, seq, sender_id, client_msg_id, sent_at_ms, flags, text";
 
+    /// <summary>Up to this many conversations are named in a search's match expression; beyond, the join alone filters.</summary>
+    internal const int MaxConversationsInMatch = 256;
+
     public async Task<long> GetOrCreateDirectConversationAsync(long userA, long userB, CancellationToken cancellationToken)
     {
         var (lo, hi) = userA <= userB ? (userA, userB) : (userB, userA);
@@ -95,23 +98,116 @@ internal sealed class SqlMessageStore(SqlDatabase db, GroupCommit commit) : IMes
         db.WriteAsync(
             async s =>
             {
-                await using var cmd = s.Command(
-                    "UPDATE messages SET flags = flags | @recalled, text = '' WHERE id = @id AND conversation_id = @c AND (flags & @recalled) = 0")
-                    .With("@recalled", (int)MessageFlags.Recalled).With("@id", messageId).With("@c", conversationId);
-                if (await cmd.ExecuteNonQueryAsync(cancellationToken) == 0)
+                // The text is read first: the index row is removed by the terms it was written with.
+                string text;
+                MessageFlags flags;
+                await using (var read = s.Command($"SELECT text, flags FROM messages WHERE id = @id AND conversation_id = @c{db.ForUpdate}")
+                    .With("@id", messageId).With("@c", conversationId))
+                {
+                    await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                    if (!await reader.ReadAsync(cancellationToken))
+                    {
+                        return false;
+                    }
+
+                    (text, flags) = (reader.GetString(0), (MessageFlags)reader.Int32(1));
+                }
+
+                if ((flags & MessageFlags.Recalled) != 0)
                 {
                     return false;
                 }
 
+                await using (var cmd = s.Command("UPDATE messages SET flags = flags | @recalled, text = '' WHERE id = @id AND conversation_id = @c")
+                    .With("@recalled", (int)MessageFlags.Recalled).With("@id", messageId).With("@c", conversationId))
+                {
+                    await cmd.ExecuteNonQueryAsync(cancellationToken);
+                }
+
                 // The attachment goes with the text: no longer carried, no longer served, and swept once nothing else carries it.
-                await using var unlink = s.Command(
+                await using (var unlink = s.Command(
                     "DELETE FROM message_attachments WHERE conversation_id = @c AND seq = (SELECT seq FROM messages WHERE id = @id AND conversation_id = @c)")
-                    .With("@id", messageId).With("@c", conversationId);
-                await unlink.ExecuteNonQueryAsync(cancellationToken);
+                    .With("@id", messageId).With("@c", conversationId))
+                {
+                    await unlink.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                // In the same transaction: the recalled words leave the index with the text.
+                if (SearchTerms.IsIndexed(flags))
+                {
+                    await using var unindex = s.Command(db.SearchIndexDelete)
+                        .With("@id", messageId).With("@terms", SearchTerms.ForMessage(conversationId, text));
+                    await unindex.ExecuteNonQueryAsync(cancellationToken);
+                }
+
                 return true;
             },
             transaction: true,
             cancellationToken);
+
+    public Task<IReadOnlyList<StoredMessage>> SearchAsync(long userId, SearchQuery query, long conversationId, long beforeMessageId, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (limit <= 0)
+        {
+            return Task.FromResult<IReadOnlyList<StoredMessage>>([]);
+        }
+
+        return db.ReadAsync(
+            async s =>
+            {
+                // The user's conversations go into the match itself, so the engine intersects before any row is read;
+                // the join on conversation_members stays the authority (and covers users with too many to list).
+                IReadOnlyCollection<long>? within = [conversationId];
+                if (conversationId == 0)
+                {
+                    var mine = await SqlFriendStore.ReadIdsAsync(
+                        s, "SELECT conversation_id FROM conversation_members WHERE user_id = @u AND active = 1", userId, cancellationToken);
+                    if (mine.Count == 0)
+                    {
+                        return (IReadOnlyList<StoredMessage>)[];
+                    }
+
+                    within = mine.Count <= MaxConversationsInMatch ? mine : null;
+                }
+
+                // The engine proposes, the text decides (SearchQuery.Find): candidates come in chunks, newest first, until
+                // the page is full of real matches or the index has no more.
+                var page = new List<StoredMessage>(limit);
+                var chunk = Math.Max(limit, 50);
+                var before = beforeMessageId > 0 ? beforeMessageId : long.MaxValue;
+                var match = db.SearchExpression(query, within);
+                while (true)
+                {
+                    List<StoredMessage> candidates;
+                    await using (var cmd = s.Command(db.SearchSql(conversationId != 0))
+                        .With("@q", match).With("@u", userId).With("@c", conversationId).With("@before", before).With("@limit", chunk))
+                    {
+                        candidates = await ReadMessagesAsync(cmd, cancellationToken);
+                    }
+
+                    foreach (var candidate in candidates)
+                    {
+                        if (query.Find(candidate.Text) is not null)
+                        {
+                            page.Add(candidate);
+                            if (page.Count == limit)
+                            {
+                                return (IReadOnlyList<StoredMessage>)page;
+                            }
+                        }
+                    }
+
+                    if (candidates.Count < chunk)
+                    {
+                        return page;
+                    }
+
+                    before = candidates[^1].Id;
+                }
+            },
+            cancellationToken);
+    }
 
     public Task<MemberState?> GetMemberStateAsync(long conversationId, long userId, CancellationToken cancellationToken) =>
         db.ReadAsync(

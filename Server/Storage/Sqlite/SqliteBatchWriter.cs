@@ -7,7 +7,8 @@ namespace Chat.Server.Storage.Sqlite;
 /// The group commit's SQL for SQLite, where a statement is a function call, not a round trip: one prepared statement
 /// per row, kept prepared on the single writer connection from batch to batch and run through SQLitePCLRaw
 /// (<see cref="SqliteStatement"/>: positional binding, no objects per execution). The insert itself tells a duplicate
-/// (ON CONFLICT on the (sender, client message id) key), so a fresh message costs no probe.
+/// (ON CONFLICT on the (sender, client message id) key), so a fresh message costs no probe. A stored message's search
+/// terms go into the FTS5 table by one more statement.
 /// </summary>
 /// <remarks>
 /// Conversations' last seqs are kept in memory between batches: this process is the file's only writer of messages,
@@ -25,6 +26,7 @@ internal sealed class SqliteBatchWriter : BatchWriter, IDisposable
     private SqliteCommand? _findOriginal;
     private SqliteStatement? _selectLastSeq;
     private SqliteStatement? _insert;
+    private SqliteStatement? _index;
     private SqliteStatement? _insertMention;
     private SqliteStatement? _insertAttachment;
     private SqliteStatement? _setLastSeq;
@@ -99,7 +101,20 @@ internal sealed class SqliteBatchWriter : BatchWriter, IDisposable
         insert.Bind(6, message.SentAtMs);
         insert.Bind(7, (long)message.Flags);
         insert.Bind(8, message.Text);
-        return insert.Execute() == 1;
+        if (insert.Execute() != 1)
+        {
+            return false;
+        }
+
+        if (SearchTerms.IsIndexed(message.Flags))
+        {
+            // Indexed in the batch's transaction: a message is searchable exactly when it is stored.
+            _index!.Bind(1, message.MessageId);
+            _index.Bind(2, SearchTerms.ForMessage(message.ConversationId, message.Text));
+            _index.Execute();
+        }
+
+        return true;
     }
 
     protected override StoredMessage FindOriginal(SqlSession s, MessageWrite message)
@@ -202,6 +217,7 @@ internal sealed class SqliteBatchWriter : BatchWriter, IDisposable
                 connection,
                 "INSERT INTO messages (conversation_id, seq, id, sender_id, client_msg_id, sent_at_ms, flags, text) " +
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (sender_id, client_msg_id) DO NOTHING");
+            _index = new SqliteStatement(connection, "INSERT INTO message_fts (rowid, terms) VALUES (?1, ?2)");
             _insertMention = new SqliteStatement(connection, "INSERT INTO message_mentions (conversation_id, seq, user_id) VALUES (?1, ?2, ?3)");
             _insertAttachment = new SqliteStatement(connection, "INSERT INTO message_attachments (conversation_id, seq, attachment_id) VALUES (?1, ?2, ?3)");
             _setLastSeq = new SqliteStatement(connection, "UPDATE conversations SET last_seq = ?1 WHERE id = ?2");
@@ -221,7 +237,7 @@ internal sealed class SqliteBatchWriter : BatchWriter, IDisposable
 
     private void ReleaseStatements()
     {
-        foreach (var statement in new[] { _selectLastSeq, _insert, _insertMention, _insertAttachment, _setLastSeq, _raiseMarkers })
+        foreach (var statement in new[] { _selectLastSeq, _insert, _index, _insertMention, _insertAttachment, _setLastSeq, _raiseMarkers })
         {
             statement?.Dispose();
         }

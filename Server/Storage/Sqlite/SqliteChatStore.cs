@@ -14,6 +14,13 @@ public sealed class SqliteChatStore : SqlChatStore
     /// <summary>The database file's full path.</summary>
     public string FilePath => ((SqliteDatabase)Database).FilePath;
 
-    public override Task InitializeAsync(CancellationToken cancellationToken) =>
-        ((SqliteDatabase)Database).InitializeAsync(SqliteSchema.Script, cancellationToken);
+    public override async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        var db = (SqliteDatabase)Database;
+        await db.InitializeAsync(SqliteSchema.Script, cancellationToken);
+        if (db.IndexedOnUpgrade > 0)
+        {
+            LogSearchIndexBuilt(Logger, db.IndexedOnUpgrade);
+        }
+    }
 }

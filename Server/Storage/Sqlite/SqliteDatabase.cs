@@ -52,6 +52,9 @@ internal sealed class SqliteDatabase : SqlDatabase
 
     public string FilePath { get; }
 
+    /// <summary>Messages the last <see cref="InitializeAsync"/> indexed because the file had no search index yet.</summary>
+    public long IndexedOnUpgrade { get; private set; }
+
     public override string InsertIgnore => "INSERT OR IGNORE INTO";
 
     public override string Greatest => "MAX";
@@ -61,6 +64,20 @@ internal sealed class SqliteDatabase : SqlDatabase
     public override string ForUpdate => "";
 
     public override bool PrefersRepeatedStatements => true;
+
+    /// <summary>FTS5's delete command for a contentless table: the row goes by its id and the terms it was indexed with.</summary>
+    public override string SearchIndexDelete => "INSERT INTO message_fts (message_fts, rowid, terms) VALUES ('delete', @id, @terms)";
+
+    /// <summary>
+    /// CROSS JOIN fixes the join order: FTS5 yields message ids newest first (its rowids, bounded by @before), and each
+    /// is checked against its message and the searcher's membership until the page is full.
+    /// </summary>
+    public override string SearchSql(bool oneConversation) =>
+        $"SELECT {SearchColumns} FROM message_fts f CROSS JOIN messages m ON m.id = f.rowid " +
+        "CROSS JOIN conversation_members me ON me.conversation_id = m.conversation_id AND me.user_id = @u " +
+        $"WHERE message_fts MATCH @q AND f.rowid < @before {SearchConditions(oneConversation)} ORDER BY f.rowid DESC LIMIT @limit";
+
+    public override string SearchExpression(SearchQuery query, IReadOnlyCollection<long>? conversations) => query.ToFts5(conversations);
 
     public override async Task<long> ExecuteInsertAsync(DbCommand command, CancellationToken cancellationToken)
     {
@@ -111,11 +128,49 @@ internal sealed class SqliteDatabase : SqlDatabase
                     }
                 }
 
-                await using var cmd = s.Command(schema);
-                return await cmd.ExecuteNonQueryAsync(cancellationToken);
+                bool needsIndex;
+                await using (var check = s.Command(SqliteSchema.NeedsSearchIndex))
+                {
+                    needsIndex = await check.ScalarInt64Async(cancellationToken) > 0;
+                }
+
+                int changed;
+                await using (var cmd = s.Command(schema))
+                {
+                    changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                // A file from before search gets its messages indexed in this same transaction: all or nothing.
+                if (needsIndex)
+                {
+                    IndexedOnUpgrade = await IndexExistingMessagesAsync(s, cancellationToken);
+                }
+
+                return changed;
             },
             transaction: true,
             cancellationToken);
+    }
+
+    /// <summary>Indexes every searchable message of the file; returns how many.</summary>
+    private static async Task<long> IndexExistingMessagesAsync(SqlSession s, CancellationToken cancellationToken)
+    {
+        var count = 0L;
+        await using var insert = s.Command(SqliteSchema.InsertSearchTerms).With("@id", 0L).With("@terms", "");
+        await using var read = s.Command(SqliteSchema.MessagesToIndex);
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (SearchTerms.IsIndexed((MessageFlags)reader.Int32(2)))
+            {
+                insert.Parameters[0].Value = reader.Int64(0);
+                insert.Parameters[1].Value = SearchTerms.ForMessage(reader.Int64(1), reader.GetString(3));
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+                count++;
+            }
+        }
+
+        return count;
     }
 
     public override async ValueTask DisposeAsync()

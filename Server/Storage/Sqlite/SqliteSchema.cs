@@ -6,6 +6,14 @@ namespace Chat.Server.Storage.Sqlite;
 /// lives in the (conversation, seq) order that history is read in, so an append writes that one B-tree and not a
 /// rowid table beside it, and a batch's messages of one conversation share their pages.
 /// </summary>
+/// <remarks>
+/// Search: <c>message_fts</c> is a contentless FTS5 table (the text lives in <c>messages</c> only) whose rowid is the
+/// message id, over the pre-split terms of <see cref="SearchTerms"/>; the ascii tokenizer only splits them at spaces
+/// (every non-ASCII character is a token character). It keeps the least an index can (no positions, no column sizes:
+/// each is a cost on every stored message, docs/search.md), so it answers which messages hold all the tokens and the
+/// server checks their order in the text; a recall removes a row with FTS5's delete command and the terms it had.
+/// MySQL's twin is <c>message_search</c> with a FULLTEXT index over the same terms.
+/// </remarks>
 internal static class SqliteSchema
 {
     /// <summary>
@@ -35,6 +43,14 @@ internal static class SqliteSchema
     /// <summary>True when the database holds a messages table that is still a rowid table.</summary>
     public const string NeedsMessagesUpgrade =
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'messages' AND sql NOT LIKE '%WITHOUT ROWID%'";
+
+    /// <summary>True when the database has no search index yet (a new file, or one from before search).</summary>
+    public const string NeedsSearchIndex = "SELECT COUNT(*) = 0 FROM sqlite_master WHERE name = 'message_fts'";
+
+    /// <summary>The messages an upgrade indexes: all of them; <see cref="SearchTerms.IsIndexed"/> picks.</summary>
+    public const string MessagesToIndex = "SELECT id, conversation_id, flags, text FROM messages";
+
+    public const string InsertSearchTerms = "INSERT INTO message_fts (rowid, terms) VALUES (@id, @terms)";
 
     public const string Script = """
         CREATE TABLE IF NOT EXISTS users (
@@ -194,5 +210,13 @@ internal static class SqliteSchema
           PRIMARY KEY (owner_id, day)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS ix_upload_days_day ON upload_days (day);
+
+        CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(
+          terms,
+          content = '',
+          columnsize = 0,
+          detail = none,
+          tokenize = "ascii tokenchars '_'"
+        );
         """;
 }

@@ -14,13 +14,15 @@ import {
   FLAGS, KIND, ROLE, canRecall, tickFor, newClientMessageId, mentionQuery, insertMention, mentionIds, describeNotice,
   NODE_LOST_CLOSE, reconnectDelayMs, insertionIndex, catchUpAfterSeq, RECALL_WINDOW_MS,
   recentOrder, routeOf, parseRoute, draftKey, totalUnread, titleWithUnread, afterOwnRead, initials, avatarHue,
-  dayKey, continuesRun, dayLabel, listTime, previewOf, recalledText, memberActions,
+  dayKey, continuesRun, dayLabel, listTime, previewOf, recalledText, memberActions, snippetParts, groupHits,
 } from './chat-logic.js';
 
 const root = document.getElementById('app');
 const language = root.dataset.lang || 'zh-CN';
 const t = texts(language);
 const HISTORY_PAGE = 30;
+const SEARCH_PAGE = 30;
+const SEARCH_DEBOUNCE_MS = 300;
 const baseTitle = document.title;
 const narrow = window.matchMedia('(max-width: 760px)');
 
@@ -31,7 +33,11 @@ const state = {
   groups: new Map(),
   conversations: new Map(), // conversationId → ConversationEntry
   names: new Map(), // userId → display name
-  current: null, // {conv, kind, targetId, members, oldestSeq, more, loading, bySeq: Map, byId: Map, gone}
+  // {conv, kind, targetId, members, oldestSeq, more, newestSeq, moreAfter, loading, bySeq: Map, byId: Map, gone}; moreAfter:
+  // the view is a window opened at a search hit and newer messages exist below it (loaded by scrolling down)
+  current: null,
+  jump: null, // {conversationId, seq}: the search hit the conversation being opened shows in context
+  search: { text: '', hits: [], more: false, serial: 0, timer: 0 },
   opening: null, // the route being opened (a second click on it waits for the first)
   typingTimers: new Map(),
   lastTypingSent: 0,
@@ -77,6 +83,11 @@ const ui = {
   details: el('aside', { id: 'details', class: 'details', 'aria-labelledby': 'details-title', hidden: true }),
   detailsTitle: el('h2', { id: 'details-title' }),
   detailsBody: el('div', { class: 'details-body', id: 'details-body' }),
+  searchInput: el('input', { type: 'search', id: 'search-input', placeholder: t.searchPlaceholder, autocomplete: 'off', 'aria-label': t.searchLabel, 'aria-controls': 'search-results', enterkeyhint: 'search' }),
+  searchResults: el('section', { id: 'search-results', class: 'panel search-results', 'aria-label': t.searchResults, hidden: true }),
+  searchStatus: el('p', { id: 'search-status', class: 'result', role: 'status' }),
+  searchList: el('div', { id: 'search-list' }),
+  searchMore: el('button', { type: 'button', id: 'search-more', class: 'link-button', text: t.searchMore, hidden: true }),
   conn: document.getElementById('conn-state'),
   me: document.getElementById('me'),
 };
@@ -115,8 +126,9 @@ ui.details.append(
 
 root.append(
   el('nav', { class: 'sidebar', 'aria-label': t.chatList },
+    el('div', { class: 'search-box', role: 'search' }, ui.searchInput),
     el('div', { class: 'tabs', role: 'tablist', 'aria-label': t.chatList }, ui.tabs.chats, ui.tabs.contacts, ui.tabs.groups),
-    panels.chats, panels.contacts, panels.groups,
+    panels.chats, panels.contacts, panels.groups, ui.searchResults,
     el('div', { class: 'sidebar-foot' }, ui.notify, ui.notifyNote)),
   el('main', { class: 'conversation', id: 'conversation', 'aria-labelledby': 'conv-title' },
     el('header', { class: 'title' }, ui.back, ui.convAvatar, el('div', { class: 'title-text' }, ui.title, el('div', { class: 'title-sub' }, ui.sub, ui.typing)), ui.info),
@@ -131,6 +143,10 @@ document.body.dataset.view = 'list';
 // ------------------------------------------------------------------------------------------- tabs
 const tabOrder = ['chats', 'contacts', 'groups'];
 function selectTab(name, focus = false) {
+  if (ui.searchInput.value) {
+    ui.searchInput.value = '';
+    clearSearch();
+  }
   for (const key of tabOrder) {
     const selected = key === name;
     ui.tabs[key].setAttribute('aria-selected', String(selected));
@@ -707,6 +723,92 @@ function notify(m, conv) {
   }
 }
 
+// ------------------------------------------------------------------------------------------- search
+// Results as you type: a search SEARCH_DEBOUNCE_MS after the last keystroke, only the newest answer shown (serial),
+// grouped by conversation; a click opens the conversation around the hit with the hit marked (showAround).
+ui.searchInput.addEventListener('input', () => {
+  clearTimeout(state.search.timer);
+  const text = ui.searchInput.value;
+  if (!text.trim()) { clearSearch(); return; }
+  state.search.timer = setTimeout(() => runSearch(text), SEARCH_DEBOUNCE_MS);
+});
+ui.searchInput.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') { ui.searchInput.value = ''; clearSearch(); }
+});
+ui.searchMore.addEventListener('click', () => runSearch(state.search.text, true));
+ui.searchResults.append(ui.searchStatus, ui.searchList, ui.searchMore);
+
+function showSearchPanel(open) {
+  ui.searchResults.hidden = !open;
+  const selected = tabOrder.find((key) => ui.tabs[key].getAttribute('aria-selected') === 'true');
+  for (const key of tabOrder) panels[key].hidden = open || key !== selected;
+  document.body.dataset.searching = open ? '1' : '';
+}
+
+function clearSearch() {
+  clearTimeout(state.search.timer);
+  state.search = { text: '', hits: [], more: false, serial: state.search.serial + 1, timer: 0 };
+  ui.searchList.replaceChildren();
+  say(ui.searchStatus, '');
+  ui.searchMore.hidden = true;
+  showSearchPanel(false);
+}
+
+async function runSearch(text, nextPage = false) {
+  const serial = ++state.search.serial;
+  const before = nextPage ? state.search.hits.at(-1)?.messageId ?? 0 : 0;
+  showSearchPanel(true);
+  let results;
+  try {
+    results = (await connection.request('Search', { query: text, conversationId: 0, beforeMessageId: before, limit: SEARCH_PAGE })).fields;
+  } catch (error) {
+    if (serial !== state.search.serial) return;
+    // The server's words for a query it cannot run (too short, nothing to search), in the page's language.
+    state.search = { ...state.search, text, hits: [], more: false };
+    ui.searchList.replaceChildren();
+    ui.searchMore.hidden = true;
+    say(ui.searchStatus, error?.code === 0 ? t.offline : (error?.message ?? String(error)));
+    return;
+  }
+  if (serial !== state.search.serial) return;
+  const hits = nextPage ? [...state.search.hits, ...results.hits] : results.hits;
+  state.search = { ...state.search, text, hits, more: results.more };
+  renderSearch();
+}
+
+function renderSearch() {
+  const { hits, more } = state.search;
+  say(ui.searchStatus, hits.length === 0 ? t.searchNone : '');
+  ui.searchMore.hidden = !more;
+  ui.searchList.replaceChildren(...groupHits(hits).map((group) => {
+    const conv = state.conversations.get(group.conversationId) ?? { kind: group.kind, targetId: group.targetId, title: '' };
+    const title = titleOf(conv) || (group.kind === KIND.group ? '' : plainNameOf(group.targetId));
+    return el('section', { class: 'search-group', 'data-conversation-id': group.conversationId },
+      el('h3', { class: 'search-title' }, el('span', { class: 'name', text: title })),
+      el('ul', { class: 'list' }, group.hits.map((hit) => el('li', {},
+        el('button', {
+          type: 'button', class: 'item search-hit', 'data-message-id': hit.messageId, 'data-seq': hit.seq,
+          onclick: () => jumpTo(hit),
+        },
+        el('span', { class: 'main' },
+          el('span', { class: 'line' }, el('span', { class: 'sender', text: plainNameOf(hit.senderId) }),
+            el('span', { class: 'time', text: listTime(hit.sentAtMs, Date.now(), language, t) })),
+          el('span', { class: 'snippet' }, snippetParts(hit.snippet, hit.highlights).map((part) =>
+            (part.mark ? el('mark', { text: part.text }) : part.text)))))))));
+  }));
+}
+
+async function jumpTo(hit) {
+  if (isOpen(hit.kind, hit.targetId) && state.current) {
+    await showAround(state.current, hit.seq);
+    document.body.dataset.view = 'conversation';
+    markRead();
+    return;
+  }
+  state.jump = { conversationId: hit.conversationId, seq: hit.seq };
+  navigate(hit.kind, hit.targetId);
+}
+
 // ------------------------------------------------------------------------------------------- routing
 function navigate(kind, targetId) {
   const route = routeOf(kind, targetId);
@@ -805,7 +907,7 @@ async function openConversation(kind, targetId) {
   saveDraft();
   conv = { ...(state.conversations.get(conv.conversationId) ?? {}), ...conv };
   state.conversations.set(conv.conversationId, conv);
-  const current = { conv, kind, targetId, members: [], oldestSeq: 0, more: true, loading: false, bySeq: new Map(), byId: new Map(), gone: false };
+  const current = { conv, kind, targetId, members: [], oldestSeq: 0, more: true, newestSeq: 0, moreAfter: false, loading: false, bySeq: new Map(), byId: new Map(), gone: false };
   state.current = current;
   document.body.dataset.conversationId = String(conv.conversationId);
   document.body.dataset.view = 'conversation';
@@ -820,16 +922,98 @@ async function openConversation(kind, targetId) {
   if (!narrow.matches) ui.input.focus();
   renderLists();
   if (kind === KIND.group) loadMembers(current);
-  await loadOlder();
-  scrollToBottom();
+  const jump = state.jump?.conversationId === conv.conversationId ? state.jump : null;
+  state.jump = null;
+  if (jump) await showAround(current, jump.seq);
+  else {
+    await loadOlder();
+    scrollToBottom();
+  }
   markRead();
 }
 
-async function loadOlder() {
-  const current = state.current;
-  if (!current || current.loading || !current.more) return;
+/**
+ * Opens the conversation in context around one message (a search hit, docs/protocol.md 7.13): History up to and
+ * including it, Sync after it; the message is marked and scrolled to the middle. Older messages load on scrolling
+ * up as usual, newer ones on scrolling down until the window reaches the end.
+ */
+async function showAround(current, seq) {
+  current.bySeq.clear();
+  current.byId.clear();
+  ui.messages.replaceChildren();
   current.loading = true;
   try {
+    const conversationId = current.conv.conversationId;
+    const [before, after] = await Promise.all([
+      req('History', { conversationId, beforeSeq: seq + 1, limit: HISTORY_PAGE }),
+      req('Sync', { conversationId, afterSeq: seq, limit: HISTORY_PAGE }),
+    ]);
+    if (state.current !== current) return;
+    current.more = before.more;
+    current.moreAfter = after.more;
+    const messages = [...before.messages, ...after.messages];
+    current.oldestSeq = messages[0]?.seq ?? seq;
+    current.newestSeq = messages.at(-1)?.seq ?? seq;
+    ui.messages.append(...messages.map(renderMessage).filter(Boolean));
+    for (const m of messages) if (m.flags & FLAGS.recallNotice) applyRecall(m.text);
+    regroup();
+  } catch {
+    return; // shown by req()
+  } finally {
+    current.loading = false;
+  }
+  for (const old of ui.messages.querySelectorAll('.found')) old.classList.remove('found');
+  const target = current.bySeq.get(seq);
+  if (target) {
+    target.classList.add('found');
+    target.tabIndex = -1;
+    target.scrollIntoView({ block: 'center' });
+    target.focus({ preventScroll: true });
+  }
+}
+
+/** Back to the newest messages (after a send from a window opened at a search hit). */
+async function showLatest(current) {
+  current.bySeq.clear();
+  current.byId.clear();
+  ui.messages.replaceChildren();
+  Object.assign(current, { oldestSeq: 0, more: true, newestSeq: 0, moreAfter: false });
+  await loadOlder();
+  scrollToBottom();
+}
+
+// One page at a time per open conversation, while `more` (the flag named) says there is one; errors are shown by req().
+async function loadPage(more, load) {
+  const current = state.current;
+  if (!current || current.loading || !current[more]) return;
+  current.loading = true;
+  try {
+    await load(current);
+  } catch {
+    // shown by req()
+  } finally {
+    current.loading = false;
+  }
+}
+
+async function loadNewer() {
+  await loadPage('moreAfter', async (current) => {
+    const batch = await req('Sync', { conversationId: current.conv.conversationId, afterSeq: current.newestSeq, limit: HISTORY_PAGE });
+    if (state.current !== current) return;
+    current.moreAfter = batch.more && batch.messages.length > 0;
+    for (const m of batch.messages) {
+      const node = renderMessage(m);
+      if (node) ui.messages.append(node);
+      current.newestSeq = Math.max(current.newestSeq, m.seq);
+    }
+    for (const m of batch.messages) if (m.flags & FLAGS.recallNotice) applyRecall(m.text);
+    regroup();
+  });
+  markRead();
+}
+
+function loadOlder() {
+  return loadPage('more', async (current) => {
     const batch = await req('History', { conversationId: current.conv.conversationId, beforeSeq: current.oldestSeq, limit: HISTORY_PAGE });
     if (state.current !== current) return;
     current.more = batch.more;
@@ -847,19 +1031,18 @@ async function loadOlder() {
     ui.messages.scrollTop += ui.messages.scrollHeight - previousHeight;
     const last = batch.messages.at(-1);
     if (last) quiet('MarkDelivered', { conversationId: current.conv.conversationId, seq: last.seq });
-  } catch {
-    // shown by req()
-  } finally {
-    current.loading = false;
-  }
+  });
 }
 
 ui.messages.addEventListener('scroll', () => {
   if (ui.messages.scrollTop < 40) loadOlder();
+  else if (ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 40) loadNewer();
 });
 
 async function catchUp() {
   const current = state.current;
+  // A window opened at a search hit catches up by scrolling down (loadNewer), not all at once.
+  if (current.moreAfter) return;
   // From below the first gap: a push on the new connection may already have landed above it.
   let afterSeq = catchUpAfterSeq([...current.bySeq.keys()]);
   for (;;) {
@@ -1048,7 +1231,10 @@ function onMessage(m) {
     conv.readSeq = Math.max(conv.readSeq || 0, m.seq);
     conv.mentionCount = 0;
   }
-  if (open) {
+  if (open && current.moreAfter) {
+    // Below the window opened at a search hit: it comes with the rest when the reader scrolls down.
+  } else if (open) {
+    current.newestSeq = Math.max(current.newestSeq, m.seq);
     const nearBottom = ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 80;
     const node = renderMessage(m);
     if (node) { insertBySeq(node, m.seq); regroup(); }
@@ -1151,6 +1337,12 @@ async function send() {
   try {
     const ack = await req('Send', { kind: current.conv.kind, targetId: current.conv.targetId, clientMessageId, text, mentions });
     if (state.current !== current) return;
+    if (current.moreAfter) {
+      // Sent from a window in the past: show the end of the conversation, where the new message is.
+      await showLatest(current);
+      markRead();
+      return;
+    }
     onMessage({
       conversationId: ack.conversationId, kind: current.conv.kind, targetId: current.conv.targetId, messageId: ack.messageId,
       seq: ack.seq, senderId: state.me.userId, clientMessageId, sentAtMs: ack.sentAtMs, flags: 0, text, mentions,

@@ -290,3 +290,46 @@ export function memberActions(myRole, myUserId, member) {
     transfer: !self && owner,
   };
 }
+
+/**
+ * A search hit's snippet as plain and marked parts, from its highlights (UTF-16 offsets, as the server sends them):
+ * [{ text, mark }]. Ranges out of the snippet are clipped and overlaps trimmed, so a bad range never loses or repeats text.
+ */
+export function snippetParts(snippet, highlights = []) {
+  const text = String(snippet);
+  const ranges = highlights
+    .map((h) => [Math.max(0, Math.min(text.length, h.start)), Math.max(0, Math.min(text.length, h.start + h.length))])
+    .filter(([from, to]) => to > from)
+    .sort((a, b) => a[0] - b[0]);
+  const parts = [];
+  let at = 0;
+  for (const [from, to] of ranges) {
+    if (to <= at) continue;
+    if (from > at) parts.push({ text: text.slice(at, from), mark: false });
+    parts.push({ text: text.slice(Math.max(from, at), to), mark: true });
+    at = to;
+  }
+  if (at < text.length) parts.push({ text: text.slice(at), mark: false });
+  return parts;
+}
+
+/**
+ * Search hits (newest first) grouped by conversation, the groups in the order of their newest hit, each hit once
+ * (a page that repeats one is harmless): [{ conversationId, kind, targetId, hits }].
+ */
+export function groupHits(hits) {
+  const groups = new Map();
+  const seen = new Set();
+  for (const hit of hits) {
+    const id = String(hit.messageId);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    let group = groups.get(hit.conversationId);
+    if (!group) {
+      group = { conversationId: hit.conversationId, kind: hit.kind, targetId: hit.targetId, hits: [] };
+      groups.set(hit.conversationId, group);
+    }
+    group.hits.push(hit);
+  }
+  return [...groups.values()];
+}

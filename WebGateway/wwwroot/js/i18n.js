@@ -23,6 +23,8 @@ const TEXT = {
     unreadCount: '{n} 条未读',
     attach: '发送图片或文件', uploading: '正在上传', uploadFailed: '上传失败', viewImage: '查看图片', download: '下载',
     imagePreview: '[图片]', filePreview: '[文件]', dropHere: '松开即可发送',
+    searchPlaceholder: '搜索聊天记录', searchLabel: '搜索聊天记录（中文至少两个字）', searchResults: '搜索结果', searchNone: '没有找到相关聊天记录',
+    searchMore: '更多结果', searchClear: '清除搜索',
     notice: {
       create: '{actor} 创建了群聊「{name}」，成员：{users}', join: '{actor} 邀请 {users} 加入了群聊', leave: '{users} 退出了群聊',
       kick: '{actor} 将 {users} 移出了群聊', rename: '{actor} 将群名改为「{name}」', separator: '、',
@@ -51,6 +53,8 @@ const TEXT = {
     unreadCount: '{n} unread',
     attach: 'Send a picture or file', uploading: 'Uploading', uploadFailed: 'Upload failed', viewImage: 'View image', download: 'Download',
     imagePreview: '[Image]', filePreview: '[File]', dropHere: 'Drop to send',
+    searchPlaceholder: 'Search messages', searchLabel: 'Search your messages (Chinese: two characters or more)', searchResults: 'Search results',
+    searchNone: 'No messages found', searchMore: 'More results', searchClear: 'Clear search',
     notice: {
       create: '{actor} created the group "{name}" with {users}', join: '{actor} added {users}', leave: '{users} left the group',
       kick: '{actor} removed {users}', rename: '{actor} renamed the group to "{name}"', separator: ', ',

@@ -238,6 +238,54 @@ export const STRUCTS = {
       "u8"
     ]
   ],
+  "TextRange": [
+    [
+      "start",
+      "u16"
+    ],
+    [
+      "length",
+      "u16"
+    ]
+  ],
+  "SearchHit": [
+    [
+      "conversationId",
+      "i64"
+    ],
+    [
+      "kind",
+      "u8"
+    ],
+    [
+      "targetId",
+      "i64"
+    ],
+    [
+      "messageId",
+      "i64"
+    ],
+    [
+      "seq",
+      "i64"
+    ],
+    [
+      "senderId",
+      "i64"
+    ],
+    [
+      "sentAtMs",
+      "i64"
+    ],
+    [
+      "snippet",
+      "str"
+    ],
+    [
+      "highlights",
+      "list<TextRange>"
+    ]
+  ],
   "DailyForecast": [
     [
       "date",
@@ -1004,6 +1052,42 @@ export const MESSAGES = {
       [
         "conversation",
         "ConversationEntry"
+      ]
+    ]
+  },
+  "Search": {
+    "code": 786,
+    "dir": "request",
+    "fields": [
+      [
+        "query",
+        "str"
+      ],
+      [
+        "conversationId",
+        "i64"
+      ],
+      [
+        "beforeMessageId",
+        "i64"
+      ],
+      [
+        "limit",
+        "u16"
+      ]
+    ]
+  },
+  "SearchResults": {
+    "code": 787,
+    "dir": "response",
+    "fields": [
+      [
+        "hits",
+        "list<SearchHit>"
+      ],
+      [
+        "more",
+        "bool"
       ]
     ]
   },

@@ -6,6 +6,7 @@ using Chat.Server.Accounts;
 using Chat.Server.Dispatch;
 using Chat.Server.Groups;
 using Chat.Server.Messaging;
+using Chat.Server.MessageSearch;
 using Chat.Server.Tests.Infrastructure;
 using Chat.Server.Transport;
 using Microsoft.Extensions.Configuration;
@@ -27,6 +28,7 @@ public sealed partial class DocumentedLimitsTests
         ["Chat:Messaging"] = typeof(MessagingOptions),
         ["Chat:Groups"] = typeof(GroupOptions),
         ["Chat:Attachments"] = typeof(Chat.Server.Attachments.AttachmentOptions),
+        ["Chat:Search"] = typeof(SearchOptions),
     };
 
     private static string Limits { get; } = SectionOf(RepositoryFiles.ReadAllText("docs", "protocol.md"), "## 11. Limits");

@@ -178,6 +178,25 @@ public abstract class LoadScenarioTests
         Assert.Contains($"pass --group-size {GroupMembers}", run.Errors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Search_stores_a_chat_history_then_searches_it_and_reports_every_search()
+    {
+        var storedBefore = _server.MessagesStored;
+
+        var run = await RunAsync("search", "--fill", "2000", "--queries", "30", "--searchers", "2");
+
+        var report = AssertClean(run);
+        Assert.Equal("search", report.Scenario);
+        Assert.Equal(2000, report.Acked);
+        Assert.Equal(2000, _server.MessagesStored - storedBefore);
+        var summary = System.Text.RegularExpressions.Regex.Match(run.Output, @"search: (\d+) searches .*, (\d+) errors, ([\d.]+) hits per search");
+        Assert.True(summary.Success, run.ToString());
+        Assert.Equal("30", summary.Groups[1].Value);
+        Assert.Equal("0", summary.Groups[2].Value);
+        Assert.True(double.Parse(summary.Groups[3].Value, CultureInfo.InvariantCulture) > 0, "no search found anything\n" + run);
+        Assert.Contains("  zh-2 ", run.Output, StringComparison.Ordinal); // latency per kind of query
+    }
+
     private static string Arg(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private async Task<LoadToolRun> RunAsync(string scenario, params string[] options)

@@ -68,6 +68,9 @@ internal sealed class FaultInjectingMessageStore(IMessageStore inner) : IMessage
 
     public Task<bool> MarkRecalledAsync(long conversationId, long messageId, CancellationToken cancellationToken) => inner.MarkRecalledAsync(conversationId, messageId, cancellationToken);
 
+    public Task<IReadOnlyList<StoredMessage>> SearchAsync(long userId, SearchQuery query, long conversationId, long beforeMessageId, int limit, CancellationToken cancellationToken) =>
+        inner.SearchAsync(userId, query, conversationId, beforeMessageId, limit, cancellationToken);
+
     public Task<MemberState?> GetMemberStateAsync(long conversationId, long userId, CancellationToken cancellationToken) => inner.GetMemberStateAsync(conversationId, userId, cancellationToken);
 
     public Task<IReadOnlyList<long>> GetMemberIdsAsync(long conversationId, CancellationToken cancellationToken) => inner.GetMemberIdsAsync(conversationId, cancellationToken);

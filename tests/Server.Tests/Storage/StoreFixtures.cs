@@ -68,6 +68,16 @@ public sealed class MySqlStoreFixture : IAsyncLifetime
 
 public sealed class SqliteChatStoreTests(SqliteStoreFixture fixture) : ChatStoreContract(fixture.Store), IClassFixture<SqliteStoreFixture>
 {
+    private async Task<long> FtsRowsAsync(string word)
+    {
+        await using var raw = new Microsoft.Data.Sqlite.SqliteConnection(fixture.ConnectionString);
+        await raw.OpenAsync();
+        await using var count = raw.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM message_fts WHERE message_fts MATCH @q";
+        count.Parameters.AddWithValue("@q", "\"" + SearchTerms.WordMarker + word + "\"");
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
     protected override IChatStore CreateUnreachableStore()
     {
         // A regular file where the database directory should be: the directory cannot be created.
@@ -86,10 +96,63 @@ public sealed class SqliteChatStoreTests(SqliteStoreFixture fixture) : ChatStore
         Assert.NotNull(found);
         Assert.Equal(user.Username, found.Username);
     }
+
+    [Fact]
+    public async Task Recall_takes_the_message_out_of_the_index_itself()
+    {
+        var (conversation, id, word) = await StoreRecallableAsync();
+        Assert.Equal(1, await FtsRowsAsync(word));
+        Assert.True(await Store.Messages.MarkRecalledAsync(conversation, id, Ct));
+        Assert.Equal(0, await FtsRowsAsync(word));
+    }
+
+    [Fact]
+    public async Task A_file_from_before_search_gets_its_messages_indexed_when_opened()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "chat-upgrade-" + Guid.NewGuid().ToString("N"));
+        var connectionString = $"Data Source={Path.Combine(directory, "chat.db")}";
+        try
+        {
+            long conversation, a;
+            await using (var old = new SqliteChatStore(new StorageOptions { ConnectionString = connectionString }))
+            {
+                await old.InitializeAsync(Ct);
+                (a, conversation) = await SeedPreSearchMessagesAsync(old);
+            }
+
+            // The file as an older server left it: the messages and no index.
+            await using (var raw = new Microsoft.Data.Sqlite.SqliteConnection(connectionString))
+            {
+                await raw.OpenAsync();
+                await using var drop = raw.CreateCommand();
+                drop.CommandText = "DROP TABLE message_fts";
+                await drop.ExecuteNonQueryAsync();
+            }
+
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            await using var upgraded = new SqliteChatStore(new StorageOptions { ConnectionString = connectionString });
+            await upgraded.InitializeAsync(Ct);
+            await AssertPreSearchMessagesFoundAsync(upgraded, a, conversation);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
 
 public sealed class MySqlChatStoreTests(MySqlStoreFixture fixture) : ChatStoreContract(fixture.Store), IClassFixture<MySqlStoreFixture>
 {
+    private async Task<long> IndexRowsAsync(long messageId)
+    {
+        await using var raw = new MySqlConnection(new MySqlConnectionStringBuilder(MySqlStoreFixture.ServerConnectionString()) { Database = fixture.DatabaseName }.ConnectionString);
+        await raw.OpenAsync();
+        await using var count = new MySqlCommand("SELECT COUNT(*) FROM message_search WHERE id = @id", raw);
+        count.Parameters.AddWithValue("@id", messageId);
+        return Convert.ToInt64(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     protected override IChatStore CreateUnreachableStore()
     {
         // Port 1 on loopback: nothing listens there, so the connection is refused at once.
@@ -107,7 +170,33 @@ public sealed class MySqlChatStoreTests(MySqlStoreFixture fixture) : ChatStoreCo
     public void Schema_sql_yields_every_table_without_the_database_lines()
     {
         var statements = MySqlChatStore.SchemaStatements();
-        Assert.Equal(18, statements.Count);
+        Assert.Equal(20, statements.Count);
         Assert.All(statements, s => Assert.StartsWith("CREATE TABLE IF NOT EXISTS", s, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Recall_takes_the_message_out_of_the_index_itself()
+    {
+        var (conversation, id, _) = await StoreRecallableAsync();
+        Assert.Equal(1, await IndexRowsAsync(id));
+        Assert.True(await Store.Messages.MarkRecalledAsync(conversation, id, Ct));
+        Assert.Equal(0, await IndexRowsAsync(id));
+    }
+
+    [Fact]
+    public async Task A_database_from_before_search_gets_its_messages_indexed_on_start()
+    {
+        var (a, conversation) = await SeedPreSearchMessagesAsync(fixture.Store);
+
+        // The database as an older server left it: no index table, the one-time step not done.
+        await using (var raw = new MySqlConnection(new MySqlConnectionStringBuilder(MySqlStoreFixture.ServerConnectionString()) { Database = fixture.DatabaseName }.ConnectionString))
+        {
+            await raw.OpenAsync();
+            await using var drop = new MySqlCommand("DROP TABLE message_search; DELETE FROM schema_steps", raw);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        await fixture.Store.InitializeAsync(Ct);
+        await AssertPreSearchMessagesFoundAsync(fixture.Store, a, conversation);
     }
 }

@@ -4,6 +4,7 @@ using Chat.Server.Seeding;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Serilog;
 
 namespace Chat.Server;
@@ -42,10 +43,14 @@ internal static class Program
         return 0;
     }
 
-    /// <summary>The <see cref="StartupException"/> in <paramref name="exception"/>, if that is what it is (the host may wrap it).</summary>
+    /// <summary>
+    /// The <see cref="StartupException"/> in <paramref name="exception"/>, if that is what it is (the host may wrap it);
+    /// settings that fail their validation are one too: their message names the setting and what it may be.
+    /// </summary>
     private static StartupException? StartupFailure(Exception? exception) => exception switch
     {
         StartupException startup => startup,
+        OptionsValidationException invalid => new StartupException(invalid.Message, invalid),
         AggregateException aggregate => aggregate.InnerExceptions.Select(StartupFailure).FirstOrDefault(f => f is not null),
         _ => null,
     };

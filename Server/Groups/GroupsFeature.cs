@@ -8,7 +8,6 @@ using Chat.Server.Hosting;
 using Chat.Server.Messaging;
 using Chat.Server.Presence;
 using Chat.Server.Storage;
-using Chat.Server.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -44,6 +43,9 @@ public sealed partial class GroupsFeature : IChatFeature
     /// <summary>Frame header (length 4, type 2, request id 4), group id 8, list count, with room to spare.</summary>
     private const int MemberListOverheadBytes = 32;
 
+    /// <summary>The most members whose list fits in one frame of <paramref name="maxFrameBytes"/> (Chat:Groups:MaxMembers may not exceed it).</summary>
+    public static int MembersPerFrame(int maxFrameBytes) => (maxFrameBytes - MemberListOverheadBytes) / MaxMemberEntryBytes;
+
     private readonly IGroupStore _groups;
     private readonly IMessageStore _messages;
     private readonly IFriendStore _friends;
@@ -66,7 +68,6 @@ public sealed partial class GroupsFeature : IChatFeature
         GroupChangeLock changeLock,
         TimeProvider time,
         IOptions<GroupOptions> options,
-        IOptions<TransportOptions> transport,
         ILogger<GroupsFeature> logger)
     {
         _groups = store.Groups;
@@ -81,12 +82,6 @@ public sealed partial class GroupsFeature : IChatFeature
         _time = time;
         _options = options.Value;
         _logger = logger;
-        var fits = (transport.Value.MaxFrameSize - MemberListOverheadBytes) / MaxMemberEntryBytes;
-        if (_options.MaxMembers < 2 || _options.MaxMembers > fits)
-        {
-            throw new InvalidOperationException(
-                $"Chat:Groups:MaxMembers must be from 2 to {fits}: the member list of a full group must fit in one frame of Chat:Transport:MaxFrameSize ({transport.Value.MaxFrameSize} bytes).");
-        }
     }
 
     public void Map(RequestRouter router)

@@ -35,7 +35,7 @@ public static class ChatServerServiceCollectionExtensions
         services.AddSingleton<SessionLifecycle>();
         services.AddSingleton<ConnectionRegistry>();
 
-        // Metrics and health checks (issue 20); exposed by the host: the server's own port or the gateway's.
+        // Metrics and health checks; exposed by the host: the server's own port or the gateway's.
         services.AddServerMonitoring(chat);
         services.AddSingleton(sp => ChatStoreFactory.Create(
             sp.GetRequiredService<IOptions<StorageOptions>>().Value,
@@ -65,26 +65,27 @@ public static class ChatServerServiceCollectionExtensions
         services.AddSingleton<IChatFeature, ConnectionFeature>();
         services.AddSingleton<IChatFeature, AccountsFeature>();
 
-        // Assistant (issue 7): weather and jokes as requests, the assistant contact and its replies in chats.
+        // Assistant: weather and jokes as requests, the assistant contact and its replies in chats.
         services.AddAssistant(chat);
 
-        // Friends and presence (issue 4). The tracker is a session observer and the background
+        // Friends and presence. The tracker is a session observer and the background
         // consumer of presence work, so the same instance is registered under all three roles.
         services.Configure<PresenceOptions>(chat.GetSection("Presence"));
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<ISessionObserver>(sp => sp.GetRequiredService<PresenceTracker>());
         services.AddHostedService(sp => sp.GetRequiredService<PresenceTracker>());
         services.AddSingleton<IChatFeature, FriendsFeature>();
-        // Messaging (issue 5): direct and group messages, sync, history, markers, typing, recall.
+        // Messaging: direct and group messages, sync, history, markers, typing, recall.
         services.AddMessaging(chat);
 
-        // Groups (issue 6): administration, member list, system notices; group messages are messaging's.
+        // Groups: administration, member list, system notices; group messages are messaging's.
         services.AddGroups(chat);
+        services.AddSingleton<IValidateOptions<GroupOptions>, GroupsFitInFrames>();
 
-        // Attachments (issue 18): uploads, downloads and their sweeper; a Send names a finished attachment.
+        // Attachments: uploads, downloads and their sweeper; a Send names a finished attachment.
         services.AddAttachments(chat);
 
-        // Scale-out (issue 11): push routing to other nodes over Redis when Chat:Cluster:Redis is set,
+        // Scale-out: push routing to other nodes over Redis when Chat:Cluster:Redis is set,
         // single node otherwise. After messaging (it wraps the cache invalidations), before the listener.
         services.AddCluster(chat);
 

@@ -4,7 +4,6 @@ using Chat.Server.Seeding;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using Serilog;
 
 namespace Chat.Server;
@@ -23,7 +22,7 @@ internal static class Program
             .WriteChatLog(builder.Configuration)
 
             // A start-up failure the operator can fix is told below in one line, not logged by the host with a stack trace.
-            .Filter.ByExcluding(e => StartupFailure(e.Exception) is not null));
+            .Filter.ByExcluding(e => StartupFailures.Find(e.Exception) is not null));
 
         // Before the server: hosted services stop in reverse, so health keeps answering while the server drains.
         builder.Services.AddServerEndpoint(builder.Configuration);
@@ -34,7 +33,7 @@ internal static class Program
         {
             await host.RunAsync();
         }
-        catch (Exception ex) when (StartupFailure(ex) is { } failure)
+        catch (Exception ex) when (StartupFailures.Find(ex) is { } failure)
         {
             await Console.Error.WriteLineAsync("chat server: " + failure.Message);
             return 1;
@@ -42,16 +41,4 @@ internal static class Program
 
         return 0;
     }
-
-    /// <summary>
-    /// The <see cref="StartupException"/> in <paramref name="exception"/>, if that is what it is (the host may wrap it);
-    /// settings that fail their validation are one too: their message names the setting and what it may be.
-    /// </summary>
-    private static StartupException? StartupFailure(Exception? exception) => exception switch
-    {
-        StartupException startup => startup,
-        OptionsValidationException invalid => new StartupException(invalid.Message, invalid),
-        AggregateException aggregate => aggregate.InnerExceptions.Select(StartupFailure).FirstOrDefault(f => f is not null),
-        _ => null,
-    };
 }

@@ -26,7 +26,11 @@ public static class GatewayApp
     public static WebApplication Build(WebApplicationOptions options, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(options);
-        builder.Services.AddSerilog((_, logger) => logger.WriteChatLog(builder.Configuration));
+        builder.Services.AddSerilog((_, logger) => logger
+            .WriteChatLog(builder.Configuration)
+
+            // A start-up failure the operator can fix is told by Program in one line, not logged by the host with a stack trace.
+            .Filter.ByExcluding(e => GatewayStartupFailures.Find(e.Exception) is not null));
 
         builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.SectionName));
         var gateway = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();

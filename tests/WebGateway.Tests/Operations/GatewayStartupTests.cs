@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Chat.WebGateway.Tests.Infrastructure;
+
+namespace Chat.WebGateway.Tests.Operations;
+
+/// <summary>A gateway that cannot start says why in one line and exits with 1, whichever of its two ports is taken.</summary>
+public sealed class GatewayStartupTests
+{
+    [Fact]
+    public async Task An_http_port_in_use_ends_the_gateway_with_one_line_naming_the_address_and_the_setting()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (exitCode, output) = await RunUntilExitAsync([$"--Urls=http://127.0.0.1:{port}", "--Gateway:ServerEndPoint=127.0.0.1:1"]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"chat gateway: cannot serve HTTP: Failed to bind to address http://127.0.0.1:{port}: address already in use (set Urls", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("AddressInUseException", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_chat_port_in_use_ends_the_gateway_hosting_the_server_with_the_servers_one_line()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var chatPort = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var directory = Path.Combine(Path.GetTempPath(), "chat-gw-start-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (exitCode, output) = await RunUntilExitAsync([
+                $"--Urls=http://127.0.0.1:{Chat.Server.Tests.Hardening.ServerProcess.FreePort()}",
+                $"--Chat:Transport:Port={chatPort}",
+                $"--Chat:Storage:ConnectionString=Data Source={Path.Combine(directory, "chat.db")}",
+                $"--Gateway:DataDirectory={directory}"]);
+
+            Assert.Equal(1, exitCode);
+            Assert.Contains($"chat gateway: cannot listen on 127.0.0.1:{chatPort}", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Runs the built gateway until it exits by itself; its exit code and everything it wrote.</summary>
+    private static async Task<(int ExitCode, string Output)> RunUntilExitAsync(IEnumerable<string> settings)
+    {
+        var dll = GatewayProcess.GatewayDll;
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var setting in settings)
+        {
+            info.ArgumentList.Add(setting);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(guard.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}

@@ -48,29 +48,8 @@ public sealed class GatewayProcess : IDisposable
     /// <summary>Starts the gateway on 127.0.0.1:<paramref name="port"/> and returns once /health/live answers.</summary>
     public static async Task<GatewayProcess> StartAsync(int port, IEnumerable<string> settings)
     {
-        var dll = GatewayDll;
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dll);
-        info.ArgumentList.Add($"--Urls=http://127.0.0.1:{port}");
-        foreach (var setting in settings)
-        {
-            info.ArgumentList.Add(setting);
-        }
-
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        var process = new Process { StartInfo = info };
-        var gateway = new GatewayProcess(process, new Uri($"http://127.0.0.1:{port}/"));
-        process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var gateway = Launch(new Uri($"http://127.0.0.1:{port}/"), [$"--Urls=http://127.0.0.1:{port}", .. settings]);
+        var process = gateway._process;
         using var guard = new CancellationTokenSource(StartGuard);
         using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
         try
@@ -103,6 +82,43 @@ public sealed class GatewayProcess : IDisposable
             gateway.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Runs the gateway with <paramref name="settings"/> until it exits by itself (a start-up failure); returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(IEnumerable<string> settings)
+    {
+        using var gateway = Launch(new Uri("http://127.0.0.1/"), settings);
+        using var guard = new CancellationTokenSource(StartGuard);
+        await gateway._process.WaitForExitAsync(guard.Token);
+        gateway._process.WaitForExit(); // the output pipes are drained after exit too
+        return (gateway._process.ExitCode, gateway.Output);
+    }
+
+    private static GatewayProcess Launch(Uri baseAddress, IEnumerable<string> settings)
+    {
+        var dll = GatewayDll;
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var setting in settings)
+        {
+            info.ArgumentList.Add(setting);
+        }
+
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        var process = new Process { StartInfo = info };
+        var gateway = new GatewayProcess(process, baseAddress);
+        process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return gateway;
     }
 
     public void Dispose()

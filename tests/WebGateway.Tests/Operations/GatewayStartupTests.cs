@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Chat.WebGateway.Tests.Infrastructure;
@@ -15,7 +14,7 @@ public sealed class GatewayStartupTests
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
 
-        var (exitCode, output) = await RunUntilExitAsync([$"--Urls=http://127.0.0.1:{port}", "--Gateway:ServerEndPoint=127.0.0.1:1"]);
+        var (exitCode, output) = await GatewayProcess.RunUntilExitAsync([$"--Urls=http://127.0.0.1:{port}", "--Gateway:ServerEndPoint=127.0.0.1:1"]);
 
         Assert.Equal(1, exitCode);
         Assert.Contains($"chat gateway: cannot serve HTTP: Failed to bind to address http://127.0.0.1:{port}: address already in use (set Urls", output, StringComparison.Ordinal);
@@ -32,7 +31,7 @@ public sealed class GatewayStartupTests
         var directory = Path.Combine(Path.GetTempPath(), "chat-gw-start-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var (exitCode, output) = await RunUntilExitAsync([
+            var (exitCode, output) = await GatewayProcess.RunUntilExitAsync([
                 $"--Urls=http://127.0.0.1:{Chat.Server.Tests.Hardening.ServerProcess.FreePort()}",
                 $"--Chat:Transport:Port={chatPort}",
                 $"--Chat:Storage:ConnectionString=Data Source={Path.Combine(directory, "chat.db")}",
@@ -49,39 +48,5 @@ public sealed class GatewayStartupTests
                 Directory.Delete(directory, recursive: true);
             }
         }
-    }
-
-    /// <summary>Runs the built gateway until it exits by itself; its exit code and everything it wrote.</summary>
-    private static async Task<(int ExitCode, string Output)> RunUntilExitAsync(IEnumerable<string> settings)
-    {
-        var dll = GatewayProcess.GatewayDll;
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dll);
-        foreach (var setting in settings)
-        {
-            info.ArgumentList.Add(setting);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(guard.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

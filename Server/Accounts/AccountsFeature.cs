@@ -149,7 +149,7 @@ public sealed class AccountsFeature : IChatFeature
         var login = request.Login.Trim();
         var phone = AccountRules.NormalizePhone(login);
         var accountKey = SignInThrottle.AccountKeyOf(login);
-        var client = _throttle.ClientKeyOf(session.Connection.RemoteAddress);
+        var client = _throttle.ClientKeyOf(session.RemoteAddress);
         if (!_throttle.TryAdmit(accountKey, client))
         {
             throw new RequestFailedException(ErrorCode.SignInLocked);

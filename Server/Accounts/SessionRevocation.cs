@@ -1,7 +1,5 @@
 using Chat.Protocol;
-using Chat.Protocol.Messages;
 using Chat.Server.Cluster;
-using Chat.Server.Dispatch;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
 
@@ -32,20 +30,16 @@ public sealed class SessionRevocation(OnlineUsers online, IChatStore store, IRem
         var closed = 0;
         foreach (var device in online.Get(userId))
         {
-            if (device.Connection.IsClosed
+            if (device.IsEnded
                 || (device.TokenHash is { } hash && await store.Accounts.FindTokenAsync(hash, cancellationToken) is { Revoked: false }))
             {
                 continue;
             }
 
-            End(device, reason);
+            device.End(reason);
             closed++;
         }
 
         return closed;
     }
-
-    /// <summary>Closes a session whose token no longer holds, with a GoAway of <paramref name="reason"/> in its language.</summary>
-    internal static void End(ChatSession device, ErrorCode reason) =>
-        device.Connection.Close(reason, FrameCodec.Serialize(0, new GoAway((ushort)reason, ErrorText.For(reason, device.Language))));
 }

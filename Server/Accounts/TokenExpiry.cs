@@ -24,9 +24,9 @@ public sealed class TokenExpiry(OnlineUsers online, TimeProvider time, IOptions<
         {
             foreach (var session in online.Get(userId))
             {
-                if (session.TokenExpiresAtMs <= now && !session.Connection.IsClosed)
+                if (session.TokenExpiresAtMs <= now && !session.IsEnded)
                 {
-                    SessionRevocation.End(session, ErrorCode.TokenInvalid);
+                    session.End(ErrorCode.TokenInvalid);
                     closed++;
                 }
             }

@@ -3,6 +3,7 @@ using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
+using Chat.Server.Sessions;
 
 namespace Chat.Server.Assistant;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Chat.Server.Dispatch;
 using Chat.Server.Messaging;
+using Chat.Server.Sessions;
 using Chat.Server.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -38,9 +38,10 @@ public sealed partial class AttachmentService : IDisposable
     /// <summary>Uploads in progress (so a chunk costs no metadata read) and finished attachments (immutable), by id.</summary>
     private readonly ConcurrentDictionary<string, Cached> _cache = new(StringComparer.Ordinal);
 
-    public AttachmentService(IChatStore store, IBlobStore blobs, IOptions<AttachmentOptions> options, IOptions<Transport.TransportOptions> transport, TimeProvider time, ILogger<AttachmentService> logger)
+    public AttachmentService(IChatStore store, IBlobStore blobs, IOptions<AttachmentOptions> options, Dispatch.FrameLimit frames, TimeProvider time, ILogger<AttachmentService> logger)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(frames);
         _store = store.Attachments;
         _blobs = blobs;
         _options = options.Value;
@@ -50,10 +51,10 @@ public sealed partial class AttachmentService : IDisposable
         _workDirectory = string.IsNullOrWhiteSpace(_options.WorkDirectory) ? Path.Combine(Path.GetTempPath(), "chat-attachments") : _options.WorkDirectory;
 
         // UploadChunk: 10 header bytes, the id (2 + 32), the offset (8) and the data's length (4) around the data.
-        ChunkBytes = transport.Value.MaxFrameSize - FrameCodec.HeaderSize - (2 + AttachmentIds.Length) - 8 - 4;
+        ChunkBytes = frames.MaxFrameSize - FrameCodec.HeaderSize - (2 + AttachmentIds.Length) - 8 - 4;
 
         // AttachmentData: offset and size (8 each) and the data's length (4).
-        ReadBytes = transport.Value.MaxFrameSize - FrameCodec.HeaderSize - 8 - 8 - 4;
+        ReadBytes = frames.MaxFrameSize - FrameCodec.HeaderSize - 8 - 8 - 4;
     }
 
     /// <summary>The most data one UploadChunk carries within the frame limit.</summary>

@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using Chat.Protocol;
 using Chat.Server.Accounts;
 using Chat.Server.Delivery;
-using Chat.Server.Dispatch;
 using Chat.Server.Monitoring;
 using ServerCounters = Chat.Server.Hosting.ServerCounters;
 using Chat.Server.Messaging;

@@ -1,4 +1,5 @@
 using Chat.Server.Cluster;
+using Chat.Server.Sessions;
 using Chat.Server.Transport;
 
 namespace Chat.Server.Delivery;
@@ -34,9 +35,11 @@ public sealed class DeliveryBatch
     /// <summary>Whether anything waits for <see cref="Complete"/>.</summary>
     public bool IsEmpty => _connections.Count == 0 && _remote.Count == 0;
 
-    /// <summary>Writes <paramref name="frame"/> to the connection's output; it is sent when the batch completes.</summary>
-    public bool Queue(ChatConnection connection, ReadOnlySpan<byte> frame)
+    /// <summary>Writes <paramref name="frame"/> to the session's output; it is sent when the batch completes.</summary>
+    public bool Queue(ChatSession session, ReadOnlySpan<byte> frame)
     {
+        ArgumentNullException.ThrowIfNull(session);
+        var connection = session.Connection;
         if (!connection.Enqueue(frame))
         {
             return false;
@@ -46,21 +49,12 @@ public sealed class DeliveryBatch
         return true;
     }
 
-    /// <summary>Encodes one frame into the connection's output; sent when the batch completes.</summary>
-    public bool Queue<T>(ChatConnection connection, uint requestId, T message)
-        where T : Protocol.IWireMessage<T>
-    {
-        if (!connection.Enqueue(requestId, message))
-        {
-            return false;
-        }
-
-        List(connection);
-        return true;
-    }
+    /// <summary>Encodes one frame into the session's output; sent when the batch completes.</summary>
+    public bool Queue<T>(ChatSession session, uint requestId, T message)
+        where T : Protocol.IWireMessage<T> => Queue(session, FrameBuffer.Encode(requestId, message));
 
     /// <summary>This node's devices of the users (a push another node forwarded here); returns the frames queued.</summary>
-    public int QueueLocal(Sessions.OnlineUsers online, ReadOnlySpan<long> userIds, ReadOnlySpan<byte> frame)
+    public int QueueLocal(OnlineUsers online, ReadOnlySpan<long> userIds, ReadOnlySpan<byte> frame)
     {
         ArgumentNullException.ThrowIfNull(online);
         var sent = 0;
@@ -68,7 +62,7 @@ public sealed class DeliveryBatch
         {
             foreach (var session in online.Get(userId))
             {
-                if (Queue(session.Connection, frame))
+                if (Queue(session, frame))
                 {
                     sent++;
                 }

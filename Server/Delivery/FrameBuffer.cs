@@ -4,9 +4,9 @@ using Chat.Protocol;
 namespace Chat.Server.Delivery;
 
 /// <summary>
-/// Serializes a push into a buffer kept per thread, for code that writes the same bytes to many connections and is
-/// done with them before it serializes the next (a <see cref="DeliveryBatch"/> copies a frame into each output): no
-/// array per push.
+/// Serializes a frame into a buffer kept per thread, for code that copies the bytes into connections' outputs before
+/// it serializes the next (a <see cref="DeliveryBatch"/> into each output, a session's answer into its own): no array
+/// per frame.
 /// </summary>
 public static class FrameBuffer
 {
@@ -15,10 +15,14 @@ public static class FrameBuffer
 
     /// <summary>The frame of <paramref name="message"/> (request id 0); valid until this thread's next call.</summary>
     public static ReadOnlySpan<byte> Encode<T>(T message)
+        where T : IWireMessage<T> => Encode(0, message);
+
+    /// <summary>The frame answering <paramref name="requestId"/> with <paramref name="message"/>; valid until this thread's next call.</summary>
+    public static ReadOnlySpan<byte> Encode<T>(uint requestId, T message)
         where T : IWireMessage<T>
     {
         var buffer = Empty();
-        FrameCodec.Write(buffer, 0, message);
+        FrameCodec.Write(buffer, requestId, message);
         return buffer.WrittenSpan;
     }
 

@@ -1,6 +1,5 @@
 using Chat.Protocol;
 using Chat.Server.Cluster;
-using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
 using Chat.Server.Sessions;
 
@@ -91,7 +90,7 @@ public sealed class PushDelivery
 
             foreach (var session in _online.Get(userId))
             {
-                if (!ReferenceEquals(session, exceptSession) && batch.Queue(session.Connection, frame))
+                if (!ReferenceEquals(session, exceptSession) && batch.Queue(session, frame))
                 {
                     sent++;
                 }

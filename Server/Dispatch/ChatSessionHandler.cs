@@ -20,7 +20,11 @@ namespace Chat.Server.Dispatch;
 public sealed partial class ChatSessionHandler : IConnectionHandler
 {
     private readonly RequestRouter _router;
+    private static readonly byte[] s_serverBusy = FrameCodec.Serialize(0, new GoAway((ushort)ErrorCode.ServerBusy, nameof(ErrorCode.ServerBusy)));
+    private static readonly byte[] s_tooManyConnections = FrameCodec.Serialize(0, new GoAway((ushort)ErrorCode.TooManyConnections, nameof(ErrorCode.TooManyConnections)));
+
     private readonly Monitoring.RequestCounters _requests;
+    private readonly Monitoring.ConnectionOutcomes _connections;
     private readonly RequestLimits _limits;
     private readonly SessionLifecycle _lifecycle;
     private readonly TransportOptions _options;
@@ -33,6 +37,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     {
         ArgumentNullException.ThrowIfNull(counters);
         _requests = counters.Requests;
+        _connections = counters.Connections;
         _maxPipelined = Math.Max(1, limitOptions.Value.MaxPipelinedPerConnection);
         _router = router;
         _limits = limits;
@@ -44,6 +49,14 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     }
 
     public IConnectionSession OnConnected(ChatConnection connection) => new ChatSession(connection, this);
+
+    /// <summary>A socket refused at accept hears why in a GoAway (ServerBusy: the node's cap, TooManyConnections: its address's).</summary>
+    public ReadOnlySpan<byte> Refusal(Admission refusal)
+    {
+        var code = refusal == Admission.ServerFull ? ErrorCode.ServerBusy : ErrorCode.TooManyConnections;
+        _connections.Refused.Add(code);
+        return code == ErrorCode.ServerBusy ? s_serverBusy : s_tooManyConnections;
+    }
 
     /// <summary>
     /// Serves the complete frames at the front of <paramref name="data"/>, one after another, as long as each is handled
@@ -57,12 +70,11 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
             return ProcessResult.Close;
         }
 
-        var connection = session.Connection;
         try
         {
             while (FrameCodec.TryReadFrame(ref data, _options.MaxFrameSize, out var header, out var body))
             {
-                if (!connection.IsHandshaken)
+                if (!session.IsHandshaken)
                 {
                     if (!Handshake(session, header, body))
                     {
@@ -99,7 +111,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
             // Only frame-level errors get here (the boundary is lost, no frame to name): request id 0.
             // A body that does not decode is refused with its frame's request id where it is decoded.
             CloseWith(session, 0, ex.Code);
-            LogProtocolViolation(connection.Id, ex.Code, ex.Message);
+            LogProtocolViolation(session.ConnectionId, ex.Code, ex.Message);
             return ProcessResult.Close;
         }
 
@@ -107,7 +119,11 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     }
 
     /// <summary>The connection ended: the session signs out (presence, the other devices, the cluster hear of it).</summary>
-    internal void OnEnded(ChatSession session) => _lifecycle.End(session);
+    internal void OnEnded(ChatSession session)
+    {
+        _connections.Closed.Add(session.EndCode);
+        _lifecycle.End(session);
+    }
 
     /// <summary>A frame that could not be handled at once: its outcome, then the same bound as after any frame.</summary>
     private async ValueTask FinishFrameAsync(ChatSession session, ValueTask<bool> handled)
@@ -148,8 +164,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
         }
 
         // Hello is answered whatever its request id (0 included): a client must learn whether the handshake took.
-        session.Connection.IsHandshaken = true;
-        session.Connection.Send(header.RequestId, new Welcome(
+        session.Handshaken(header.RequestId, new Welcome(
             FrameCodec.ProtocolVersion,
             (uint)_options.MaxFrameSize,
             (uint)_options.IdleTimeout.TotalSeconds,
@@ -187,7 +202,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
         catch (StorageUnavailableException ex)
         {
             _requests.Failed(header.Type, ErrorCode.StorageUnavailable);
-            LogStorageUnavailable(session.Connection.Id, header.Type, ex.Message);
+            LogStorageUnavailable(session.ConnectionId, header.Type, ex.Message);
             await TurnAsync(session, order);
             session.SendError(header.RequestId, ErrorCode.StorageUnavailable);
         }
@@ -208,7 +223,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
 #pragma warning restore CA1031
         {
             _requests.Failed(header.Type, ErrorCode.InternalError);
-            LogRequestFailed(session.Connection.Id, header.Type, ex);
+            LogRequestFailed(session.ConnectionId, header.Type, ex);
             await TurnAsync(session, order);
             session.SendError(header.RequestId, ErrorCode.InternalError);
         }
@@ -227,7 +242,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     /// <returns>False: the connection ends.</returns>
     private bool RefuseBody(ChatSession session, FrameHeader header, ProtocolException ex)
     {
-        LogProtocolViolation(session.Connection.Id, ex.Code, ex.Message);
+        LogProtocolViolation(session.ConnectionId, ex.Code, ex.Message);
         return CloseWith(session, header.RequestId, ex.Code);
     }
 
@@ -235,8 +250,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     /// <returns>False: the connection ends.</returns>
     private static bool CloseWith(ChatSession session, uint requestId, ErrorCode code)
     {
-        session.SendClosingError(requestId, code);
-        session.Connection.Close(code);
+        session.CloseWith(requestId, code);
         return false;
     }
 

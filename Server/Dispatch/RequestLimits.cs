@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Chat.Server.Sessions;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Dispatch;

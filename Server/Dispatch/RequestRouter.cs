@@ -1,5 +1,6 @@
 using System.Buffers;
 using Chat.Protocol;
+using Chat.Server.Sessions;
 
 namespace Chat.Server.Dispatch;
 

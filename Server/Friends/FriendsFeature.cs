@@ -7,6 +7,7 @@ using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
 using Chat.Server.Messaging;
 using Chat.Server.Presence;
+using Chat.Server.Sessions;
 using Chat.Server.Storage;
 
 namespace Chat.Server.Friends;

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
-using Chat.Server.Dispatch;
+using Chat.Server.Sessions;
 using Chat.Server.Storage;
 
 namespace Chat.Server.Groups;

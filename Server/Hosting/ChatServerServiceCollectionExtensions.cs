@@ -34,6 +34,7 @@ public static class ChatServerServiceCollectionExtensions
         services.AddSingleton<OnlineUsers>();
         services.AddSingleton<SessionLifecycle>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton(sp => new FrameLimit(sp.GetRequiredService<IOptions<TransportOptions>>().Value.MaxFrameSize));
 
         // Metrics and health checks; exposed by the host: the server's own port or the gateway's.
         services.AddServerMonitoring(chat);

@@ -1,5 +1,5 @@
 using Chat.Protocol;
-using Chat.Protocol.Messages;
+using Chat.Server.Sessions;
 using Chat.Server.Transport;
 using Microsoft.Extensions.Hosting;
 
@@ -28,10 +28,16 @@ public sealed class GracefulShutdown : IHostedService
     {
         // Readiness has said "not ready" since the stop began; give whoever probes it the time to notice first.
         await _readiness.DrainAsync(cancellationToken);
-        var goAway = FrameCodec.Serialize(0, new GoAway((ushort)ErrorCode.ShuttingDown, "server shutting down, reconnect"));
         foreach (var connection in _connections.Connections)
         {
-            connection.Close(ErrorCode.ShuttingDown, goAway);
+            if (connection.Session is ChatSession session)
+            {
+                session.End(ErrorCode.ShuttingDown);
+            }
+            else
+            {
+                connection.Close();
+            }
         }
 
         try
@@ -45,7 +51,14 @@ public sealed class GracefulShutdown : IHostedService
         {
             foreach (var connection in _connections.Connections)
             {
-                connection.Abort(ErrorCode.ShuttingDown);
+                if (connection.Session is ChatSession session)
+                {
+                    session.Abort(ErrorCode.ShuttingDown);
+                }
+                else
+                {
+                    connection.Abort();
+                }
             }
         }
     }

@@ -23,6 +23,9 @@ public sealed class ServerCounters
     /// <summary>Requests by type, failures by type and code.</summary>
     public RequestCounters Requests { get; } = new();
 
+    /// <summary>Connections closed and refused, by reason.</summary>
+    public ConnectionOutcomes Connections { get; } = new();
+
     public long ClusterPublishFailures => Volatile.Read(ref _clusterPublishFailures);
 
     public void MessageStored() => Interlocked.Increment(ref _messagesStored);

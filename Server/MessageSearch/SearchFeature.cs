@@ -3,8 +3,8 @@ using Chat.Protocol.Messages;
 using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
 using Chat.Server.Messaging;
+using Chat.Server.Sessions;
 using Chat.Server.Storage;
-using Chat.Server.Transport;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Server.MessageSearch;
@@ -28,7 +28,7 @@ public sealed class SearchFeature : IChatFeature
     private readonly SearchOptions _options;
     private readonly int _maxHits;
 
-    public SearchFeature(IChatStore store, ConversationDirectory directory, SearchLimiter limiter, IOptions<SearchOptions> options, IOptions<TransportOptions> transport)
+    public SearchFeature(IChatStore store, ConversationDirectory directory, SearchLimiter limiter, IOptions<SearchOptions> options, FrameLimit frames)
     {
         _messages = store.Messages;
         _directory = directory;
@@ -36,7 +36,8 @@ public sealed class SearchFeature : IChatFeature
         _options = options.Value;
 
         // A full page fits in one frame whatever the frame limit (64 KiB holds 100 hits).
-        _maxHits = Math.Clamp((transport.Value.MaxFrameSize - 64) / MaxHitBytes, 1, MaxPage);
+        ArgumentNullException.ThrowIfNull(frames);
+        _maxHits = Math.Clamp((frames.MaxFrameSize - 64) / MaxHitBytes, 1, MaxPage);
     }
 
     public void Map(RequestRouter router) => router.Map<Search>(SearchAsync);

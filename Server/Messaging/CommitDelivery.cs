@@ -75,7 +75,7 @@ public sealed partial class CommitDelivery : IStoreWriteSink
                     // A request sent with id 0 asked for no answer, and gets none whatever the outcome (docs/protocol.md section 4).
                     if (message.RequestId != 0)
                     {
-                        batch.Queue(device.Connection, message.RequestId, new Error((ushort)code, ErrorText.For(code, device.Language)));
+                        batch.Queue(device, message.RequestId, new Error((ushort)code, ErrorText.For(code, device.Language)));
                     }
                 }
 
@@ -84,7 +84,7 @@ public sealed partial class CommitDelivery : IStoreWriteSink
 
             if (device is not null && message.RequestId != 0)
             {
-                batch.Queue(device.Connection, FrameBuffer.Encode(message, static (output, m) => MessageFrames.WriteAck(output, m.RequestId, m)));
+                batch.Queue(device, FrameBuffer.Encode(message, static (output, m) => MessageFrames.WriteAck(output, m.RequestId, m)));
             }
 
             if (message.Duplicate)
@@ -126,7 +126,7 @@ public sealed partial class CommitDelivery : IStoreWriteSink
                 _counters.Requests.Failed(type, code);
                 if (receipt.RequestId != 0)
                 {
-                    batch.Queue(device.Connection, receipt.RequestId, new Error((ushort)code, ErrorText.For(code, device.Language)));
+                    batch.Queue(device, receipt.RequestId, new Error((ushort)code, ErrorText.For(code, device.Language)));
                 }
 
                 return;
@@ -134,7 +134,7 @@ public sealed partial class CommitDelivery : IStoreWriteSink
 
             if (receipt.RequestId != 0)
             {
-                batch.Queue(device.Connection, receipt.RequestId, new Ok());
+                batch.Queue(device, receipt.RequestId, new Ok());
             }
 
             if (!(t_pushedMarkers ??= []).Add((receipt.ConversationId, receipt.UserId, receipt.Kind)))
@@ -162,7 +162,7 @@ public sealed partial class CommitDelivery : IStoreWriteSink
         }
     }
 
-    private ErrorCode CodeFor(Exception error, long conversationId, Dispatch.ChatSession device, MessageType requestType)
+    private ErrorCode CodeFor(Exception error, long conversationId, Sessions.ChatSession device, MessageType requestType)
     {
         switch (error)
         {
@@ -172,7 +172,7 @@ public sealed partial class CommitDelivery : IStoreWriteSink
                 // The conversation went away between the membership check and the write (a dismissed group).
                 return ErrorCode.NotAMember;
             default:
-                LogWriteFailed(error, device.Connection.Id, requestType, conversationId);
+                LogWriteFailed(error, device.ConnectionId, requestType, conversationId);
                 return ErrorCode.InternalError;
         }
     }

@@ -1,5 +1,5 @@
 using Chat.Protocol.Messages;
-using Chat.Server.Dispatch;
+using Chat.Server.Sessions;
 using Chat.Server.Storage;
 
 namespace Chat.Server.Messaging;

@@ -1,6 +1,6 @@
 using Chat.Protocol;
 using Chat.Protocol.Messages;
-using Chat.Server.Dispatch;
+using Chat.Server.Sessions;
 using Chat.Server.Storage;
 
 namespace Chat.Server.Messaging;

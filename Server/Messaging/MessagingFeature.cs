@@ -3,6 +3,7 @@ using Chat.Protocol.Messages;
 using Chat.Server.Delivery;
 using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
+using Chat.Server.Sessions;
 using Chat.Server.Storage;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,4 @@
-using Chat.Server.Dispatch;
+using Chat.Server.Sessions;
 using Chat.Server.Storage;
 
 namespace Chat.Server.Messaging;

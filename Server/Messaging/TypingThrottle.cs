@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Chat.Server.Dispatch;
+using Chat.Server.Sessions;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Messaging;

@@ -33,11 +33,11 @@ public sealed class ServerMetrics : IHostedService
 
         meter.CreateObservableUpDownCounter("chat.connections.open", () => connections.Count, "{connection}", "TCP connections open now.");
         meter.CreateObservableCounter("chat.connections.opened", () => connections.Opened, "{connection}", "TCP connections admitted since start.");
-        meter.CreateObservableCounter("chat.connections.closed", () => ByCode(connections.Closed, "reason"), "{connection}",
+        meter.CreateObservableCounter("chat.connections.closed", () => ByCode(counters.Connections.Closed, "reason"), "{connection}",
             "TCP connections ended, by reason: the error code the server closed with, or None when the client hung up.");
-        meter.CreateObservableCounter("chat.connections.refused", () => ByCode(connections.Refused, "reason"), "{connection}",
+        meter.CreateObservableCounter("chat.connections.refused", () => ByCode(counters.Connections.Refused, "reason"), "{connection}",
             "Connections refused at accept by a cap (ServerBusy: the node's, TooManyConnections: the address's).");
-        meter.CreateObservableCounter("chat.connections.slow_consumer_cuts", () => connections.Closed[ErrorCode.SlowConsumer], "{connection}",
+        meter.CreateObservableCounter("chat.connections.slow_consumer_cuts", () => counters.Connections.Closed[ErrorCode.SlowConsumer], "{connection}",
             "Connections cut off because the client stopped reading (its output passed Chat:Transport:MaxPendingOutputBytes).");
         meter.CreateObservableUpDownCounter("chat.users.signed_in", () => online.UserCount, "{user}", "Users with at least one signed-in device on this node.");
         meter.CreateObservableUpDownCounter("chat.sessions.signed_in", () => online.SessionCount, "{session}", "Signed-in connections (devices) on this node.");

@@ -5,7 +5,6 @@ using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Cluster;
 using Chat.Server.Delivery;
-using Chat.Server.Dispatch;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
 using Microsoft.Extensions.Hosting;

@@ -1,4 +1,3 @@
-using Chat.Server.Dispatch;
 
 namespace Chat.Server.Sessions;
 

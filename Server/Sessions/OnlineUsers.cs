@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Chat.Server.Dispatch;
 
 namespace Chat.Server.Sessions;
 

@@ -1,24 +1,19 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using Chat.Protocol;
-using Chat.Protocol.Messages;
 
 namespace Chat.Server.Transport;
 
 /// <summary>
 /// One client connection as the rest of the server sees it: bytes out (<see cref="Send(ReadOnlySpan{byte})"/>, or
 /// <see cref="Enqueue(ReadOnlySpan{byte})"/> then <see cref="Flush"/> for a writer that serves many connections at once),
-/// a graceful <see cref="Close"/> or an <see cref="Abort"/>, and the facts the timeout sweep needs. Any thread may send;
+/// a graceful <see cref="Close(ReadOnlySpan{byte})"/> or an <see cref="Abort()"/>, and the facts the timeout sweep needs. It carries bytes and
+/// knows nothing of what they mean: frames are the session's (<see cref="IConnectionSession"/>). Any thread may send;
 /// a send never waits: a client that stops reading is cut off once <see cref="TransportOptions.MaxPendingOutputBytes"/>
 /// are queued for it, rather than letting the server's memory grow. Plain TCP is <see cref="SocketConnection"/>
 /// (compact: an idle connection holds no buffer at all), TLS is <see cref="TlsConnection"/>.
 /// </summary>
 public abstract class ChatConnection
 {
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_encoder;
-
     private int _closed;
     private long _lastReceiveTicks;
 
@@ -40,17 +35,14 @@ public abstract class ChatConnection
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>
-    /// The language of the texts this connection is sent ("en" or "zh-CN"), set from Hello by the session. Until a
-    /// Hello arrives it is the product's default, zh-CN: a handshake timeout's GoAway is worded in it.
-    /// </summary>
-    public string Language { get; set; } = ErrorText.DefaultLanguage;
-
-    /// <summary>Set once Hello was accepted; until then the handshake timeout applies.</summary>
-    public bool IsHandshaken { get; set; }
+    /// <summary>Set once the session accepted the client's handshake (<see cref="Establish"/>); until then the handshake timeout applies.</summary>
+    public bool IsEstablished { get; private set; }
 
     /// <summary>Why the connection ended, once it has.</summary>
-    public ErrorCode CloseReason { get; private set; }
+    public CloseReason CloseReason { get; private set; }
+
+    /// <summary>The session this connection feeds, once started.</summary>
+    public IConnectionSession? Session { get; private set; }
 
     /// <summary>When a graceful close finished sending and began waiting for the client to close (0: it has not).</summary>
     public long ClosingSinceTicks { get; private protected set; }
@@ -79,28 +71,40 @@ public abstract class ChatConnection
     /// <summary>Sends what <see cref="Enqueue(ReadOnlySpan{byte})"/> queued.</summary>
     public abstract void Flush();
 
-    /// <summary>Sends a last frame (if any), then closes once what is queued is sent. Idempotent; the first reason wins.</summary>
-    public abstract void Close(ErrorCode reason, ReadOnlySpan<byte> lastFrame = default);
+    /// <summary>Sends last bytes (if any), then closes once what is queued is sent. Idempotent: the first close or abort wins.</summary>
+    public void Close(ReadOnlySpan<byte> lastBytes = default) => Close(CloseReason.Requested, lastBytes);
 
     /// <summary>Drops the connection at once without sending what is queued (shutdown deadline, a crash in a test).</summary>
-    public abstract void Abort(ErrorCode reason);
+    public void Abort() => Abort(CloseReason.Requested);
+
+    /// <summary>The session accepted the handshake: from now on only the idle timeout applies.</summary>
+    public void Establish() => IsEstablished = true;
 
     /// <summary>Starts feeding received bytes to <paramref name="session"/>; <paramref name="ended"/> runs once when the connection is over.</summary>
-    internal abstract void Start(IConnectionSession session, Action<ChatConnection> ended);
+    internal void Start(IConnectionSession session, Action<ChatConnection> ended)
+    {
+        Session = session;
+        Run(session, ended);
+    }
 
-    /// <summary>Encodes and sends one frame.</summary>
-    public bool Send<T>(uint requestId, T message)
-        where T : IWireMessage<T> => Send(Encode(requestId, message));
+    /// <summary>
+    /// A timeout of the sweep expired: the session may say why before it closes (<see cref="IConnectionSession.OnTimedOut"/>);
+    /// a connection whose session did not close it is closed anyway.
+    /// </summary>
+    internal void TimeOut()
+    {
+        Session?.OnTimedOut();
+        Close(CloseReason.TimedOut, default);
+    }
 
-    /// <summary>Encodes and queues one frame (see <see cref="Enqueue(ReadOnlySpan{byte})"/>).</summary>
-    public bool Enqueue<T>(uint requestId, T message)
-        where T : IWireMessage<T> => Enqueue(Encode(requestId, message));
+    private protected abstract void Close(CloseReason reason, ReadOnlySpan<byte> lastBytes);
 
-    /// <summary>Sends an Error answer.</summary>
-    public bool SendError(uint requestId, ErrorCode code, string message) => Send(requestId, new Error((ushort)code, message));
+    private protected abstract void Abort(CloseReason reason);
+
+    private protected abstract void Run(IConnectionSession session, Action<ChatConnection> ended);
 
     /// <summary>Marks the connection closed with <paramref name="reason"/>; false when it already was (the first reason stays).</summary>
-    private protected bool MarkClosed(ErrorCode reason)
+    private protected bool MarkClosed(CloseReason reason)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
@@ -112,14 +116,4 @@ public abstract class ChatConnection
     }
 
     private protected void Received() => Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
-
-    /// <summary>The frame in a buffer kept per thread: valid until this thread's next encode.</summary>
-    private static ReadOnlySpan<byte> Encode<T>(uint requestId, T message)
-        where T : IWireMessage<T>
-    {
-        var buffer = t_encoder ??= new ArrayBufferWriter<byte>(1024);
-        buffer.ResetWrittenCount();
-        FrameCodec.Write(buffer, requestId, message);
-        return buffer.WrittenSpan;
-    }
 }

@@ -4,8 +4,6 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using Chat.Protocol;
-using Chat.Protocol.Messages;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -159,12 +157,12 @@ public sealed partial class ChatListener : BackgroundService
         socket.NoDelay = true;
         var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
         var refusal = _registry.TryAdmit(address);
-        if (refusal != ErrorCode.None)
+        if (refusal != Admission.Admitted)
         {
             // Refuse cleanly with a reason instead of running out of memory or descriptors.
             try
             {
-                socket.Send(FrameCodec.Serialize(0, new GoAway((ushort)refusal, refusal.ToString())), SocketFlags.None);
+                socket.Send(_handler.Refusal(refusal), SocketFlags.None);
             }
             catch (SocketException)
             {
@@ -212,7 +210,7 @@ public sealed partial class ChatListener : BackgroundService
             }
 
             LogConnectionFailed(connection.Id, ex);
-            connection.Abort(ErrorCode.InternalError);
+            connection.Abort();
             _registry.Remove(connection);
         }
     }
@@ -264,10 +262,10 @@ public sealed partial class ChatListener : BackgroundService
     private partial void LogAcceptFailing(SocketError error, AcceptErrorKind kind, int count, double waitMs);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Connection {ConnectionId} ended by a socket error: {Error} (close reason {Reason})")]
-    private partial void LogEndedBySocketError(long connectionId, SocketError error, ErrorCode reason);
+    private partial void LogEndedBySocketError(long connectionId, SocketError error, CloseReason reason);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "Connection {ConnectionId} ended by a socket error: ConnectionReset (close reason {Reason})")]
-    private partial void LogResetByPeer(long connectionId, ErrorCode reason);
+    private partial void LogResetByPeer(long connectionId, CloseReason reason);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Connection {ConnectionId} failed")]
     private partial void LogConnectionFailed(long connectionId, Exception exception);

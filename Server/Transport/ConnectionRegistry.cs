@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Chat.Protocol;
-using Chat.Protocol.Messages;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Transport;
@@ -29,32 +27,24 @@ public sealed class ConnectionRegistry : IDisposable
     /// <summary>Connections admitted since start (each got an id).</summary>
     public long Opened => Interlocked.Read(ref _nextId);
 
-    /// <summary>Connections ended, by <see cref="ChatConnection.CloseReason"/> (None: the client hung up or the socket failed).</summary>
-    public Monitoring.CodeCounters Closed { get; } = new();
-
-    /// <summary>Connections refused at accept, by the cap they would have broken.</summary>
-    public Monitoring.CodeCounters Refused { get; } = new();
-
     public ICollection<ChatConnection> Connections => _connections.Values;
 
     /// <summary>Admits a new connection or names the cap it would break.</summary>
-    public ErrorCode TryAdmit(IPAddress address)
+    public Admission TryAdmit(IPAddress address)
     {
         if (_connections.Count >= _options.MaxConnections)
         {
-            Refused.Add(ErrorCode.ServerBusy);
-            return ErrorCode.ServerBusy;
+            return Admission.ServerFull;
         }
 
         var count = _perAddress.AddOrUpdate(address, 1, static (_, n) => n + 1);
         if (count > _options.MaxConnectionsPerAddress)
         {
             Release(address);
-            Refused.Add(ErrorCode.TooManyConnections);
-            return ErrorCode.TooManyConnections;
+            return Admission.AddressFull;
         }
 
-        return ErrorCode.None;
+        return Admission.Admitted;
     }
 
     public long NextId() => Interlocked.Increment(ref _nextId);
@@ -69,7 +59,6 @@ public sealed class ConnectionRegistry : IDisposable
         if (_connections.TryRemove(connection.Id, out _))
         {
             Release(connection.RemoteAddress);
-            Closed.Add(connection.CloseReason);
         }
     }
 
@@ -99,26 +88,15 @@ public sealed class ConnectionRegistry : IDisposable
             // A closed connection whose client does not close its side (or keeps writing) is dropped after a while.
             if (connection.ClosingSinceTicks != 0 && now - connection.ClosingSinceTicks > LingerMilliseconds)
             {
-                connection.Abort(connection.CloseReason);
+                connection.Abort();
                 continue;
             }
 
             if (!connection.IsClosed
-                && ((!connection.IsHandshaken && now - connection.ConnectedAtTicks > handshake) || now - connection.LastReceiveTicks > idle))
+                && ((!connection.IsEstablished && now - connection.ConnectedAtTicks > handshake) || now - connection.LastReceiveTicks > idle))
             {
-                TimeOut(connection);
+                connection.TimeOut();
             }
         }
-    }
-
-    /// <summary>
-    /// A silent client, before or after its Hello, is told why with GoAway IdleTimeout in its language (zh-CN when no
-    /// Hello came) and closed. Not an Error HandshakeRequired: that answers a first frame that is not Hello, and a
-    /// timeout answers no frame (docs/protocol.md 3.1 and code 14).
-    /// </summary>
-    private static void TimeOut(ChatConnection connection)
-    {
-        var goAway = new GoAway((ushort)ErrorCode.IdleTimeout, ErrorText.For(ErrorCode.IdleTimeout, connection.Language));
-        connection.Close(ErrorCode.IdleTimeout, FrameCodec.Serialize(0, goAway));
     }
 }

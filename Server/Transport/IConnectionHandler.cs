@@ -5,6 +5,9 @@ public interface IConnectionHandler
 {
     /// <summary>A connection was accepted; the transport feeds it bytes through the returned session until it ends.</summary>
     IConnectionSession OnConnected(ChatConnection connection);
+
+    /// <summary>The bytes a socket refused at accept is sent before it is closed (the reason, in the protocol's words).</summary>
+    ReadOnlySpan<byte> Refusal(Admission refusal);
 }
 
 /// <summary>
@@ -18,6 +21,13 @@ public interface IConnectionSession
     /// partial frame stays for the next call, with more bytes behind it).
     /// </summary>
     ProcessResult Process(ref System.Buffers.ReadOnlySequence<byte> data);
+
+    /// <summary>
+    /// The handshake timeout (before <see cref="ChatConnection.Establish"/>) or the idle timeout expired: the session may
+    /// tell the client why and close. Called from the sweep's thread, possibly while <see cref="Process"/> runs; the
+    /// transport closes the connection after it in any case.
+    /// </summary>
+    void OnTimedOut();
 
     /// <summary>The connection has ended and no <see cref="Process"/> call is running or due; called once.</summary>
     void OnEnded();

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using Chat.Protocol;
 
 namespace Chat.Server.Transport;
 
@@ -41,7 +40,6 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
     private readonly int _fd;
     private readonly ulong _token;
     private bool _inEpollSet;
-    private IConnectionSession? _session;
 
     // Receive side: touched by the one thread that runs it at a time.
     private byte[]? _input;
@@ -79,9 +77,8 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         }
     }
 
-    internal override void Start(IConnectionSession session, Action<ChatConnection> ended)
+    private protected override void Run(IConnectionSession session, Action<ChatConnection> ended)
     {
-        _session = session;
         _receiveState = Busy;
         WaitForData();
     }
@@ -123,7 +120,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         }
     }
 
-    public override void Close(ErrorCode reason, ReadOnlySpan<byte> lastFrame = default)
+    private protected override void Close(CloseReason reason, ReadOnlySpan<byte> lastFrame)
     {
         lock (this)
         {
@@ -149,7 +146,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         }
     }
 
-    public override void Abort(ErrorCode reason)
+    private protected override void Abort(CloseReason reason)
     {
         lock (this)
         {
@@ -287,7 +284,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
             if (InputSpace() is not { } buffer)
             {
                 // Cannot happen: the parser refuses a frame longer than the limit before the buffer needs to grow past it.
-                Abort(ErrorCode.FrameTooLarge);
+                Abort(CloseReason.Failed);
                 EndReceive();
                 return false;
             }
@@ -344,7 +341,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
     private bool Deliver()
     {
         var data = new ReadOnlySequence<byte>(_input!, _inputStart, _inputEnd - _inputStart);
-        var result = _session!.Process(ref data);
+        var result = Session!.Process(ref data);
         _inputStart = _inputEnd - (int)data.Length;
         if (_inputStart == _inputEnd)
         {
@@ -360,7 +357,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
                 return false;
             case ProcessKind.Close:
                 // What the session queued last (an Error) is sent before the socket closes.
-                Close(ErrorCode.None);
+                Close(CloseReason.Requested, default);
                 Stop();
                 return false;
             default:
@@ -380,7 +377,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         catch (Exception)
 #pragma warning restore CA1031
         {
-            Abort(ErrorCode.InternalError);
+            Abort(CloseReason.Failed);
         }
 
         if (IsClosed)
@@ -490,7 +487,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         ReleaseInput();
         lock (this)
         {
-            MarkClosed(ErrorCode.None);
+            MarkClosed(CloseReason.None);
             DisposeSocket(graceful: false);
         }
 
@@ -604,7 +601,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         }
 
         // The client is not reading: its messages stay in the store for catch-up; the connection goes.
-        MarkClosed(ErrorCode.SlowConsumer);
+        MarkClosed(CloseReason.SlowConsumer);
         DisposeSocket(graceful: false);
         return false;
     }
@@ -648,7 +645,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         if (_output.Length > _context.MaxPendingOutput)
         {
             // The client is not reading: its messages stay in the store for catch-up; the connection goes.
-            MarkClosed(ErrorCode.SlowConsumer);
+            MarkClosed(CloseReason.SlowConsumer);
             DisposeSocket(graceful: false);
             return false;
         }
@@ -683,7 +680,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
 
         if (error != SocketError.Success)
         {
-            MarkClosed(ErrorCode.None);
+            MarkClosed(CloseReason.None);
             DisposeSocket(graceful: false);
             return -1;
         }
@@ -727,7 +724,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         _sending = false;
         if (Volatile.Read(ref _disposed) != 0 || error != SocketError.Success)
         {
-            MarkClosed(ErrorCode.None);
+            MarkClosed(CloseReason.None);
             DisposeSocket(graceful: false);
             ReleaseOutputLocked();
             return false;
@@ -738,7 +735,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         {
             if (_output.Length > _context.MaxPendingOutput)
             {
-                MarkClosed(ErrorCode.SlowConsumer);
+                MarkClosed(CloseReason.SlowConsumer);
                 DisposeSocket(graceful: false);
                 ReleaseOutputLocked();
                 return false;
@@ -841,7 +838,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
     private void NotifyEnded()
     {
         _context.Reactor?.Unregister(_token);
-        _session?.OnEnded();
+        Session?.OnEnded();
         _context.Ended(this);
     }
 }

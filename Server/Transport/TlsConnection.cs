@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using Chat.Protocol;
 
 namespace Chat.Server.Transport;
 
@@ -88,7 +87,7 @@ internal sealed class TlsConnection : ChatConnection
         }
     }
 
-    public override void Close(ErrorCode reason, ReadOnlySpan<byte> lastFrame = default)
+    private protected override void Close(CloseReason reason, ReadOnlySpan<byte> lastFrame)
     {
         lock (_writeLock)
         {
@@ -109,16 +108,16 @@ internal sealed class TlsConnection : ChatConnection
         _input.Reader.CancelPendingRead();
     }
 
-    public override void Abort(ErrorCode reason)
+    private protected override void Abort(CloseReason reason)
     {
-        Close(reason);
+        Close(reason, default);
         _output.Reader.CancelPendingRead();
 
         // Disposing fails any send stuck on a full kernel buffer, which a graceful close would not.
         _socket.Dispose();
     }
 
-    internal override void Start(IConnectionSession session, Action<ChatConnection> ended) => _ = RunAsync(session, ended);
+    private protected override void Run(IConnectionSession session, Action<ChatConnection> ended) => _ = RunAsync(session, ended);
 
     private async Task RunAsync(IConnectionSession session, Action<ChatConnection> ended)
     {
@@ -130,7 +129,7 @@ internal sealed class TlsConnection : ChatConnection
         }
         finally
         {
-            Close(ErrorCode.None);
+            Close(CloseReason.None, default);
             await Task.WhenAll(receive, send);
             session.OnEnded();
             ended(this);
@@ -176,7 +175,7 @@ internal sealed class TlsConnection : ChatConnection
         }
 
         // The output is over its limit: the client is not reading. Its messages stay in the store for catch-up.
-        MarkClosed(ErrorCode.SlowConsumer);
+        MarkClosed(CloseReason.SlowConsumer);
         _output.Writer.Complete();
         _input.Reader.CancelPendingRead();
         _output.Reader.CancelPendingRead();
@@ -263,7 +262,7 @@ internal sealed class TlsConnection : ChatConnection
         finally
         {
             await reader.CompleteAsync();
-            Close(ErrorCode.None);
+            Close(CloseReason.None, default);
             try
             {
                 _socket.Shutdown(SocketShutdown.Both);

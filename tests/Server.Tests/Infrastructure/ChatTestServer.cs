@@ -202,7 +202,7 @@ public sealed class ChatTestServer : IAsyncDisposable
         _killed = true;
         foreach (var connection in Get<ConnectionRegistry>().Connections)
         {
-            connection.Abort(Protocol.ErrorCode.ShuttingDown);
+            connection.Abort();
         }
 
         await _host.StopAsync(new CancellationToken(canceled: true));

@@ -1,6 +1,5 @@
 using Chat.Protocol;
 using Chat.Protocol.Messages;
-using Chat.Server.Dispatch;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
 using Chat.Server.Tests.Infrastructure;

@@ -1,12 +1,18 @@
+using System.Net;
 using System.Threading.Tasks.Sources;
 using Chat.Protocol;
+using Chat.Protocol.Messages;
+using Chat.Server.Delivery;
+using Chat.Server.Dispatch;
 using Chat.Server.Transport;
 
-namespace Chat.Server.Dispatch;
+namespace Chat.Server.Sessions;
 
 /// <summary>
-/// The protocol state of one connection: who is signed in on it, in which language, on which device, and how many of
-/// its pipelined requests (sends and receipts in the group commit) are not answered yet.
+/// The protocol state of one connection: who is signed in on it, in which language, on which device, how many of its
+/// pipelined requests (sends and receipts in the group commit) are not answered yet, and why it ended. Features answer
+/// and end a connection through it, in the protocol's terms (frames, error codes, GoAway); the transport's
+/// <see cref="ChatConnection"/> below carries the bytes and is seen only by delivery.
 /// </summary>
 /// <remarks>
 /// The request loop is the only waiter for the pipelined count (<see cref="WaitForPipelinedAsync"/>); the group
@@ -16,7 +22,9 @@ namespace Chat.Server.Dispatch;
 /// </remarks>
 public sealed class ChatSession : IConnectionSession
 {
-    private readonly ChatSessionHandler? _handler;
+    private static readonly Ok s_ok = new();
+
+    private readonly ChatSessionHandler _handler;
 
     private DrainWaiter? _waiter;
     private int _pipelined;
@@ -24,19 +32,39 @@ public sealed class ChatSession : IConnectionSession
     private UInt128 _tokenHigh;
     private UInt128 _tokenLow;
     private bool _hasToken;
-
-    public ChatSession(ChatConnection connection)
-    {
-        Connection = connection;
-    }
+    private int _endCode;
 
     internal ChatSession(ChatConnection connection, ChatSessionHandler handler)
-        : this(connection)
     {
+        Connection = connection;
         _handler = handler;
     }
 
-    public ChatConnection Connection { get; }
+    /// <summary>The transport under this session: for delivery, which queues frames to many connections and flushes each once.</summary>
+    internal ChatConnection Connection { get; }
+
+    /// <summary>The connection's number, as the logs name it.</summary>
+    public long ConnectionId => Connection.Id;
+
+    public IPAddress RemoteAddress => Connection.RemoteAddress;
+
+    /// <summary>The connection is closed or closing: nothing more reaches the client.</summary>
+    public bool IsEnded => Connection.IsClosed;
+
+    /// <summary>Set once Hello was accepted.</summary>
+    public bool IsHandshaken => Connection.IsEstablished;
+
+    /// <summary>
+    /// The code the connection ended with, for the metrics: the one the session closed with (a protocol error, a revoked
+    /// token, shutdown, a timeout), else the transport's cause in the protocol's terms; None when the client hung up.
+    /// </summary>
+    public ErrorCode EndCode => _endCode != 0 ? (ErrorCode)_endCode : Connection.CloseReason switch
+    {
+        CloseReason.SlowConsumer => ErrorCode.SlowConsumer,
+        CloseReason.TimedOut => ErrorCode.IdleTimeout,
+        CloseReason.Failed => ErrorCode.InternalError,
+        _ => ErrorCode.None,
+    };
 
     /// <summary>Set when a request that finished after a wait ended the connection: the next <see cref="IConnectionSession.Process"/> closes.</summary>
     internal bool CloseRequested { get; set; }
@@ -46,12 +74,11 @@ public sealed class ChatSession : IConnectionSession
 
     public string Username { get; private set; } = string.Empty;
 
-    /// <summary>"en" or "zh-CN", from Hello; held by the connection, whose timeouts word their GoAway in it.</summary>
-    public string Language
-    {
-        get => Connection.Language;
-        set => Connection.Language = value;
-    }
+    /// <summary>
+    /// "en" or "zh-CN", from Hello: the language of the texts this connection is sent. Until a Hello arrives it is the
+    /// product's default, zh-CN, in which a handshake timeout's GoAway is worded.
+    /// </summary>
+    public string Language { get; set; } = ErrorText.DefaultLanguage;
 
     public string Device { get; private set; } = string.Empty;
 
@@ -117,10 +144,10 @@ public sealed class ChatSession : IConnectionSession
     /// </summary>
     public bool Send<T>(uint requestId, T message)
         where T : IWireMessage<T>
-        => requestId != 0 && Connection.Send(requestId, message);
+        => requestId != 0 && Connection.Send(FrameBuffer.Encode(requestId, message));
 
     /// <inheritdoc cref="Send{T}(uint, T)"/>
-    public bool SendOk(uint requestId) => requestId != 0 && Connection.Send(requestId, new Protocol.Messages.Ok());
+    public bool SendOk(uint requestId) => requestId != 0 && Connection.Send(FrameBuffer.Encode(requestId, s_ok));
 
     /// <summary>Answers a request with an Error; none for request id 0, like every answer (see <see cref="Send{T}(uint, T)"/>).</summary>
     public bool SendError(uint requestId, ErrorCode code) => requestId != 0 && SendClosingError(requestId, code);
@@ -129,7 +156,45 @@ public sealed class ChatSession : IConnectionSession
     /// The Error that is the connection's last word (the caller then ends the connection). Sent whatever the request
     /// id: the id of the frame that caused it, or 0 when no frame can be named (a frame-level error).
     /// </summary>
-    public bool SendClosingError(uint requestId, ErrorCode code) => Connection.SendError(requestId, code, ErrorText.For(code, Language));
+    public bool SendClosingError(uint requestId, ErrorCode code) =>
+        Connection.Send(FrameBuffer.Encode(requestId, new Error((ushort)code, ErrorText.For(code, Language))));
+
+    /// <summary>The handshake is done: Welcome goes out and only the idle timeout applies from now on.</summary>
+    internal void Handshaken(uint requestId, Welcome welcome)
+    {
+        Connection.Establish();
+        Connection.Send(FrameBuffer.Encode(requestId, welcome));
+    }
+
+    /// <summary>Sends the Error that answers <paramref name="requestId"/> (0: no frame to name) and closes: a protocol error's end.</summary>
+    public void CloseWith(uint requestId, ErrorCode code)
+    {
+        SendClosingError(requestId, code);
+        Ended(code);
+        Connection.Close();
+    }
+
+    /// <summary>
+    /// Ends the connection with a GoAway of <paramref name="reason"/> in the session's language (a revoked or expired
+    /// token, shutdown, a timeout); what is queued before it is still sent. The first end wins.
+    /// </summary>
+    public void End(ErrorCode reason)
+    {
+        if (Connection.IsClosed)
+        {
+            return;
+        }
+
+        Ended(reason);
+        Connection.Close(FrameBuffer.Encode(0, new GoAway((ushort)reason, ErrorText.For(reason, Language))));
+    }
+
+    /// <summary>Drops the connection at once, unsent frames and all (a shutdown whose deadline passed).</summary>
+    public void Abort(ErrorCode reason)
+    {
+        Ended(reason);
+        Connection.Abort();
+    }
 
     /// <summary>Pipelined requests submitted and not answered yet.</summary>
     public int Pipelined => Volatile.Read(ref _pipelined);
@@ -171,9 +236,15 @@ public sealed class ChatSession : IConnectionSession
     }
 
     ProcessResult IConnectionSession.Process(ref System.Buffers.ReadOnlySequence<byte> data) =>
-        _handler is null ? ProcessResult.Close : _handler.Process(this, ref data);
+        _handler.Process(this, ref data);
 
-    void IConnectionSession.OnEnded() => _handler?.OnEnded(this);
+    void IConnectionSession.OnEnded() => _handler.OnEnded(this);
+
+    /// <summary>A silent client, before or after its Hello, is told why (docs/protocol.md 3.1 and code 14): GoAway IdleTimeout.</summary>
+    void IConnectionSession.OnTimedOut() => End(ErrorCode.IdleTimeout);
+
+    /// <summary>Records why the session ended the connection; the first reason stays.</summary>
+    private void Ended(ErrorCode code) => Interlocked.CompareExchange(ref _endCode, (int)code, 0);
 
     /// <summary>The request loop's reusable wait for the pipelined count to come down.</summary>
     private sealed class DrainWaiter : IValueTaskSource

@@ -48,7 +48,11 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
         _serverName = Environment.MachineName;
     }
 
-    public IConnectionSession OnConnected(ChatConnection connection) => new ChatSession(connection, this);
+    public IConnectionSession OnConnected(ChatConnection connection)
+    {
+        _connections.Opened();
+        return new ChatSession(connection, this);
+    }
 
     /// <summary>A socket refused at accept hears why in a GoAway (ServerBusy: the node's cap, TooManyConnections: its address's).</summary>
     public ReadOnlySpan<byte> Refusal(Admission refusal)
@@ -121,7 +125,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     /// <summary>The connection ended: the session signs out (presence, the other devices, the cluster hear of it).</summary>
     internal void OnEnded(ChatSession session)
     {
-        _connections.Closed.Add(session.EndCode);
+        _connections.Ended(session.EndCode);
         _lifecycle.End(session);
     }
 

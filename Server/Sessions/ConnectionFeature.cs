@@ -2,23 +2,20 @@ using System.Diagnostics;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Dispatch;
-using Chat.Server.Sessions;
-using Chat.Server.Transport;
+using Chat.Server.Hosting;
 
-namespace Chat.Server.Hosting;
+namespace Chat.Server.Sessions;
 
-/// <summary>Heartbeats and the resource figures the load-test tool reads.</summary>
+/// <summary>A session's own requests: heartbeats (Ping), a second Hello, and the resource figures the load-test tool reads (Stats).</summary>
 public sealed class ConnectionFeature : IChatFeature
 {
-    private readonly ConnectionRegistry _connections;
     private readonly OnlineUsers _online;
     private readonly ServerCounters _counters;
     private readonly Storage.IMessageStore _messages;
 
-    public ConnectionFeature(ConnectionRegistry connections, OnlineUsers online, ServerCounters counters, Storage.IChatStore store)
+    public ConnectionFeature(OnlineUsers online, ServerCounters counters, Storage.IChatStore store)
     {
         _messages = store.Messages;
-        _connections = connections;
         _online = online;
         _counters = counters;
     }
@@ -43,7 +40,7 @@ public sealed class ConnectionFeature : IChatFeature
             (long)process.TotalProcessorTime.TotalMicroseconds,
             process.WorkingSet64,
             GC.GetTotalMemory(forceFullCollection: false),
-            (uint)_connections.Count,
+            (uint)_counters.Connections.Open,
             (uint)_online.SessionCount,
             _counters.MessagesStored,
             _counters.FramesDelivered,

@@ -205,7 +205,7 @@ public sealed partial class GroupsFeature : IChatFeature
         }
         catch (StorageUnavailableException ex)
         {
-            LogNoticeFailed(groupId, ex.Message);
+            _logger.GroupNoticeNotStored(groupId, ex.Message);
         }
     }
 
@@ -229,7 +229,4 @@ public sealed partial class GroupsFeature : IChatFeature
             }
         }
     }
-
-    [LoggerMessage(EventId = 700, Level = LogLevel.Warning, Message = "System notice for group {GroupId} not stored: {Reason}")]
-    private partial void LogNoticeFailed(long groupId, string reason);
 }

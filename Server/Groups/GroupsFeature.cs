@@ -14,7 +14,7 @@ using Microsoft.Extensions.Options;
 namespace Chat.Server.Groups;
 
 /// <summary>
-/// Group administration (issue 6): create, invite, leave, kick, roles, ownership transfer, rename, dismiss,
+/// Group administration: create, invite, leave, kick, roles, ownership transfer, rename, dismiss,
 /// the group list and the member list with presence. Group messages themselves are messaging's (Send kind 2);
 /// this feature tells messaging's member cache about every membership change, appends system notices to the
 /// group timeline and pushes GroupEventPush to the users concerned. Split by concern into partial files.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs one load-test scenario against a cluster of N server nodes (issue 11) on this machine: the nodes share
+# Runs one load-test scenario against a cluster of N server nodes (docs/scale-out.md) on this machine: the nodes share
 # one MariaDB database and the running Redis, each node listens on its own port and has its own node id; users
 # are spread over the nodes by the tool (--servers: user i on node i mod N, so pair partners sit on different
 # nodes). Server nodes are pinned to core 1, the tool to core 0 (BRIEF section 5); CPU is read from /proc for

@@ -1,9 +1,10 @@
+using Chat.Server.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Chat.Server.Accounts;
 
 /// <summary>The development sender (default): writes the text, code included, to the log instead of a phone.</summary>
-public sealed partial class LogSmsSender : ISmsSender
+public sealed class LogSmsSender : ISmsSender
 {
     private readonly ILogger<LogSmsSender> _logger;
 
@@ -14,10 +15,7 @@ public sealed partial class LogSmsSender : ISmsSender
 
     public Task SendAsync(string phone, string text, CancellationToken cancellationToken)
     {
-        LogSms(phone, text);
+        _logger.SmsLogged(phone, text);
         return Task.CompletedTask;
     }
-
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "SMS to {Phone}: {Text}")]
-    private partial void LogSms(string phone, string text);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Chat.Server.Assistant;
+using Chat.Server.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace Chat.Server.Accounts;
 /// a message from the assistant in the owner's chat with it, so it is stored, on every device and in history, in
 /// both languages (the server does not know which one the owner reads; the attempt's connection is not theirs).
 /// </summary>
-public sealed partial class SignInAlerts(AssistantResponder assistant, IOptions<AccountOptions> options, ILogger<SignInAlerts> logger)
+public sealed class SignInAlerts(AssistantResponder assistant, IOptions<AccountOptions> options, ILogger<SignInAlerts> logger)
 {
     private readonly AccountOptions _options = options.Value;
 
@@ -28,10 +29,7 @@ public sealed partial class SignInAlerts(AssistantResponder assistant, IOptions<
             minutes);
         if (!assistant.Tell(userId, text))
         {
-            LogNotTold(logger, userId, failures);
+            logger.SignInAlertNotTold(userId, failures);
         }
     }
-
-    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "User {UserId} had {Failures} failed sign-ins; the assistant is off or busy, so the owner was not told")]
-    private static partial void LogNotTold(ILogger logger, long userId, int failures);
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Chat.Protocol;
 using Chat.Server.Dispatch;
+using Chat.Server.Hosting;
 using Chat.Server.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ namespace Chat.Server.Accounts;
 /// steps, so that a reset code for a number nobody registered is issued exactly like one for a registered number
 /// (the same limits, the same row, the same answer) and only never delivered.
 /// </summary>
-public sealed partial class SmsCodes
+public sealed class SmsCodes
 {
     private readonly IAccountStore _store;
     private readonly ISmsSender _sender;
@@ -58,7 +59,7 @@ public sealed partial class SmsCodes
 
         if (!_issued.TryAdd(now, _options.GlobalLimit))
         {
-            LogGlobalLimit(_options.GlobalLimit, _options.GlobalWindow);
+            _logger.SmsGlobalLimitReached(_options.GlobalLimit, _options.GlobalWindow);
             throw new RequestFailedException(ErrorCode.RateLimited);
         }
 
@@ -79,7 +80,7 @@ public sealed partial class SmsCodes
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or InvalidOperationException)
         {
-            LogSendFailed(Hosting.Outages.StackOf(ex), ex.Message);
+            _logger.SmsDeliveryFailed(Outages.StackOf(ex), ex.Message);
             throw new RequestFailedException(ErrorCode.SmsDeliveryFailed);
         }
     }
@@ -120,10 +121,4 @@ public sealed partial class SmsCodes
     /// <summary>SHA-256 over phone, purpose and code: the code is useless to whoever reads the table.</summary>
     private static string Hash(string phone, SmsPurpose purpose, string code) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{phone}|{(int)purpose}|{code}")));
-
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "SMS delivery failed: {Reason}")]
-    private partial void LogSendFailed(Exception? exception, string reason);
-
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "SMS code refused: {Limit} codes were issued within {Window} on this node (Chat:Accounts:Sms:GlobalLimit)")]
-    private partial void LogGlobalLimit(int limit, TimeSpan window);
 }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Chat.Server.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,7 @@ namespace Chat.Server.Accounts;
 /// few at a time. The queue is bounded; a text that finds it full is dropped and logged (the owner asks again after
 /// the cooldown), and texts still queued at shutdown are not sent. The global SMS bound keeps it far from full.
 /// </summary>
-public sealed partial class SmsOutbox(ISmsSender sender, ILogger<SmsOutbox> logger) : BackgroundService
+public sealed class SmsOutbox(ISmsSender sender, ILogger<SmsOutbox> logger) : BackgroundService
 {
     public const int Capacity = 1024;
     public const int ConcurrentSends = 4;
@@ -26,7 +27,7 @@ public sealed partial class SmsOutbox(ISmsSender sender, ILogger<SmsOutbox> logg
             return true;
         }
 
-        LogFull(Capacity);
+        logger.SmsOutboxFull(Capacity);
         return false;
     }
 
@@ -39,13 +40,7 @@ public sealed partial class SmsOutbox(ISmsSender sender, ILogger<SmsOutbox> logg
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or InvalidOperationException)
             {
-                LogFailed(ex);
+                logger.SmsOutboxDeliveryFailed(ex);
             }
         });
-
-    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "SMS delivery failed (a reset code, sent after the answer)")]
-    private partial void LogFailed(Exception exception);
-
-    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "SMS outbox full ({Capacity} texts waiting); a reset code was dropped")]
-    private partial void LogFull(int capacity);
 }

@@ -1,4 +1,5 @@
 using Chat.Server.Accounts;
+using Chat.Server.Hosting;
 using Chat.Server.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ namespace Chat.Server.Assistant;
 /// recognised by a phone value that sign-up can never store (sign-up keeps digits only), so a real user who
 /// happened to pick the same username is never mistaken for it. It has no usable password and no phone to reset one.
 /// </summary>
-public sealed partial class AssistantAccount : IAssistantIdentity, IHostedService
+public sealed class AssistantAccount : IAssistantIdentity, IHostedService
 {
     /// <summary>Stored in the account's phone column: not a number, so no sign-up, sign-in or reset can reach it.</summary>
     internal const string PhoneMarker = "assistant";
@@ -52,7 +53,7 @@ public sealed partial class AssistantAccount : IAssistantIdentity, IHostedServic
                 : await _accounts.FindByPhoneAsync(PhoneMarker, cancellationToken);
             if (existing is null)
             {
-                LogUsernameTaken(_logger, Username);
+                _logger.AssistantUsernameTaken(Username);
                 return;
             }
         }
@@ -64,7 +65,4 @@ public sealed partial class AssistantAccount : IAssistantIdentity, IHostedServic
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(EventId = 500, Level = LogLevel.Error, Message = "The assistant's username {Username} belongs to a user; set Chat:Assistant:Username to a free name. The assistant contact is off.")]
-    private static partial void LogUsernameTaken(ILogger logger, string username);
 }

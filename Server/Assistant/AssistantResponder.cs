@@ -1,4 +1,5 @@
 using System.Globalization;
+using Chat.Server.Hosting;
 using Chat.Server.Messaging;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
@@ -19,7 +20,7 @@ namespace Chat.Server.Assistant;
 /// run at once and at most <see cref="AssistantOptions.MaxQueuedReplies"/> wait; the provider's own timeout bounds
 /// each lookup, and a provider failure becomes a reply saying so.
 /// </remarks>
-public sealed partial class AssistantResponder : IMessageSentObserver, IHostedService, IDisposable
+public sealed class AssistantResponder : IMessageSentObserver, IHostedService, IDisposable
 {
     private readonly IAssistantIdentity _identity;
     private readonly ConversationDirectory _directory;
@@ -74,7 +75,7 @@ public sealed partial class AssistantResponder : IMessageSentObserver, IHostedSe
         if (Interlocked.Increment(ref _pending) > _maxQueued)
         {
             Interlocked.Decrement(ref _pending);
-            LogDropped(_logger, message.SenderId, conversation.Id);
+            _logger.AssistantReplyDropped(message.SenderId, conversation.Id);
             return;
         }
 
@@ -98,7 +99,7 @@ public sealed partial class AssistantResponder : IMessageSentObserver, IHostedSe
         if (Interlocked.Increment(ref _pending) > _maxQueued)
         {
             Interlocked.Decrement(ref _pending);
-            LogDropped(_logger, userId, 0);
+            _logger.AssistantReplyDropped(userId, 0);
             return false;
         }
 
@@ -155,7 +156,7 @@ public sealed partial class AssistantResponder : IMessageSentObserver, IHostedSe
         catch (Exception exception)
         {
             // The user's own message is safe; only the reply is lost (e.g. the store is down). Never crash the server.
-            LogReplyFailed(_logger, Hosting.Outages.StackOf(exception), requesterId, conversationId, exception.Message);
+            _logger.AssistantReplyFailed(Outages.StackOf(exception), requesterId, conversationId, exception.Message);
         }
         finally
         {
@@ -198,10 +199,4 @@ public sealed partial class AssistantResponder : IMessageSentObserver, IHostedSe
         var targetId = conversation.Kind == ConversationKind.Direct ? requesterId : conversation.Id;
         await _serverMessages.PostAsync(conversation.Kind, conversation.Id, targetId, conversation.MemberArray, _identity.UserId, clientMessageId: 0, text, MessageFlags.Assistant);
     }
-
-    [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "Assistant reply to user {UserId} in conversation {ConversationId} dropped: too many replies pending")]
-    private static partial void LogDropped(ILogger logger, long userId, long conversationId);
-
-    [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "Assistant reply to user {UserId} in conversation {ConversationId} failed: {Reason}")]
-    private static partial void LogReplyFailed(ILogger logger, Exception? exception, long userId, long conversationId, string reason);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Chat.Server.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -10,7 +11,7 @@ namespace Chat.Server.Assistant;
 /// <see cref="IWeatherProvider"/> over Open-Meteo's free, key-less geocoding and forecast APIs: the city name is
 /// geocoded to coordinates, then current conditions and a three-day forecast are fetched for them.
 /// </summary>
-public sealed partial class OpenMeteoWeatherClient : IWeatherProvider
+public sealed class OpenMeteoWeatherClient : IWeatherProvider
 {
     private const string CurrentFields = "temperature_2m,relative_humidity_2m,weather_code,wind_speed_10m";
     private const string DailyFields = "weather_code,temperature_2m_max,temperature_2m_min";
@@ -46,7 +47,7 @@ public sealed partial class OpenMeteoWeatherClient : IWeatherProvider
         if (result.Failure is { } failure and (WeatherFailureKind.ProviderUnavailable or WeatherFailureKind.ProviderError))
         {
             // The user gets a polite answer; the operator one line (outbound internet or the provider is down).
-            LogProviderFailed(failure, result.Reason ?? string.Empty);
+            _logger.WeatherProviderFailed(failure, result.Reason ?? string.Empty);
         }
 
         return result;
@@ -288,7 +289,4 @@ public sealed partial class OpenMeteoWeatherClient : IWeatherProvider
     {
         public void Dispose() => Document?.Dispose();
     }
-
-    [LoggerMessage(EventId = 510, Level = LogLevel.Warning, Message = "Weather provider failed ({Kind}): {Reason}")]
-    private partial void LogProviderFailed(WeatherFailureKind kind, string reason);
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Chat.Protocol;
 using Chat.Server.Dispatch;
+using Chat.Server.Hosting;
 using Chat.Server.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ namespace Chat.Server.Attachments;
 /// for members of a conversation in which the attachment was sent; everyone else is told AttachmentNotFound, as for
 /// an id that does not exist.
 /// </summary>
-public sealed partial class AttachmentService : IDisposable
+public sealed class AttachmentService : IDisposable
 {
     private static readonly System.Buffers.SearchValues<char> TokenChars = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789!#$&-^_.+");
 
@@ -214,7 +215,7 @@ public sealed partial class AttachmentService : IDisposable
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The store failed midway: what was put is referred to by nothing and goes; the upload stays, to finish again.
-            LogFinishFailed(uploadId, ex);
+            _logger.UploadFinishFailed(uploadId, ex);
             await ForgetBlobsAsync(stored, justStored: true, CancellationToken.None);
             throw;
         }
@@ -421,7 +422,7 @@ public sealed partial class AttachmentService : IDisposable
             }
             catch (InvalidImageException ex)
             {
-                LogImageRefused(upload.Id, ex.Message);
+                _logger.UploadRefusedAsImage(upload.Id, ex.Message);
                 throw Fail(ErrorCode.ImageInvalid);
             }
 
@@ -478,12 +479,6 @@ public sealed partial class AttachmentService : IDisposable
             }
         }
     }
-
-    [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "Upload {UploadId} refused as an image: {Reason}")]
-    private partial void LogImageRefused(string uploadId, string reason);
-
-    [LoggerMessage(EventId = 601, Level = LogLevel.Warning, Message = "Finishing upload {UploadId} failed; it can be finished again")]
-    private partial void LogFinishFailed(string uploadId, Exception exception);
 
     private sealed class Cached(AttachmentRecord record)
     {

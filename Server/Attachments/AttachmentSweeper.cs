@@ -1,3 +1,4 @@
+using Chat.Server.Hosting;
 using Chat.Server.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ namespace Chat.Server.Attachments;
 /// recalled) past <see cref="AttachmentOptions.UnsentLifetime"/>, with their bytes. Several nodes may sweep one shared
 /// store at once: every removal is idempotent.
 /// </summary>
-public sealed partial class AttachmentSweeper : IHostedService, IDisposable
+public sealed class AttachmentSweeper : IHostedService, IDisposable
 {
     private const int BatchSize = 500;
     private readonly AttachmentService _attachments;
@@ -106,12 +107,12 @@ public sealed partial class AttachmentSweeper : IHostedService, IDisposable
                     var removed = await SweepAsync(cancellationToken);
                     if (removed > 0)
                     {
-                        LogSwept(removed);
+                        _logger.AttachmentsSwept(removed);
                     }
                 }
                 catch (StorageUnavailableException ex)
                 {
-                    LogSweepFailed(ex);
+                    _logger.AttachmentSweepFailed(ex);
                 }
             }
             while (await timer.WaitForNextTickAsync(cancellationToken));
@@ -120,10 +121,4 @@ public sealed partial class AttachmentSweeper : IHostedService, IDisposable
         {
         }
     }
-
-    [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "Removed {Count} expired uploads, unused attachments and left-over staged files")]
-    private partial void LogSwept(int count);
-
-    [LoggerMessage(EventId = 611, Level = LogLevel.Warning, Message = "Sweeping attachments failed; the next sweep tries again")]
-    private partial void LogSweepFailed(Exception exception);
 }

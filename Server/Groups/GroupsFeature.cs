@@ -15,7 +15,7 @@ using Microsoft.Extensions.Options;
 namespace Chat.Server.Groups;
 
 /// <summary>
-/// Group administration (issue 6): create, invite, leave, kick, roles, ownership transfer, rename, dismiss,
+/// Group administration: create, invite, leave, kick, roles, ownership transfer, rename, dismiss,
 /// the group list and the member list with presence. Group messages themselves are messaging's (Send kind 2);
 /// this feature tells messaging's member cache about every membership change, appends system notices to the
 /// group timeline and pushes GroupEventPush to the users concerned. Split by concern into partial files.
@@ -206,7 +206,7 @@ public sealed partial class GroupsFeature : IChatFeature
         }
         catch (StorageUnavailableException ex)
         {
-            LogNoticeFailed(groupId, ex.Message);
+            _logger.GroupNoticeNotStored(groupId, ex.Message);
         }
     }
 
@@ -230,7 +230,4 @@ public sealed partial class GroupsFeature : IChatFeature
             }
         }
     }
-
-    [LoggerMessage(EventId = 700, Level = LogLevel.Warning, Message = "System notice for group {GroupId} not stored: {Reason}")]
-    private partial void LogNoticeFailed(long groupId, string reason);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Chat.Server.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,7 @@ namespace Chat.Server.Monitoring;
 /// Prometheus exporter's /metrics on the same port (each has its own HttpListener; the two prefixes share the socket).
 /// The server hosts no web framework, and two GETs do not need one.
 /// </summary>
-public sealed partial class HealthEndpoint : BackgroundService
+public sealed class HealthEndpoint : BackgroundService
 {
     private readonly MetricsOptions _options;
     private readonly HealthCheckService _health;
@@ -50,7 +51,7 @@ public sealed partial class HealthEndpoint : BackgroundService
         }
 
         _listener = listener;
-        LogListening(prefix);
+        _logger.HealthEndpointListening(prefix);
         return base.StartAsync(cancellationToken);
     }
 
@@ -139,7 +140,4 @@ public sealed partial class HealthEndpoint : BackgroundService
             response.Abort();
         }
     }
-
-    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Health endpoint on {Prefix} (live, ready)")]
-    private partial void LogListening(string prefix);
 }

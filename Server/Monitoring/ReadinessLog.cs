@@ -1,3 +1,4 @@
+using Chat.Server.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,7 @@ namespace Chat.Server.Monitoring;
 /// reasons, coming back one information line. (The health-check service's own per-probe log is switched off in
 /// <see cref="Hosting.ChatLog"/>: it logs every failed probe as an error, a flood while a database is down.)
 /// </summary>
-public sealed partial class ReadinessLog(ILogger<ReadinessLog> logger)
+public sealed class ReadinessLog(ILogger<ReadinessLog> logger)
 {
     private int _ready = -1;
 
@@ -23,17 +24,11 @@ public sealed partial class ReadinessLog(ILogger<ReadinessLog> logger)
 
         if (ready == 1)
         {
-            LogReady();
+            logger.Ready();
             return;
         }
 
         var failing = report.Entries.Where(e => e.Value.Status == HealthStatus.Unhealthy).Select(e => $"{e.Key}: {e.Value.Description}");
-        LogNotReady(string.Join("; ", failing));
+        logger.NotReady(string.Join("; ", failing));
     }
-
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Not ready: {Reasons}")]
-    private partial void LogNotReady(string reasons);
-
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Ready")]
-    private partial void LogReady();
 }

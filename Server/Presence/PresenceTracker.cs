@@ -5,6 +5,7 @@ using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Cluster;
 using Chat.Server.Delivery;
+using Chat.Server.Hosting;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
 using Microsoft.Extensions.Hosting;
@@ -24,7 +25,7 @@ namespace Chat.Server.Presence;
 /// moment, and none at all if it equals what they were last told (a drop and reconnect within the window).
 /// Everything below "worker state" is touched by the consumer only, so it needs no locks.
 /// </remarks>
-public sealed partial class PresenceTracker : BackgroundService, ISessionObserver
+public sealed class PresenceTracker : BackgroundService, ISessionObserver
 {
     private readonly Channel<PresenceEvent> _events = Channel.CreateUnbounded<PresenceEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly OnlineUsers _online;
@@ -145,7 +146,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
                 catch (Exception ex)
 #pragma warning restore CA1031
                 {
-                    LogEventFailed(Hosting.Outages.StackOf(ex), presenceEvent.Kind, presenceEvent.UserId, ex.Message);
+                    _logger.PresenceEventFailed(Outages.StackOf(ex), presenceEvent.Kind, presenceEvent.UserId, ex.Message);
                 }
 
                 if (!_unsavedLastSeenMs.IsEmpty && (_unsavedLastSeenMs.Count >= LastSeenBatch || !_events.Reader.TryPeek(out _)))
@@ -182,7 +183,7 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                LogLastSeenFailed(Hosting.Outages.StackOf(ex), batch.Count, ex.Message);
+                _logger.LastSeenSaveFailed(Outages.StackOf(ex), batch.Count, ex.Message);
                 return;
             }
 
@@ -431,10 +432,4 @@ public sealed partial class PresenceTracker : BackgroundService, ISessionObserve
         _audiences.Remove(userId);
         _lastSeenMs.Remove(userId);
     }
-
-    [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Presence event {Kind} for user {UserId} failed: {Reason}")]
-    private partial void LogEventFailed(Exception? exception, PresenceEventKind kind, long userId, string reason);
-
-    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Saving the last-seen time of {Users} users failed; retried with the next presence event: {Reason}")]
-    private partial void LogLastSeenFailed(Exception? exception, int users, string reason);
 }

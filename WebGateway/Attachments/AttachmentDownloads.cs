@@ -2,6 +2,7 @@ using System.Globalization;
 using Chat.Protocol;
 using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
+using Chat.WebGateway.Operations;
 using Chat.WebGateway.Sessions;
 using Chat.WebGateway.Upstream;
 using Microsoft.Net.Http.Headers;
@@ -17,7 +18,7 @@ namespace Chat.WebGateway.Attachments;
 /// <c>Content-Disposition</c> with the file's name (inline for images, else a download), one byte range when asked
 /// (206, or 416 past the end), and are cacheable for good: an id never names other bytes.
 /// </summary>
-public static partial class AttachmentDownloads
+public static class AttachmentDownloads
 {
     /// <summary>The path prefix, also used by <see cref="Security.SecurityHeaders"/> for these responses' CSP.</summary>
     public const string PathPrefix = "/attachments";
@@ -45,7 +46,7 @@ public static partial class AttachmentDownloads
         }
         catch (IOException ex)
         {
-            LogUpstreamFailed(loggers.CreateLogger(typeof(AttachmentDownloads)), ex);
+            loggers.CreateLogger(typeof(AttachmentDownloads)).DownloadUpstreamUnreachable(ex);
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
@@ -160,7 +161,4 @@ public static partial class AttachmentDownloads
 
         return (from, Math.Min(range.To ?? (size - 1), size - 1));
     }
-
-    [LoggerMessage(EventId = 830, Level = LogLevel.Warning, Message = "no chat server node reachable for an attachment download")]
-    private static partial void LogUpstreamFailed(ILogger logger, Exception exception);
 }

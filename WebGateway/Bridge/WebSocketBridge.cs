@@ -8,6 +8,7 @@ using Chat.Protocol;
 using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
 using Chat.Server.Assistant;
+using Chat.WebGateway.Operations;
 using Chat.WebGateway.Security;
 using Chat.WebGateway.Sessions;
 using Chat.WebGateway.Upstream;
@@ -26,7 +27,7 @@ namespace Chat.WebGateway.Bridge;
 /// other, and ending the session (sign-out) closes the bridge. A node that drops the connection closes the
 /// WebSocket with <see cref="UpstreamLostCloseStatus"/>, so the page reconnects (docs/scale-out.md).
 /// </summary>
-public sealed partial class WebSocketBridge
+public sealed class WebSocketBridge
 {
     /// <summary>How long a closing side may take to finish its close handshake before it is cut.</summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
@@ -54,9 +55,9 @@ public sealed partial class WebSocketBridge
     private readonly GatewayOptions _options;
     private readonly ILogger<WebSocketBridge> _logger;
     private readonly string _assistantUsername;
-    private readonly Operations.GatewayMetrics _metrics;
+    private readonly GatewayMetrics _metrics;
 
-    public WebSocketBridge(ChatServerLocator locator, IOptions<GatewayOptions> options, IOptions<AssistantOptions> assistant, Operations.GatewayMetrics metrics, ILogger<WebSocketBridge> logger)
+    public WebSocketBridge(ChatServerLocator locator, IOptions<GatewayOptions> options, IOptions<AssistantOptions> assistant, GatewayMetrics metrics, ILogger<WebSocketBridge> logger)
     {
         _metrics = metrics;
         _locator = locator;
@@ -94,7 +95,7 @@ public sealed partial class WebSocketBridge
         catch (IOException ex)
         {
             _metrics.Refused("no_upstream");
-            LogUpstreamFailed(ex.Message);
+            _logger.BridgeUpstreamUnreachable(ex.Message);
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
@@ -126,7 +127,7 @@ public sealed partial class WebSocketBridge
         }
         catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or WebSocketException or OperationCanceledException)
         {
-            LogBridgeEnded(ex.Message);
+            _logger.BridgeEnded(ex.Message);
             if (!context.Response.HasStarted)
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -203,7 +204,7 @@ public sealed partial class WebSocketBridge
                     case MessageType.Error when header.RequestId == 2 && (ErrorCode)FrameCodec.Decode<Error>(body).Code == ErrorCode.TokenInvalid:
                         // Only a verdict on the token ends the session; a node's own trouble (storage down,
                         // shutting down, busy) falls to the case below and the next node is tried.
-                        LogTokenRefused(username, ErrorCode.TokenInvalid);
+                        _logger.BridgeTokenRefused(username, ErrorCode.TokenInvalid);
                         reader.AdvanceTo(buffer.Start);
                         return null;
                     case MessageType.Error:
@@ -244,7 +245,7 @@ public sealed partial class WebSocketBridge
             };
             if (end == UpstreamEnd.SessionRevoked)
             {
-                LogTokenRefused(session.Username, ErrorCode.TokenInvalid);
+                _logger.BridgeTokenRefused(session.Username, ErrorCode.TokenInvalid);
                 await CloseQuietlyAsync(webSocket, WebSocketCloseStatus.NormalClosure, SessionRevokedReason);
             }
             else
@@ -253,7 +254,7 @@ public sealed partial class WebSocketBridge
                 {
                     // Before the browser hears of it: its reconnect, and the next browsers, try the other nodes first.
                     nodes.MarkDown(link.Node);
-                    LogUpstreamLost(link.Node.ToString() ?? "?", session.Username);
+                    _logger.BridgeUpstreamLost(link.Node.ToString() ?? "?", session.Username);
                 }
 
                 // The node closed this connection or died under a live session: tell the browser to reconnect
@@ -271,7 +272,7 @@ public sealed partial class WebSocketBridge
         await Task.WhenAll(toBrowser, toServer);
         if (session.Ended.IsCancellationRequested)
         {
-            LogBridgeEnded("session ended");
+            _logger.BridgeEnded("session ended");
         }
 
         if (webSocket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -334,7 +335,7 @@ public sealed partial class WebSocketBridge
         }
         catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
-            LogBridgeEnded(ex.Message);
+            _logger.BridgeEnded(ex.Message);
             return (!sending && ex is IOException or SocketException, goAway);
         }
     }
@@ -386,7 +387,7 @@ public sealed partial class WebSocketBridge
         }
         catch (Exception ex) when (ex is IOException or SocketException or WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
-            LogBridgeEnded(ex.Message);
+            _logger.BridgeEnded(ex.Message);
         }
         finally
         {
@@ -431,17 +432,4 @@ public sealed partial class WebSocketBridge
         /// <summary>The server revoked the session's token: the browser is sent to sign in, the node stays.</summary>
         SessionRevoked,
     }
-
-    // Expected while the nodes restart: one line with the reason, no stack trace.
-    [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "no chat server node reachable for a WebSocket bridge: {Reason}")]
-    private partial void LogUpstreamFailed(string reason);
-
-    [LoggerMessage(EventId = 801, Level = LogLevel.Information, Message = "chat server refused the session token of {Username}: {Code}")]
-    private partial void LogTokenRefused(string username, ErrorCode code);
-
-    [LoggerMessage(EventId = 802, Level = LogLevel.Debug, Message = "bridge ended: {Reason}")]
-    private partial void LogBridgeEnded(string reason);
-
-    [LoggerMessage(EventId = 803, Level = LogLevel.Warning, Message = "chat server node {Node} dropped the bridge of {Username}; the browser is told to reconnect")]
-    private partial void LogUpstreamLost(string node, string username);
 }

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Chat.Protocol;
 using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
+using Chat.WebGateway.Operations;
 using Chat.WebGateway.Sessions;
 using Chat.WebGateway.Upstream;
 using Microsoft.AspNetCore.Antiforgery;
@@ -70,7 +71,7 @@ public static class ChatPage
         catch (Exception ex) when (ex is ChatErrorException or IOException or SocketException or ProtocolException or TimeoutException
                                    || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
         {
-            logs.CreateLogger("Chat.WebGateway.ChatPage").LogWarning(ex, "could not check the session token; serving the chat page");
+            logs.CreateLogger("Chat.WebGateway.ChatPage").ChatPageTokenCheckFailed(ex);
             return false;
         }
     }

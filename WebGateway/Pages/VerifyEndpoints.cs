@@ -3,7 +3,9 @@ using Chat.Protocol;
 using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
 using Chat.Server.Accounts;
+using Chat.Server.Hosting;
 using Chat.Server.Storage;
+using Chat.WebGateway.Operations;
 using Chat.WebGateway.Security;
 using Chat.WebGateway.Sessions;
 using Chat.WebGateway.Upstream;
@@ -229,7 +231,7 @@ public static class VerifyEndpoints
             catch (Exception ex) when (ex is ChatErrorException or IOException or SocketException or ProtocolException or TimeoutException)
             {
                 // An expired or already revoked token needs no revoking; an unreachable server is logged.
-                logs.CreateLogger("Chat.WebGateway.SignOut").LogWarning(Chat.Server.Hosting.Outages.StackOf(ex), "token revocation at sign-out failed: {Reason}", ex.Message);
+                logs.CreateLogger("Chat.WebGateway.SignOut").SignOutRevocationFailed(Outages.StackOf(ex), ex.Message);
             }
         }
 
@@ -368,7 +370,7 @@ public static class VerifyEndpoints
         }
         catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or TimeoutException)
         {
-            logs.CreateLogger("Chat.WebGateway.Upstream").LogWarning(Chat.Server.Hosting.Outages.StackOf(ex), "chat server call failed: {Reason}", ex.Message);
+            logs.CreateLogger("Chat.WebGateway.Upstream").PageUpstreamFailed(Outages.StackOf(ex), ex.Message);
             state.AddError(ErrorFields.Form, PageText.Get(language, "error.unavailable"));
         }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Chat.WebGateway.Operations;
 using Chat.WebGateway.Pages;
 using Microsoft.AspNetCore.Antiforgery;
 
@@ -12,7 +13,7 @@ namespace Chat.WebGateway.Security;
 /// the request's headers or cookies. The developer exception page that ASP.NET Core adds in Development never sees
 /// an exception, because this catches them all first.
 /// </summary>
-public static partial class ErrorPages
+public static class ErrorPages
 {
     public static IApplicationBuilder UseErrorPages(this IApplicationBuilder app)
     {
@@ -28,11 +29,11 @@ public static partial class ErrorPages
                 var status = StatusFor(exception);
                 if (status >= StatusCodes.Status500InternalServerError)
                 {
-                    LogFailed(logger, exception, context.Request.Method, context.Request.Path);
+                    logger.RequestFailed(exception, context.Request.Method, context.Request.Path);
                 }
                 else
                 {
-                    LogRefused(logger, status, context.Request.Method, context.Request.Path, Innermost(exception).Message);
+                    logger.RequestRefused(status, context.Request.Method, context.Request.Path, Innermost(exception).Message);
                 }
 
                 context.Response.Clear();
@@ -105,12 +106,6 @@ public static partial class ErrorPages
 
         return exception;
     }
-
-    [LoggerMessage(EventId = 820, Level = LogLevel.Error, Message = "{Method} {Path} failed")]
-    private static partial void LogFailed(ILogger logger, Exception exception, string method, string path);
-
-    [LoggerMessage(EventId = 821, Level = LogLevel.Information, Message = "{Method} {Path} refused with {Status}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, int status, string method, string path, string reason);
 }
 
 /// <summary>Endpoint metadata: the callers read JSON (the "send code" button's fetch), so errors are answered in JSON.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Chat.WebGateway.Operations;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +15,7 @@ namespace Chat.WebGateway.Sessions;
 /// sharing the store and the key ring, accepts the same cookie. Idle sessions expire; ending one (sign-out, a token
 /// the server refused) removes it from the store, and the other gateways close its bridges when the store tells them.
 /// </summary>
-public sealed partial class GatewaySessionStore
+public sealed class GatewaySessionStore
 {
     public const string CookieName = "chat_sid";
 
@@ -143,7 +144,7 @@ public sealed partial class GatewaySessionStore
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StackExchange.Redis.RedisException or TimeoutException)
         {
-            LogStoreFailed(ex, "load");
+            _logger.SessionStoreFailed(ex, "load");
             return null;
         }
 
@@ -160,7 +161,7 @@ public sealed partial class GatewaySessionStore
         catch (Exception ex) when (ex is CryptographicException or JsonException)
         {
             // Written under a key ring this gateway does not share, or damaged: as good as no session.
-            LogStoreFailed(ex, "decrypt");
+            _logger.SessionStoreFailed(ex, "decrypt");
             return null;
         }
     }
@@ -185,7 +186,7 @@ public sealed partial class GatewaySessionStore
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StackExchange.Redis.RedisException or TimeoutException)
         {
             // The session still works on this gateway; only a restart or a move to another gateway would lose it.
-            LogStoreFailed(ex, "save");
+            _logger.SessionStoreFailed(ex, "save");
         }
     }
 
@@ -201,7 +202,7 @@ public sealed partial class GatewaySessionStore
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StackExchange.Redis.RedisException or TimeoutException)
             {
-                LogStoreFailed(ex, "delete");
+                _logger.SessionStoreFailed(ex, "delete");
             }
 
             session.End();
@@ -244,7 +245,4 @@ public sealed partial class GatewaySessionStore
             session.End();
         }
     }
-
-    [LoggerMessage(EventId = 810, Level = LogLevel.Warning, Message = "session store {Operation} failed")]
-    private partial void LogStoreFailed(Exception exception, string operation);
 }

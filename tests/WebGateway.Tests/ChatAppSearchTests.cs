@@ -5,7 +5,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Chat.WebGateway.Tests;
 
 /// <summary>
-/// The chat app's search box (issue 19): results as you type, grouped by conversation with the match marked; a click
+/// The chat app's search box: results as you type, grouped by conversation with the match marked; a click
 /// opens the conversation around the hit with the hit marked and its neighbours on both sides; a query the server
 /// cannot run shows the server's words; a stranger's messages with the same words never show.
 /// </summary>

@@ -8,10 +8,10 @@ using static Microsoft.Playwright.Assertions;
 namespace Chat.WebGateway.Tests;
 
 /// <summary>
-/// Issue 11 end to end: two server nodes (in-process, one MariaDB, one Redis), the gateway configured with both,
-/// user A in a real browser and user B on a protocol client. The node under A's browser is killed mid-chat while B
-/// keeps writing; the page shows that it is reconnecting, comes back through the other node and shows every
-/// message exactly once, in order.
+/// Scale-out end to end, through a browser: two server nodes (in-process, one MariaDB, one Redis), the gateway
+/// configured with both, user A in a real browser and user B on a protocol client. The node under A's browser is killed
+/// mid-chat while B keeps writing; the page shows that it is reconnecting, comes back through the other node and shows
+/// every message exactly once, in order.
 /// </summary>
 public sealed class ClusterBrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime, IDisposable
 {

@@ -1,3 +1,4 @@
+using Chat.Server.Hosting;
 using Chat.Server.Storage.Sql;
 using Microsoft.Extensions.Logging;
 using MySqlConnector;
@@ -114,7 +115,7 @@ public sealed class MySqlChatStore : SqlChatStore
         await mark.ExecuteNonQueryAsync(cancellationToken);
         if (indexed > 0)
         {
-            LogSearchIndexBuilt(Logger, indexed);
+            Logger.SearchIndexBuilt(indexed);
         }
     }
 

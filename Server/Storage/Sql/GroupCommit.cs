@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Chat.Server.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Chat.Server.Storage.Sql;
@@ -16,7 +17,7 @@ namespace Chat.Server.Storage.Sql;
 /// that commits messages, so blocking it costs nothing, and it never holds a thread-pool thread the sockets need.
 /// While one batch commits, the next one gathers in the queue, so a busy server commits ever larger batches.
 /// </remarks>
-internal sealed partial class GroupCommit : IAsyncDisposable
+internal sealed class GroupCommit : IAsyncDisposable
 {
     /// <summary>
     /// Caps the text of one batch under MySQL's 16 MiB max_allowed_packet default, search terms included: CJK text is
@@ -227,7 +228,7 @@ internal sealed partial class GroupCommit : IAsyncDisposable
             // Not an outage but something one write carries (a value a column rejects): store them one by one so
             // that only its own writer hears of it.
             _writer.RolledBack();
-            LogBatchRetried(ex, batch.Count);
+            _logger.BatchRetriedOneByOne(ex, batch.Count);
             var single = new List<StoreWrite>(1) { default! };
             foreach (var write in batch)
             {
@@ -246,11 +247,11 @@ internal sealed partial class GroupCommit : IAsyncDisposable
             {
                 // An outage is not a fault of the server: a warning without a stack trace (an error per batch would
                 // flood the log while it lasts).
-                LogOutage(batch.Count, ex.Message);
+                _logger.BatchOutage(batch.Count, ex.Message);
             }
             else
             {
-                LogBatchFailed(ex, batch.Count);
+                _logger.BatchFailed(ex, batch.Count);
             }
 
             var error = ex as StorageUnavailableException ?? new StorageUnavailableException("The write could not be stored.", ex);
@@ -279,7 +280,7 @@ internal sealed partial class GroupCommit : IAsyncDisposable
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                LogSinkFailed(ex);
+                _logger.BatchSinkFailed(ex);
             }
         }
 
@@ -293,22 +294,10 @@ internal sealed partial class GroupCommit : IAsyncDisposable
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                LogSinkFailed(ex);
+                _logger.BatchSinkFailed(ex);
             }
         }
 
         sinks.Clear();
     }
-
-    [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "A batch of {Count} writes failed; storing them one at a time")]
-    private partial void LogBatchRetried(Exception exception, int count);
-
-    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "A batch of {Count} writes could not be stored: {Reason}")]
-    private partial void LogOutage(int count, string reason);
-
-    [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "A batch of {Count} writes could not be stored")]
-    private partial void LogBatchFailed(Exception exception, int count);
-
-    [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "A write's sink failed after its batch committed")]
-    private partial void LogSinkFailed(Exception exception);
 }

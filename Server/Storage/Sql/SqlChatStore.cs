@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Chat.Server.Storage.Sql;
 
 /// <summary>The feature stores over one <see cref="SqlDatabase"/>; the engine classes add schema creation.</summary>
-public abstract partial class SqlChatStore : IChatStore
+public abstract class SqlChatStore : IChatStore
 {
     private readonly GroupCommit _commit;
     private int _disposed;
@@ -54,8 +54,4 @@ public abstract partial class SqlChatStore : IChatStore
         await Database.DisposeAsync();
         GC.SuppressFinalize(this);
     }
-
-    /// <summary>An upgrade indexed the messages stored before search existed.</summary>
-    [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "Search index built for {Count} existing messages")]
-    private protected static partial void LogSearchIndexBuilt(ILogger logger, long count);
 }

@@ -1,3 +1,4 @@
+using Chat.Server.Hosting;
 using Chat.Server.Storage.Sql;
 using Microsoft.Extensions.Logging;
 
@@ -20,7 +21,7 @@ public sealed class SqliteChatStore : SqlChatStore
         await db.InitializeAsync(SqliteSchema.Script, cancellationToken);
         if (db.IndexedOnUpgrade > 0)
         {
-            LogSearchIndexBuilt(Logger, db.IndexedOnUpgrade);
+            Logger.SearchIndexBuilt(db.IndexedOnUpgrade);
         }
     }
 }

@@ -10,8 +10,8 @@ using Chat.Server.Tests.Infrastructure;
 namespace Chat.Server.Tests.Cluster;
 
 /// <summary>
-/// Two server nodes in-process on one MariaDB database and one Redis (issue 11): chat across nodes with one order
-/// everywhere, presence across nodes, cache invalidation across nodes, and a node killed mid-chat. Each test has
+/// Two server nodes in-process on one MariaDB database and one Redis (docs/scale-out.md): chat across nodes with one
+/// order everywhere, presence across nodes, cache invalidation across nodes, and a node killed mid-chat. Each test has
 /// its own Redis key prefix, so tests running in parallel never see each other's nodes.
 /// </summary>
 public sealed class ClusterTests : IAsyncLifetime, IDisposable

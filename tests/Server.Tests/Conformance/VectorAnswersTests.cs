@@ -118,7 +118,7 @@ public sealed class VectorAnswersTests : IAsyncLifetime
         Assert.IsType<SignedIn>((await device.ReadFrameAsync()).Message);
         var resetter = await _server.ConnectAsync();
         await resetter.RequestAsync<SmsCodeRequest, SmsCodeSent>(new SmsCodeRequest(user.Phone, (byte)Chat.Server.Storage.SmsPurpose.PasswordReset));
-        // The reset text leaves after the answer (issue 23: the answer must not tell whether the phone has an account):
+        // The reset text leaves after the answer (so that the answer cannot tell whether the phone has an account):
         // wait for it, the phone's second text after the sign-up code.
         await resetter.RequestOkAsync(new PasswordReset(user.Phone, await _server.Sms.CodeAsync(user.Phone, 1), "newpass99"));
         Assert.Equal(Vector("GoAway PasswordChanged (en)"), Encode(Assert.Single(await device.ReadUntilClosedAsync())));

@@ -5,7 +5,7 @@ using static Chat.Server.Tests.Groups.GroupSteps;
 namespace Chat.Server.Tests.Groups;
 
 /// <summary>
-/// Issue 6's acceptance over real sockets on both stores: a 200-member group whose members are online,
+/// Group delivery over real sockets on both stores: a 200-member group whose members are online,
 /// offline or reconnecting while ten members send, and who all end with one identical ordered history.
 /// </summary>
 public abstract class GroupHistoryTests(StoreKind store) : StoreServerTest(store, TimeSpan.FromMinutes(4))

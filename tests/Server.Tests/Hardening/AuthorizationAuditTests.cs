@@ -8,7 +8,7 @@ using Chat.Server.Tests.Infrastructure;
 namespace Chat.Server.Tests.Hardening;
 
 /// <summary>
-/// The authorization audit (issue 9, point 3). Every request type of Protocol/Schema/messages.json is tried
+/// The authorization audit (docs/hardening.md, section 3). Every request type of Protocol/Schema/messages.json is tried
 /// signed out; every conversation-scoped request is tried by a user who is not in the conversation, on a
 /// conversation that exists and on one that does not; direct messaging is tried by a stranger and by a blocked
 /// friend. Each refusal must carry the stable code and reveal nothing: the same code whether the thing does

@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace Chat.Server.Tests.Hardening;
 
 /// <summary>
-/// Crash safety (issue 9, point 4): the server runs as its own process, 20 seeded users in 10 friend pairs
+/// Crash safety (docs/hardening.md, section 4): the server runs as its own process, 20 seeded users in 10 friend pairs
 /// send to each other with 8 sends in flight each, and the server is killed with SIGKILL when a third of the
 /// messages are acknowledged. It is started again on the same database; every client reconnects with its
 /// token, resends what was not acknowledged with the same client message id, finishes its sends and catches

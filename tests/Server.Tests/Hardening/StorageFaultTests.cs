@@ -8,12 +8,12 @@ using Xunit.Abstractions;
 namespace Chat.Server.Tests.Hardening;
 
 /// <summary>
-/// Storage faults (issue 9, point 5): the in-process server runs on a private MariaDB (<see cref="PrivateMariaDb"/>)
-/// that is SIGKILLed in the middle of a send load. While it is down, sends and reads are answered
-/// StorageUnavailable (never an ack), the server stays up (Ping, new connections); when MariaDB is started
-/// again on the same data directory the server recovers by itself, without a restart. At the end every
-/// acknowledged message is stored exactly once, and resending the failed ones with their client message ids
-/// stores each of them once as well.
+/// Storage faults (docs/hardening.md, section 4): the in-process server runs on a private MariaDB
+/// (<see cref="PrivateMariaDb"/>) that is SIGKILLed in the middle of a send load. While it is down, sends and reads
+/// are answered StorageUnavailable (never an ack), the server stays up (Ping, new connections); when MariaDB is
+/// started again on the same data directory the server recovers by itself, without a restart. At the end every
+/// acknowledged message is stored exactly once, and resending the failed ones with their client message ids stores
+/// each of them once as well.
 /// </summary>
 [Trait("Category", "Fault")]
 public sealed class StorageFaultTests : IAsyncLifetime, IDisposable

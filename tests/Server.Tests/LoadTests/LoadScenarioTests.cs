@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace Chat.Server.Tests.LoadTests;
 
 /// <summary>
-/// Issue 10's acceptance: the load-test tool works for every scenario at 1,000 clients. The real CLI runs as
+/// The load-test tool works for every scenario at 1,000 clients. The real CLI runs as
 /// a process against the real server on a store seeded by the server's own seed command; every run must end
 /// by itself, complete, with no error, every expected message delivered, and the server must have stored
 /// exactly the messages the tool reports as sent. Small numbers and no timing assertions: this checks that the

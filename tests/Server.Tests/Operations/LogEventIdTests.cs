@@ -1,27 +1,49 @@
-using System.Reflection;
 using Chat.Server.Hosting;
-using Microsoft.Extensions.Logging;
+using Chat.Server.Tests.Infrastructure;
 
 namespace Chat.Server.Tests.Operations;
 
-/// <summary>An event id names one kind of log line: a collector that filters or alerts on it must not catch another.</summary>
+/// <summary>
+/// An event id names one kind of log line: a collector that filters or alerts on it must not catch another. The
+/// server's messages live in one file, Server/Hosting/ServerLog.cs, where a new one sees the ids already taken.
+/// </summary>
 public sealed class LogEventIdTests
 {
+    private const string LogFile = "Server/Hosting/ServerLog.cs";
+
+    /// <summary>
+    /// Files that still define their own log messages, to be moved into <see cref="LogFile"/>. This list may only
+    /// shrink: a file leaves it when its messages move, and no file joins it.
+    /// </summary>
+    private static readonly string[] NotYetMoved =
+    [
+        "Server/Cluster/RedisCluster.cs",
+        "Server/Dispatch/ChatSessionHandler.cs",
+        "Server/Messaging/CommitDelivery.cs",
+        "Server/Transport/ChatListener.cs",
+        "Server/Transport/EpollReactor.cs",
+    ];
+
     [Fact]
     public void Every_log_message_of_the_server_has_its_own_event_id()
     {
-        var messages = typeof(ChatLog).Assembly.GetTypes()
-            .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
-            .Select(m => (Method: m, Attribute: m.GetCustomAttribute<LoggerMessageAttribute>()))
-            .Where(m => m.Attribute is not null)
-            .ToList();
+        var messages = LogDefinitions.Compiled(typeof(ChatLog).Assembly);
 
         Assert.True(messages.Count > 20, $"only {messages.Count} log messages found: is the attribute still compiled in?");
-        Assert.All(messages, m => Assert.True(m.Attribute!.EventId > 0, $"{m.Method.DeclaringType}.{m.Method.Name} has no event id"));
-        var shared = messages.GroupBy(m => m.Attribute!.EventId)
-            .Where(g => g.Count() > 1)
-            .Select(g => $"{g.Key}: {string.Join(", ", g.Select(m => $"{m.Method.DeclaringType!.Name}.{m.Method.Name}"))}")
-            .ToList();
+        Assert.All(messages, m => Assert.True(m.Attribute.EventId > 0, $"{m.Method.DeclaringType}.{m.Method.Name} has no event id"));
+        var shared = LogDefinitions.SharedIds(messages);
         Assert.True(shared.Count == 0, "event ids used twice: " + string.Join("; ", shared));
+    }
+
+    [Fact]
+    public void The_server_defines_its_log_messages_in_ServerLog_only()
+    {
+        var defining = LogDefinitions.SourceFiles("Server");
+
+        Assert.Contains(LogFile, defining);
+        var stray = defining.Except([LogFile, .. NotYetMoved]).Order(StringComparer.Ordinal).ToList();
+        Assert.True(stray.Count == 0, $"log messages defined outside {LogFile}: {string.Join(", ", stray)}; move them there");
+        var moved = NotYetMoved.Except(defining).ToList();
+        Assert.True(moved.Count == 0, $"these files define no log message any more; take them off {nameof(NotYetMoved)}: {string.Join(", ", moved)}");
     }
 }

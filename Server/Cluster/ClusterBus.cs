@@ -63,6 +63,21 @@ public sealed partial class ClusterBus : IDisposable
         (await bus.SubscribeAsync(channel)).OnMessage(handler);
     }
 
+    /// <summary>
+    /// Hands the other nodes' <see cref="ClusterEvent"/>s on <paramref name="channel"/> to <paramref name="handler"/>;
+    /// this node's own (every node hears its own publishes) and malformed ones are dropped.
+    /// </summary>
+    public Task SubscribeEventsAsync(ClusterChannel kind, RedisChannel channel, Action<ClusterEvent> handler) =>
+        SubscribeAsync(channel, message =>
+        {
+            _counters.ClusterReceived(kind);
+            ReadOnlyMemory<byte> bytes = message.Message;
+            if (ClusterEvent.TryDecode(bytes.Span, out var e) && e.Origin != NodeId)
+            {
+                handler(e);
+            }
+        });
+
     /// <summary>Closes the connection at the end of a graceful stop; a severed node has none left to close.</summary>
     public async Task CloseAsync()
     {

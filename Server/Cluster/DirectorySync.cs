@@ -1,8 +1,6 @@
 using Chat.Server.Monitoring;
 using Chat.Server.Presence;
 using Chat.Server.Sessions;
-using StackExchange.Redis;
-using ServerCounters = Chat.Server.Hosting.ServerCounters;
 
 namespace Chat.Server.Cluster;
 
@@ -16,21 +14,19 @@ public sealed class DirectorySync
     private readonly ClusterKeys _keys;
     private readonly ClusterDirectory _directory;
     private readonly OnlineUsers _online;
-    private readonly ServerCounters _counters;
     private readonly PresenceTracker _tracker;
 
-    public DirectorySync(ClusterBus bus, ClusterDirectory directory, OnlineUsers online, ServerCounters counters, PresenceTracker tracker)
+    public DirectorySync(ClusterBus bus, ClusterDirectory directory, OnlineUsers online, PresenceTracker tracker)
     {
         _bus = bus;
         _keys = bus.Keys;
         _directory = directory;
         _online = online;
-        _counters = counters;
         _tracker = tracker;
     }
 
     /// <summary>Before <see cref="LoadAsync"/>, so that no change falls between the load and the first event.</summary>
-    public Task SubscribeAsync() => _bus.SubscribeAsync(_keys.DirectoryChannel, OnDirectoryEvent);
+    public Task SubscribeAsync() => _bus.SubscribeEventsAsync(ClusterChannel.Directory, _keys.DirectoryChannel, OnDirectoryEvent);
 
     /// <summary>Every live node's users as its hash holds them now.</summary>
     public async Task LoadAsync()
@@ -51,15 +47,8 @@ public sealed class DirectorySync
         }
     }
 
-    private void OnDirectoryEvent(ChannelMessage message)
+    private void OnDirectoryEvent(ClusterEvent e)
     {
-        _counters.ClusterReceived(ClusterChannel.Directory);
-        ReadOnlyMemory<byte> bytes = message.Message;
-        if (!ClusterEvent.TryDecode(bytes.Span, out var e) || e.Origin == _keys.NodeId)
-        {
-            return;
-        }
-
         switch (e.Kind)
         {
             case ClusterEventKind.Joined:

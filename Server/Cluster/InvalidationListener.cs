@@ -6,8 +6,6 @@ using Chat.Server.Presence;
 using Chat.Server.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
-using ServerCounters = Chat.Server.Hosting.ServerCounters;
 
 namespace Chat.Server.Cluster;
 
@@ -18,7 +16,6 @@ namespace Chat.Server.Cluster;
 public sealed partial class InvalidationListener
 {
     private readonly ClusterBus _bus;
-    private readonly ServerCounters _counters;
     private readonly FriendshipCache _friendships;
     private readonly ConversationDirectory _conversations;
     private readonly PresenceTracker _tracker;
@@ -28,7 +25,6 @@ public sealed partial class InvalidationListener
 
     public InvalidationListener(
         ClusterBus bus,
-        ServerCounters counters,
         FriendshipCache friendships,
         ConversationDirectory conversations,
         PresenceTracker tracker,
@@ -37,7 +33,6 @@ public sealed partial class InvalidationListener
         ILogger<InvalidationListener> logger)
     {
         _bus = bus;
-        _counters = counters;
         _friendships = friendships;
         _conversations = conversations;
         _tracker = tracker;
@@ -46,17 +41,10 @@ public sealed partial class InvalidationListener
         _logger = logger;
     }
 
-    public Task SubscribeAsync() => _bus.SubscribeAsync(_bus.Keys.InvalidateChannel, OnInvalidation);
+    public Task SubscribeAsync() => _bus.SubscribeEventsAsync(ClusterChannel.Invalidate, _bus.Keys.InvalidateChannel, OnInvalidation);
 
-    private void OnInvalidation(ChannelMessage message)
+    private void OnInvalidation(ClusterEvent e)
     {
-        _counters.ClusterReceived(ClusterChannel.Invalidate);
-        ReadOnlyMemory<byte> bytes = message.Message;
-        if (!ClusterEvent.TryDecode(bytes.Span, out var e) || e.Origin == _bus.NodeId)
-        {
-            return;
-        }
-
         switch (e.Kind)
         {
             case ClusterEventKind.PairChanged:

@@ -27,6 +27,7 @@ public sealed class AssistantResponder : IMessageSentObserver, IHostedService, I
     private readonly ServerMessages _serverMessages;
     private readonly IWeatherProvider _weather;
     private readonly JokePicker _jokes;
+    private readonly MessageSentObservers _observers;
     private readonly ILogger<AssistantResponder> _logger;
     private readonly SemaphoreSlim _slots;
     private readonly int _maxQueued;
@@ -43,6 +44,7 @@ public sealed class AssistantResponder : IMessageSentObserver, IHostedService, I
         ServerMessages serverMessages,
         IWeatherProvider weather,
         JokePicker jokes,
+        MessageSentObservers observers,
         IOptions<AssistantOptions> options,
         ILogger<AssistantResponder> logger)
     {
@@ -51,6 +53,7 @@ public sealed class AssistantResponder : IMessageSentObserver, IHostedService, I
         _serverMessages = serverMessages;
         _weather = weather;
         _jokes = jokes;
+        _observers = observers;
         _logger = logger;
         _slots = new SemaphoreSlim(Math.Max(1, options.Value.MaxConcurrentReplies));
         _maxQueued = Math.Max(1, options.Value.MaxConcurrentReplies) + Math.Max(0, options.Value.MaxQueuedReplies);
@@ -107,11 +110,16 @@ public sealed class AssistantResponder : IMessageSentObserver, IHostedService, I
         return true;
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _observers.Add(this);
+        return Task.CompletedTask;
+    }
 
     /// <summary>Stops waiting for slots and providers (a reply cut short here is simply not sent) and waits for the replies to unwind.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _observers.Remove(this);
         await _stopping.CancelAsync();
         if (Volatile.Read(ref _pending) > 0)
         {

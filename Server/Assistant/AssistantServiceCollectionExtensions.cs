@@ -1,5 +1,4 @@
 using Chat.Server.Hosting;
-using Chat.Server.Messaging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -27,7 +26,6 @@ public static class AssistantServiceCollectionExtensions
         services.AddSingleton<IAssistantIdentity>(sp => sp.GetRequiredService<AssistantAccount>());
         services.AddHostedService(sp => sp.GetRequiredService<AssistantAccount>());
         services.AddSingleton<AssistantResponder>();
-        services.AddSingleton<IMessageSentObserver>(sp => sp.GetRequiredService<AssistantResponder>());
         services.AddHostedService(sp => sp.GetRequiredService<AssistantResponder>());
         return services;
     }

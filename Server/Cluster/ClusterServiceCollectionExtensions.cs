@@ -36,10 +36,16 @@ public static class ClusterServiceCollectionExtensions
         }
 
         services.AddSingleton<ClusterDirectory>();
-        services.AddSingleton<RedisCluster>();
-        services.AddSingleton<IRemoteDelivery>(sp => sp.GetRequiredService<RedisCluster>());
-        services.AddSingleton<ISessionObserver>(sp => sp.GetRequiredService<RedisCluster>());
-        services.AddHostedService(sp => sp.GetRequiredService<RedisCluster>());
+        services.AddSingleton<ClusterBus>();
+        services.AddSingleton<NodeUserRegistry>();
+        services.AddSingleton<ClusterInvalidations>();
+        services.AddSingleton<RedisRemoteDelivery>();
+        services.AddSingleton<IRemoteDelivery>(sp => sp.GetRequiredService<RedisRemoteDelivery>());
+        services.AddSingleton<ISessionObserver>(sp => sp.GetRequiredService<NodeUserRegistry>());
+        services.AddSingleton<DirectorySync>();
+        services.AddSingleton<InvalidationListener>();
+        services.AddSingleton<NodeLiveness>();
+        services.AddHostedService<ClusterNode>();
 
         // Registered after AddMessaging's, so these win when features ask for the interfaces.
         services.AddSingleton<IFriendshipCache, BroadcastingFriendshipCache>();

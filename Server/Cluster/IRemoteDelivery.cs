@@ -4,7 +4,7 @@ namespace Chat.Server.Cluster;
 /// The routing seam between this node and the others. Local sessions are written directly by
 /// <see cref="Delivery.PushDelivery"/>; this carries the same already-serialized frame to the nodes
 /// where other devices of the recipients are connected, and answers "is this user online on another node".
-/// <see cref="SingleNodeDelivery"/> is the default (no other nodes); <see cref="RedisCluster"/> routes over Redis.
+/// <see cref="SingleNodeDelivery"/> is the default (no other nodes); <see cref="RedisRemoteDelivery"/> routes over Redis.
 /// </summary>
 public interface IRemoteDelivery
 {

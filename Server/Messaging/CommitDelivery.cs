@@ -3,7 +3,6 @@ using Chat.Protocol.Messages;
 using Chat.Server.Delivery;
 using Chat.Server.Hosting;
 using Chat.Server.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Chat.Server.Messaging;
@@ -25,20 +24,18 @@ public sealed partial class CommitDelivery : IStoreWriteSink
 
     private readonly PushDelivery _push;
     private readonly ServerCounters _counters;
-    private readonly IServiceProvider _services;
+    private readonly MessageSentObservers _observers;
     private readonly ILogger<CommitDelivery> _logger;
-    private IMessageSentObserver[]? _observers;
 
-    public CommitDelivery(PushDelivery push, ServerCounters counters, IServiceProvider services, ILogger<CommitDelivery> logger)
+    public CommitDelivery(PushDelivery push, ServerCounters counters, MessageSentObservers observers, ILogger<CommitDelivery> logger)
     {
         _push = push;
         _counters = counters;
-        _services = services;
+        _observers = observers;
         _logger = logger;
     }
 
-    // Resolved on first use: an observer (the assistant) posts its replies through this class.
-    private IMessageSentObserver[] Observers => _observers ??= [.. _services.GetServices<IMessageSentObserver>()];
+    private IMessageSentObserver[] Observers => _observers.All;
 
     public void OnWriteCompleted(StoreWrite write)
     {

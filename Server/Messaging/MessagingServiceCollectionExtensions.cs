@@ -16,6 +16,7 @@ public static class MessagingServiceCollectionExtensions
         services.AddSingleton<FriendshipCache>();
         services.AddSingleton<IFriendshipCache>(sp => sp.GetRequiredService<FriendshipCache>());
         services.AddSingleton<TypingThrottle>();
+        services.AddSingleton<MessageSentObservers>();
         services.AddSingleton<CommitDelivery>();
         services.AddSingleton<ServerMessages>();
         services.AddSingleton<IChatFeature, MessagingFeature>();

@@ -32,7 +32,7 @@ public sealed class StoreHealthCheck(IChatStore store) : IHealthCheck
 }
 
 /// <summary>In a cluster, ready only while Redis answers: without it pushes to other nodes are lost.</summary>
-public sealed class RedisHealthCheck(RedisCluster cluster) : IHealthCheck
+public sealed class RedisHealthCheck(ClusterBus cluster) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

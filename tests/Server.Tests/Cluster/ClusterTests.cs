@@ -223,7 +223,7 @@ public sealed class ClusterTests : IAsyncLifetime, IDisposable
             return ack;
         }).ToArray();
         await tenAcked.Task.WaitAsync(Guard);
-        _node1.Get<RedisCluster>().Sever();
+        _node1.Get<ClusterBus>().Sever();
         await _node1.KillAsync();
         await Task.WhenAll(sends.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default)));
         var conversationId = (await sends.First(s => s.IsCompletedSuccessfully)).ConversationId;

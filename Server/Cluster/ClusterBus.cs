@@ -1,4 +1,5 @@
 using System.Globalization;
+using Chat.Server.Hosting;
 using Chat.Server.Monitoring;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ namespace Chat.Server.Cluster;
 /// This node's connection to Redis: it owns the multiplexer, and every publish and fire-and-forget write of the
 /// cluster goes through it, so a node cut from Redis (<see cref="Sever"/>) goes silent in one place.
 /// </summary>
-public sealed partial class ClusterBus : IDisposable
+public sealed class ClusterBus : IDisposable
 {
     private readonly ClusterOptions _options;
     private readonly ServerCounters _counters;
@@ -142,9 +143,5 @@ public sealed partial class ClusterBus : IDisposable
     }
 
     /// <summary>A failed Redis command, logged once with its reason.</summary>
-    public void ReportFailure(string operation, Exception exception) => LogRedisFailed(operation, exception.Message);
-
-    // An outage of Redis is expected to happen: one line with its reason, no stack trace.
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Redis {Operation} failed: {Reason}")]
-    private partial void LogRedisFailed(string operation, string reason);
+    public void ReportFailure(string operation, Exception exception) => _logger.RedisFailed(operation, exception.Message);
 }

@@ -1,3 +1,4 @@
+using Chat.Server.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +16,7 @@ namespace Chat.Server.Cluster;
 /// it hears (<see cref="DirectorySync"/>, <see cref="InvalidationListener"/>) and the reaping, which act on those
 /// services, are wired only here.
 /// </remarks>
-public sealed partial class ClusterNode(
+public sealed class ClusterNode(
     ClusterBus bus,
     RedisRemoteDelivery delivery,
     DirectorySync directorySync,
@@ -40,7 +41,7 @@ public sealed partial class ClusterNode(
 
         // After the load: a stale user who already reconnected to another node is then known to be online there.
         await liveness.ReapPreviousLifeAsync();
-        LogJoined(bus.NodeId, directory.UserCount);
+        _logger.ClusterJoined(bus.NodeId, directory.UserCount);
         await base.StartAsync(cancellationToken);
     }
 
@@ -54,7 +55,4 @@ public sealed partial class ClusterNode(
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => liveness.RunAsync(stoppingToken);
-
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Cluster node {NodeId} joined; {RemoteUsers} users online on other nodes")]
-    private partial void LogJoined(int nodeId, int remoteUsers);
 }

@@ -1,5 +1,6 @@
 using Chat.Protocol;
 using Chat.Server.Accounts;
+using Chat.Server.Hosting;
 using Chat.Server.Messaging;
 using Chat.Server.Monitoring;
 using Chat.Server.Presence;
@@ -13,7 +14,7 @@ namespace Chat.Server.Cluster;
 /// Applies here what other nodes changed (<see cref="ClusterInvalidations"/>): a pair's cached friendship and its
 /// presence audiences, a group's cached members, and the devices of a user whose tokens were revoked.
 /// </summary>
-public sealed partial class InvalidationListener
+public sealed class InvalidationListener
 {
     private readonly ClusterBus _bus;
     private readonly FriendshipCache _friendships;
@@ -73,10 +74,7 @@ public sealed partial class InvalidationListener
         catch (StorageUnavailableException ex)
         {
             // The devices stay until their next request or reconnect, which checks the token anyway.
-            LogRevocationFailed(userId, ex);
+            _logger.RevocationFailed(userId, ex);
         }
     }
-
-    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Closing the revoked sessions of user {UserId} failed")]
-    private partial void LogRevocationFailed(long userId, Exception exception);
 }

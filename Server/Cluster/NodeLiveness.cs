@@ -1,3 +1,4 @@
+using Chat.Server.Hosting;
 using Chat.Server.Monitoring;
 using Chat.Server.Presence;
 using Chat.Server.Sessions;
@@ -18,7 +19,7 @@ namespace Chat.Server.Cluster;
 /// A graceful stop leaves its users registered and only drops its liveness key (<see cref="LeaveAsync"/>), so the
 /// same path announces them (while their clients, told to go away, reconnect to another node).
 /// </remarks>
-public sealed partial class NodeLiveness
+public sealed class NodeLiveness
 {
     private readonly ClusterBus _bus;
     private readonly ClusterKeys _keys;
@@ -90,7 +91,7 @@ public sealed partial class NodeLiveness
         await alive;
         if (await added && _registered)
         {
-            LogRejoined(_keys.NodeId);
+            _logger.NodeRejoined(_keys.NodeId);
             _users.RegisterAll();
         }
 
@@ -116,7 +117,7 @@ public sealed partial class NodeLiveness
             _tracker.OnLostElsewhere(userId, now);
         }
 
-        LogReaped(_keys.NodeId, stale.Length, stale.Length);
+        _logger.NodeReaped(_keys.NodeId, stale.Length, stale.Length);
     }
 
     /// <summary>A graceful stop: the liveness key goes now, so a live node reaps this one (and announces its users) at its next heartbeat.</summary>
@@ -191,12 +192,6 @@ public sealed partial class NodeLiveness
             }
         }
 
-        LogReaped(node, users.Count, announced);
+        _logger.NodeReaped(node, users.Count, announced);
     }
-
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Node {DeadNode} stopped answering: {Users} users released, {Announced} announced offline")]
-    private partial void LogReaped(int deadNode, int users, int announced);
-
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Node {NodeId} had been reaped by another node (missed heartbeats); registering its users again")]
-    private partial void LogRejoined(int nodeId);
 }

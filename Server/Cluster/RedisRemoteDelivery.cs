@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using Chat.Protocol;
 using Chat.Server.Delivery;
+using Chat.Server.Hosting;
 using Chat.Server.Monitoring;
 using Chat.Server.Sessions;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,7 @@ namespace Chat.Server.Cluster;
 /// node's devices through a <see cref="DeliveryBatch"/>. Who is where comes from <see cref="ClusterDirectory"/>, so a
 /// push costs no Redis lookup.
 /// </summary>
-public sealed partial class RedisRemoteDelivery : IRemoteDelivery
+public sealed class RedisRemoteDelivery : IRemoteDelivery
 {
     private readonly ClusterBus _bus;
     private readonly ClusterDirectory _directory;
@@ -160,10 +161,7 @@ public sealed partial class RedisRemoteDelivery : IRemoteDelivery
 
         if (malformed)
         {
-            LogMalformed(message.Channel.ToString());
+            _logger.MalformedEnvelope(message.Channel.ToString());
         }
     }
-
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Malformed envelope on {Channel}")]
-    private partial void LogMalformed(string channel);
 }

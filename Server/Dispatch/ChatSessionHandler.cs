@@ -1,6 +1,7 @@
 using System.Buffers;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
+using Chat.Server.Hosting;
 using Chat.Server.Sessions;
 using Chat.Server.Storage;
 using Chat.Server.Transport;
@@ -17,7 +18,7 @@ namespace Chat.Server.Dispatch;
 /// read. At <see cref="RequestLimitOptions.MaxPipelinedPerConnection"/> unanswered, the connection is not read until
 /// one is answered. Any other request waits until the pipelined ones before it are answered, so it sees their effect.
 /// </summary>
-public sealed partial class ChatSessionHandler : IConnectionHandler
+public sealed class ChatSessionHandler : IConnectionHandler
 {
     private readonly RequestRouter _router;
     private static readonly byte[] s_serverBusy = FrameCodec.Serialize(0, new GoAway((ushort)ErrorCode.ServerBusy, nameof(ErrorCode.ServerBusy)));
@@ -115,7 +116,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
             // Only frame-level errors get here (the boundary is lost, no frame to name): request id 0.
             // A body that does not decode is refused with its frame's request id where it is decoded.
             CloseWith(session, 0, ex.Code);
-            LogProtocolViolation(session.ConnectionId, ex.Code, ex.Message);
+            _logger.ProtocolViolation(session.ConnectionId, ex.Code, ex.Message);
             return ProcessResult.Close;
         }
 
@@ -206,7 +207,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
         catch (StorageUnavailableException ex)
         {
             _requests.Failed(header.Type, ErrorCode.StorageUnavailable);
-            LogStorageUnavailable(session.ConnectionId, header.Type, ex.Message);
+            _logger.StorageUnavailable(session.ConnectionId, header.Type, ex.Message);
             await TurnAsync(session, order);
             session.SendError(header.RequestId, ErrorCode.StorageUnavailable);
         }
@@ -227,7 +228,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
 #pragma warning restore CA1031
         {
             _requests.Failed(header.Type, ErrorCode.InternalError);
-            LogRequestFailed(session.ConnectionId, header.Type, ex);
+            _logger.RequestFailed(session.ConnectionId, header.Type, ex);
             await TurnAsync(session, order);
             session.SendError(header.RequestId, ErrorCode.InternalError);
         }
@@ -246,7 +247,7 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
     /// <returns>False: the connection ends.</returns>
     private bool RefuseBody(ChatSession session, FrameHeader header, ProtocolException ex)
     {
-        LogProtocolViolation(session.ConnectionId, ex.Code, ex.Message);
+        _logger.ProtocolViolation(session.ConnectionId, ex.Code, ex.Message);
         return CloseWith(session, header.RequestId, ex.Code);
     }
 
@@ -257,14 +258,4 @@ public sealed partial class ChatSessionHandler : IConnectionHandler
         session.CloseWith(requestId, code);
         return false;
     }
-
-    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Connection {ConnectionId} broke the protocol ({Code}): {Detail}")]
-    private partial void LogProtocolViolation(long connectionId, ErrorCode code, string detail);
-
-    // An outage: expected to happen, so one line with its reason and no stack trace.
-    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Connection {ConnectionId}: storage unavailable while serving {RequestType}: {Reason}")]
-    private partial void LogStorageUnavailable(long connectionId, MessageType requestType, string reason);
-
-    [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "Connection {ConnectionId}: request {RequestType} failed")]
-    private partial void LogRequestFailed(long connectionId, MessageType requestType, Exception exception);
 }

@@ -1,5 +1,9 @@
+using System.Net;
+using System.Net.Sockets;
+using Chat.Protocol;
 using Chat.Server.Assistant;
 using Chat.Server.Presence;
+using Chat.Server.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace Chat.Server.Hosting;
@@ -10,7 +14,6 @@ namespace Chat.Server.Hosting;
 /// messaging, 400-499 presence, 500-599 the assistant, 600-699 attachments, 700-799 groups, 1100-1199 the cluster,
 /// 1200-1299 monitoring; 800-899 belong to the gateway (<c>Chat.WebGateway.Operations.GatewayLog</c>), which hosts
 /// the server in its own process. Ids are never reused for another message.
-/// (Transport, Dispatch, Cluster and Messaging/CommitDelivery still define theirs beside their code.)
 /// </summary>
 /// <remarks>
 /// An expected outage (the store, the SMS gateway, the weather provider) is one warning line with its reason; its
@@ -18,6 +21,41 @@ namespace Chat.Server.Hosting;
 /// </remarks>
 internal static partial class ServerLog
 {
+    // --- Transport: the listener and the epoll reactor (1-9) ---
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Chat server listening on {EndPoint} ({Mode})")]
+    public static partial void Listening(this ILogger logger, IPEndPoint endPoint, string mode);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Accept failed with {Error} ({Kind}), {Count} in a row; next accept in {WaitMs} ms")]
+    public static partial void AcceptFailing(this ILogger logger, SocketError error, AcceptErrorKind kind, int count, double waitMs);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Connection {ConnectionId} ended by a socket error: {Error} (close reason {Reason})")]
+    public static partial void EndedBySocketError(this ILogger logger, long connectionId, SocketError error, CloseReason reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "Connection {ConnectionId} ended by a socket error: ConnectionReset (close reason {Reason})")]
+    public static partial void ResetByPeer(this ILogger logger, long connectionId, CloseReason reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Connection {ConnectionId} failed")]
+    public static partial void ConnectionFailed(this ILogger logger, long connectionId, Exception exception);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "epoll is not available (errno {Errno}); connections wait with .NET's socket operations instead")]
+    public static partial void EpollUnavailable(this ILogger logger, int errno);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "epoll_wait failed (errno {Errno})")]
+    public static partial void EpollWaitFailed(this ILogger logger, int errno);
+
+    // --- Dispatch: requests on a connection (10-99) ---
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Connection {ConnectionId} broke the protocol ({Code}): {Detail}")]
+    public static partial void ProtocolViolation(this ILogger logger, long connectionId, ErrorCode code, string detail);
+
+    // An outage: expected to happen, so one line with its reason and no stack trace.
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Connection {ConnectionId}: storage unavailable while serving {RequestType}: {Reason}")]
+    public static partial void StorageUnavailable(this ILogger logger, long connectionId, MessageType requestType, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "Connection {ConnectionId}: request {RequestType} failed")]
+    public static partial void RequestFailed(this ILogger logger, long connectionId, MessageType requestType, Exception exception);
+
     // --- Accounts: SMS codes and sign-in alerts (100-199) ---
 
     /// <summary>The development sender: the text goes to the log instead of a phone.</summary>
@@ -57,6 +95,11 @@ internal static partial class ServerLog
     /// <summary>An upgrade indexed the messages stored before search existed.</summary>
     [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "Search index built for {Count} existing messages")]
     public static partial void SearchIndexBuilt(this ILogger logger, long count);
+
+    // --- Messaging: a committed batch's answers (310-399) ---
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Error, Message = "Connection {ConnectionId}: request {RequestType} failed: its write to conversation {ConversationId} was not stored")]
+    public static partial void WriteNotStored(this ILogger logger, Exception exception, long connectionId, MessageType requestType, long conversationId);
 
     // --- Presence (400-499) ---
 
@@ -98,6 +141,27 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 700, Level = LogLevel.Warning, Message = "System notice for group {GroupId} not stored: {Reason}")]
     public static partial void GroupNoticeNotStored(this ILogger logger, long groupId, string reason);
+
+    // --- Cluster: joining, liveness, Redis and what other nodes send (1100-1199) ---
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Cluster node {NodeId} joined; {RemoteUsers} users online on other nodes")]
+    public static partial void ClusterJoined(this ILogger logger, int nodeId, int remoteUsers);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Node {DeadNode} stopped answering: {Users} users released, {Announced} announced offline")]
+    public static partial void NodeReaped(this ILogger logger, int deadNode, int users, int announced);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Node {NodeId} had been reaped by another node (missed heartbeats); registering its users again")]
+    public static partial void NodeRejoined(this ILogger logger, int nodeId);
+
+    // An outage of Redis is expected to happen: one line with its reason, no stack trace.
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Redis {Operation} failed: {Reason}")]
+    public static partial void RedisFailed(this ILogger logger, string operation, string reason);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Malformed envelope on {Channel}")]
+    public static partial void MalformedEnvelope(this ILogger logger, string channel);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Closing the revoked sessions of user {UserId} failed")]
+    public static partial void RevocationFailed(this ILogger logger, long userId, Exception exception);
 
     // --- Monitoring: the health endpoint and readiness (1200-1299) ---
 

@@ -13,7 +13,7 @@ namespace Chat.Server.Messaging;
 /// receipt answered and its marker pushed; then every touched connection is sent to once and every other node
 /// published to once (<see cref="DeliveryBatch"/>).
 /// </summary>
-public sealed partial class CommitDelivery : IStoreWriteSink
+public sealed class CommitDelivery : IStoreWriteSink
 {
     /// <summary>
     /// Markers already pushed in this thread's current batch: every receipt of one member in a batch reports the same
@@ -169,11 +169,8 @@ public sealed partial class CommitDelivery : IStoreWriteSink
                 // The conversation went away between the membership check and the write (a dismissed group).
                 return ErrorCode.NotAMember;
             default:
-                LogWriteFailed(error, device.ConnectionId, requestType, conversationId);
+                _logger.WriteNotStored(error, device.ConnectionId, requestType, conversationId);
                 return ErrorCode.InternalError;
         }
     }
-
-    [LoggerMessage(EventId = 310, Level = LogLevel.Error, Message = "Connection {ConnectionId}: request {RequestType} failed: its write to conversation {ConversationId} was not stored")]
-    private partial void LogWriteFailed(Exception exception, long connectionId, MessageType requestType, long conversationId);
 }

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Chat.Server.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,7 @@ namespace Chat.Server.Transport;
 /// (<see cref="AcceptErrors"/>): a closed listener ends the loop, a connection that failed on its way in is skipped,
 /// resource pressure and anything unknown wait, longer while they repeat, so no error can spin the loop.
 /// </summary>
-public sealed partial class ChatListener : BackgroundService
+public sealed class ChatListener : BackgroundService
 {
     private readonly TransportOptions _options;
     private readonly ConnectionRegistry _registry;
@@ -63,7 +64,7 @@ public sealed partial class ChatListener : BackgroundService
         socket.Listen(_options.Backlog);
         var bound = (IPEndPoint)socket.LocalEndPoint!;
         _bound.TrySetResult(bound);
-        LogListening(bound, _certificate is not null ? "tls" : _reactor is not null ? "tcp, epoll" : "tcp");
+        _logger.Listening(bound, _certificate is not null ? "tls" : _reactor is not null ? "tcp, epoll" : "tcp");
         return base.StartAsync(cancellationToken);
     }
 
@@ -128,7 +129,7 @@ public sealed partial class ChatListener : BackgroundService
                 // One line when a run of errors starts and one every 100 in a row: a persistent error is seen, not flooded.
                 if (kind != AcceptErrorKind.Transient && (errors.Consecutive == 1 || errors.Consecutive % 100 == 0))
                 {
-                    LogAcceptFailing(ex.SocketErrorCode, kind, errors.Consecutive, wait.TotalMilliseconds);
+                    _logger.AcceptFailing(ex.SocketErrorCode, kind, errors.Consecutive, wait.TotalMilliseconds);
                 }
 
                 if (wait > TimeSpan.Zero)
@@ -203,13 +204,13 @@ public sealed partial class ChatListener : BackgroundService
                 _registry.Release(address);
                 if (ex is not (SocketException or ObjectDisposedException))
                 {
-                    LogConnectionFailed(0, ex);
+                    _logger.ConnectionFailed(0, ex);
                 }
 
                 return;
             }
 
-            LogConnectionFailed(connection.Id, ex);
+            _logger.ConnectionFailed(connection.Id, ex);
             connection.Abort();
             _registry.Remove(connection);
         }
@@ -246,27 +247,12 @@ public sealed partial class ChatListener : BackgroundService
             // other socket error is worth a line at Information.
             if (error == SocketError.ConnectionReset)
             {
-                LogResetByPeer(connection.Id, connection.CloseReason);
+                _logger.ResetByPeer(connection.Id, connection.CloseReason);
             }
             else
             {
-                LogEndedBySocketError(connection.Id, error, connection.CloseReason);
+                _logger.EndedBySocketError(connection.Id, error, connection.CloseReason);
             }
         }
     }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Chat server listening on {EndPoint} ({Mode})")]
-    private partial void LogListening(IPEndPoint endPoint, string mode);
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Accept failed with {Error} ({Kind}), {Count} in a row; next accept in {WaitMs} ms")]
-    private partial void LogAcceptFailing(SocketError error, AcceptErrorKind kind, int count, double waitMs);
-
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Connection {ConnectionId} ended by a socket error: {Error} (close reason {Reason})")]
-    private partial void LogEndedBySocketError(long connectionId, SocketError error, CloseReason reason);
-
-    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "Connection {ConnectionId} ended by a socket error: ConnectionReset (close reason {Reason})")]
-    private partial void LogResetByPeer(long connectionId, CloseReason reason);
-
-    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Connection {ConnectionId} failed")]
-    private partial void LogConnectionFailed(long connectionId, Exception exception);
 }

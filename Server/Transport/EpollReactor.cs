@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Chat.Server.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Chat.Server.Transport;
@@ -14,7 +15,7 @@ namespace Chat.Server.Transport;
 /// and taken again is dropped. An entry is removed from the set before its socket is closed (a closed descriptor's
 /// number is soon reused). One-shot arming means a connection is never handed out twice before it asks again.
 /// </remarks>
-internal sealed partial class EpollReactor : IDisposable
+internal sealed class EpollReactor : IDisposable
 {
     private const int MaxEvents = 512;
     private const int WaitMilliseconds = 1000;
@@ -51,7 +52,7 @@ internal sealed partial class EpollReactor : IDisposable
         var epoll = NativeMethods.EpollCreate(NativeMethods.EpollCloexec);
         if (epoll < 0)
         {
-            LogUnavailable(logger, Marshal.GetLastPInvokeError());
+            logger.EpollUnavailable(Marshal.GetLastPInvokeError());
             return null;
         }
 
@@ -134,7 +135,7 @@ internal sealed partial class EpollReactor : IDisposable
                         continue;
                     }
 
-                    LogWaitFailed(_logger, errno);
+                    _logger.EpollWaitFailed(errno);
                     Thread.Sleep(100);
                     continue;
                 }
@@ -156,10 +157,4 @@ internal sealed partial class EpollReactor : IDisposable
             _ = NativeMethods.Close(_epoll);
         }
     }
-
-    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "epoll is not available (errno {Errno}); connections wait with .NET's socket operations instead")]
-    private static partial void LogUnavailable(ILogger logger, int errno);
-
-    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "epoll_wait failed (errno {Errno})")]
-    private static partial void LogWaitFailed(ILogger logger, int errno);
 }

@@ -11,19 +11,6 @@ public sealed class LogEventIdTests
 {
     private const string LogFile = "Server/Hosting/ServerLog.cs";
 
-    /// <summary>
-    /// Files that still define their own log messages, to be moved into <see cref="LogFile"/>. This list may only
-    /// shrink: a file leaves it when its messages move, and no file joins it.
-    /// </summary>
-    private static readonly string[] NotYetMoved =
-    [
-        "Server/Cluster/RedisCluster.cs",
-        "Server/Dispatch/ChatSessionHandler.cs",
-        "Server/Messaging/CommitDelivery.cs",
-        "Server/Transport/ChatListener.cs",
-        "Server/Transport/EpollReactor.cs",
-    ];
-
     [Fact]
     public void Every_log_message_of_the_server_has_its_own_event_id()
     {
@@ -41,9 +28,7 @@ public sealed class LogEventIdTests
         var defining = LogDefinitions.SourceFiles("Server");
 
         Assert.Contains(LogFile, defining);
-        var stray = defining.Except([LogFile, .. NotYetMoved]).Order(StringComparer.Ordinal).ToList();
+        var stray = defining.Except([LogFile]).Order(StringComparer.Ordinal).ToList();
         Assert.True(stray.Count == 0, $"log messages defined outside {LogFile}: {string.Join(", ", stray)}; move them there");
-        var moved = NotYetMoved.Except(defining).ToList();
-        Assert.True(moved.Count == 0, $"these files define no log message any more; take them off {nameof(NotYetMoved)}: {string.Join(", ", moved)}");
     }
 }

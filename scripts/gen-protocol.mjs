@@ -102,7 +102,9 @@ function emitType(name, fields, isMessage, doc) {
   const params = ks.map((f) => `${csType(f.kind)} ${f.name}${f.def !== null ? ` = ${f.def}` : ''}`).join(', ');
   const size = ks.length ? ks.map((f) => sizeExpr(f.kind, f.name)).join(' + ') : '0';
   const writes = ks.map((f) => `            ${writeStmt(f.kind, f.name)}`).join('\n');
-  const reads = ks.map((f) => readExpr(f.kind)).join(', ');
+  // A message's field appended after it shipped is read only when the body has bytes left: a writer from before the
+  // field existed ends the body there, and the field takes its default. (Inside a struct the end is not known.)
+  const reads = ks.map((f) => (isMessage && f.def !== null ? `reader.Remaining == 0 ? ${f.def} : ${readExpr(f.kind)}` : readExpr(f.kind))).join(', ');
   const iface = isMessage ? `IWireMessage<${name}>` : `IWireStruct<${name}>`;
   const lines = [];
   lines.push(`    /// <summary>${doc ? escapeXml(doc) + ' ' : ''}Body: ${escapeXml(fieldsDoc(fields))}.</summary>`);

@@ -808,7 +808,7 @@ namespace Chat.Protocol.Messages
             writer.WriteString(AttachmentId);
         }
 
-        public static Send ReadBody(ref BodyReader reader) => new(reader.ReadByte(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadString(), reader.ReadInt64List(), reader.ReadString());
+        public static Send ReadBody(ref BodyReader reader) => new(reader.ReadByte(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadString(), reader.ReadInt64List(), reader.Remaining == 0 ? "" : reader.ReadString());
     }
 
     /// <summary>The message is stored durably. duplicate: a resend of an already stored message. Body: conversationId: i64, messageId: i64, seq: i64, sentAtMs: i64, duplicate: bool.</summary>

@@ -144,4 +144,34 @@ public class FrameCodecTests
         Assert.Equal(vector.Frame[FrameCodec.HeaderSize..], body.ToArray());
         VectorTests.AssertFields(vector.Fields, WireMessages.Decode(header.Type, body));
     }
+
+    [Fact]
+    public void A_Send_from_a_writer_before_attachments_ends_after_mentions_and_reads_with_no_attachment()
+    {
+        var current = FrameCodec.Serialize(7, new Send(1, 42, 9, "你好", [5]));
+        var withAttachment = FrameCodec.Serialize(7, new Send(1, 42, 9, "你好", [5], "a1"));
+
+        // The body an older client writes: everything up to mentions, without the empty string's two length bytes.
+        var older = current.AsSpan(FrameCodec.HeaderSize, current.Length - FrameCodec.HeaderSize - 2).ToArray();
+        var read = FrameCodec.Decode<Send>(older);
+        var full = FrameCodec.Decode<Send>(withAttachment.AsSpan(FrameCodec.HeaderSize));
+
+        Assert.Equal(string.Empty, read.AttachmentId);
+        Assert.Equal("你好", read.Text);
+        Assert.Equal([5L], read.Mentions);
+        Assert.Equal("a1", full.AttachmentId);
+        Assert.Equal(current.Length - 2, FrameCodec.HeaderSize + older.Length);
+    }
+
+    [Fact]
+    public void A_body_that_ends_inside_a_field_without_a_default_is_still_malformed()
+    {
+        var frame = FrameCodec.Serialize(7, new Send(1, 42, 9, "hi", []));
+
+        // Cut inside mentions' count (a field every writer has always written).
+        var cut = frame.AsSpan(FrameCodec.HeaderSize, frame.Length - FrameCodec.HeaderSize - 3).ToArray();
+
+        var ex = Assert.Throws<ProtocolException>(() => FrameCodec.Decode<Send>(cut));
+        Assert.Equal(ErrorCode.MalformedBody, ex.Code);
+    }
 }

@@ -210,3 +210,14 @@ test('a lone surrogate is sent as U+FFFD, as the C# encoder does', () => {
   const bytes = encodeFrame('Joke', 1, { text: '\uD83D' });
   assert.equal(toHex(bytes.subarray(10)), '0003efbfbd');
 });
+
+test('a Send from a writer before attachments ends after mentions and decodes with no attachment', () => {
+  const frame = encodeFrame('Send', 7, { kind: 1, targetId: 42, clientMessageId: 9, text: '你好', mentions: [5] });
+  // An older client's body: up to mentions, without the empty attachmentId's two length bytes.
+  const older = frame.subarray(10, frame.length - 2);
+  const fields = decodeBody('Send', older);
+  assert.equal(fields.attachmentId, '');
+  assert.equal(fields.text, '你好');
+  assert.deepEqual(fields.mentions.map(Number), [5]);
+  assert.throws(() => decodeBody('Send', frame.subarray(10, frame.length - 3)), (e) => e instanceof ProtocolError && e.code === 'MalformedBody');
+});

@@ -278,20 +278,24 @@ class Reader {
     return items;
   }
 
-  fields(schemaFields) {
+  fields(schemaFields, defaultsAtEnd = false) {
     const obj = {};
-    for (const [name, kind] of schemaFields) obj[name] = this.value(kindOf(kind));
+    for (const [name, kind, ...defaults] of schemaFields) {
+      // A message's field appended after it shipped: a body that ends before it came from an older writer.
+      obj[name] = defaultsAtEnd && defaults.length && this.pos === this.bytes.length ? defaults[0] : this.value(kindOf(kind));
+    }
     return obj;
   }
 }
 
 /**
  * Decodes a body (the bytes after the 10-byte header) as `typeName`. Trailing bytes after the last known
- * field are ignored: later versions may append fields.
+ * field are ignored: later versions may append fields. A body that ends before a field with a default (one
+ * appended after the type shipped) gives that field its default: earlier versions did not write it.
  * @throws {ProtocolError} MalformedBody, or UnknownMessageType for a name not in the schema.
  */
 export function decodeBody(typeName, bytes) {
-  return new Reader(bytes).fields(messageOf(typeName).fields);
+  return new Reader(bytes).fields(messageOf(typeName).fields, true);
 }
 
 /**

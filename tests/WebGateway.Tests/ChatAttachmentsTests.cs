@@ -14,6 +14,7 @@ namespace Chat.WebGateway.Tests;
 /// the thumbnail, opens the full image in the viewer and downloads the PDF (screenshots in artifacts/screenshots);
 /// pasting and dropping send too; and the gateway's HTTP downloads answer only members, with ranges, types and names.
 /// </summary>
+[Trait("Tier", Tiers.Browser)]
 public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsyncLifetime, IDisposable
 {
     private readonly BrowserFixture _browser;

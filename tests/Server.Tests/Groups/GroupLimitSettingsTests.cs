@@ -3,6 +3,7 @@ using Chat.Server.Tests.Hardening;
 namespace Chat.Server.Tests.Groups;
 
 /// <summary>A group limit whose member list cannot fit in one frame is a setting the operator must fix: one line, no start.</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class GroupLimitSettingsTests
 {
     [Theory]

@@ -7,7 +7,7 @@ using Chat.Protocol.Messages;
 namespace Chat.Server.Tests.Hardening;
 
 /// <summary>A real SIGTERM to the server process: clients are told to reconnect and the process exits cleanly.</summary>
-[Trait("Category", "Fault")]
+[Trait("Tier", Tiers.Fault)]
 public sealed class GracefulShutdownTests : IDisposable
 {
     private static readonly TimeSpan Guard = TimeSpan.FromMinutes(3);

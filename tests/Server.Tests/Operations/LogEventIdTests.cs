@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Chat.Server.Tests.Operations;
 
 /// <summary>An event id names one kind of log line: a collector that filters or alerts on it must not catch another.</summary>
+[Trait("Tier", Tiers.Unit)]
 public sealed class LogEventIdTests
 {
     [Fact]

@@ -14,7 +14,7 @@ namespace Chat.Server.Tests.Operations;
 /// (a private MariaDB is SIGKILLed and started again), the outage is logged as warning lines without stack traces in
 /// the JSON log file, and a SIGTERM turns readiness false before any client hears GoAway.
 /// </summary>
-[Trait("Category", "Fault")]
+[Trait("Tier", Tiers.Fault)]
 public sealed class ReadinessTests : IDisposable
 {
     private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromMinutes(4));

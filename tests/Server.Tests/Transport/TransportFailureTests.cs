@@ -13,6 +13,7 @@ namespace Chat.Server.Tests.Transport;
 /// loop), the socket error that ended a connection in the log, and a start-up failure (a port in use, a database
 /// that cannot be reached) as one line and a non-zero exit, not a stack trace.
 /// </summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class TransportFailureTests
 {
     [Theory]

@@ -5,6 +5,7 @@ using Chat.WebGateway.Tests.Infrastructure;
 namespace Chat.WebGateway.Tests.Operations;
 
 /// <summary>A gateway that cannot start says why in one line and exits with 1, whichever of its two ports is taken.</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class GatewayStartupTests
 {
     [Fact]

@@ -18,7 +18,7 @@ namespace Chat.WebGateway.Tests.Operations;
 /// a gateway process in front of it with deploy/prometheus/prometheus.yml; the test drives known traffic and reads
 /// the counters back through Prometheus's query API. Each process is its own, so nothing else is counted.
 /// </summary>
-[Trait("Category", "Operations")]
+[Trait("Tier", Tiers.Socket)]
 public sealed partial class PrometheusTests : IDisposable
 {
     private const int Messages = 7;

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # The project's one test command (README "Test"; .ci/run calls exactly this).
 #
+#   scripts/test.sh           every test, as CI runs them
+#   scripts/test.sh <tier>    one tier, with only what that tier needs (see --help)
+#   scripts/test.sh --help    the tiers and what each needs
+#
 #  1. installs what the tests need, only if missing: mariadb-server, redis-server, chromium, fonts-noto-cjk, nginx, npm,
 #     prometheus (Debian), and the npm packages of package.json (npm ci: axe-core for the accessibility tests);
-#  2. starts MariaDB (127.0.0.1:3306) and Redis (127.0.0.1:6379) unless already running, creates the
-#     database wechat_db and the test user chat/chat (all privileges on wechat_db and chat_test_%);
+#     a tier installs only its own (tier_packages below);
+#  2. starts MariaDB (127.0.0.1:3306) and Redis (127.0.0.1:6379) unless already running (a tier: only those it
+#     uses), creates the database wechat_db and the test user chat/chat (all privileges on wechat_db and chat_test_%);
 #  3. exports CHAT_TEST_MYSQL, CHAT_TEST_REDIS, CHAT_TEST_CHROMIUM for the tests;
-#  4. builds ChatServer.sln (Release), runs every test project with TRX output, and node's test runner
-#     on tests/js/*.test.{mjs,js} if any;
+#  4. builds ChatServer.sln (Release), runs every test project with TRX output (a tier: --filter Tier=<tier>, the
+#     trait every test class carries, tests/Tiers/Tiers.cs), and node's test runner on tests/js/*.test.{mjs,js}
+#     if any (the unit tier and the whole run);
 #  5. prints one last line "N passed, N failed, N skipped" counted from the real results, and exits
 #     non-zero if the build or any test failed, or if no test ran.
 #
@@ -19,6 +25,43 @@ set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
+
+# The tiers, as tests/Tiers/Tiers.cs names them (TierRuleTests checks that this line lists exactly those).
+TIERS=(unit socket store cluster browser fault load)
+
+usage() {
+    cat <<'USAGE'
+usage: scripts/test.sh [tier]
+
+Without a tier: every test (what CI runs). With one: only the test classes of that tier
+(dotnet test --filter Tier=<tier>), and only the packages and services it needs:
+
+  unit     pure logic, codecs, parsers, options; the node tests of tests/js    needs: node
+  socket   a real server or gateway on loopback over embedded SQLite           needs: prometheus (one metrics test)
+  store    the store contracts on SQLite and MariaDB, socket tests on MariaDB  needs: MariaDB
+  cluster  several nodes over one MariaDB and Redis (one test with a browser)  needs: MariaDB, Redis, chromium
+  browser  the pages in Debian's Chromium (Playwright), nginx in front         needs: chromium, nginx, npm packages
+  fault    processes killed, MariaDB/Redis taken away, fuzzing                 needs: MariaDB, redis-server
+  load     the load-test tool against a real server                            needs: MariaDB, chromium
+
+The last line is "N passed, N failed, N skipped" either way.
+USAGE
+}
+
+TIER=""
+case "$#:${1:-}" in
+    0:) ;;
+    1:-h | 1:--help) usage; exit 0 ;;
+    1:*)
+        for t in "${TIERS[@]}"; do [ "$1" = "$t" ] && TIER=$1; done
+        if [ -z "$TIER" ]; then
+            printf 'scripts/test.sh: unknown tier "%s"; the tiers: %s\n\n' "$1" "${TIERS[*]}" >&2
+            usage >&2
+            exit 2
+        fi
+        ;;
+    *) usage >&2; exit 2 ;;
+esac
 
 RESULTS="${CHAT_RESULTS_DIR:-$ROOT/TestResults}"
 SERVICES="${CHAT_SERVICES_DIR:-/tmp/chat-services}"
@@ -84,20 +127,57 @@ if [ -d tests/js ]; then
         -type f \( -name '*.test.mjs' -o -name '*.test.js' -o -name '*.test.cjs' \) -print | sort)
 fi
 
+# What a tier installs (Debian package names); the whole run installs all of them.
+tier_packages() {
+    case "$1" in
+        unit) echo nodejs ;;
+        socket) echo prometheus ;;
+        store) echo mariadb-server ;;
+        # ClusterBrowserTests follow a browser from a lost node to a live one.
+        cluster) echo mariadb-server redis-server chromium fonts-noto-cjk ;;
+        browser) echo chromium fonts-noto-cjk nginx npm ;;
+        # A private mariadbd and a private redis-server are started and killed (the binaries only).
+        fault) echo mariadb-server redis-server ;;
+        # LoadReportTests open the tool's HTML report in Chromium.
+        load) echo mariadb-server chromium ;;
+        *) echo mariadb-server redis-server chromium nginx prometheus psmisc fonts-noto-cjk nodejs npm ;;
+    esac
+}
+
+# What a tier starts: MariaDB for every test on a MariaDB database, Redis for the clusters.
+tier_uses() {
+    case "$1:${TIER:-all}" in
+        mariadb:store | mariadb:cluster | mariadb:fault | mariadb:load | mariadb:all) return 0 ;;
+        redis:cluster | redis:all) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+package_present() {
+    case "$1" in
+        mariadb-server) [ -x /usr/sbin/mariadbd ] && pkg_installed mariadb-server ;;
+        redis-server) command -v redis-server >/dev/null 2>&1 && pkg_installed redis-server ;;
+        chromium) [ -x /usr/bin/chromium ] && pkg_installed chromium ;;
+        nginx) [ -x /usr/sbin/nginx ] && pkg_installed nginx ;;
+        # The metrics acceptance test runs Debian's Prometheus against a live server and gateway (not as a service).
+        prometheus) [ -x /usr/bin/prometheus ] && pkg_installed prometheus ;;
+        psmisc) command -v fuser >/dev/null 2>&1 ;;
+        # node runs the tests of tests/js (and the protocol generator's check).
+        nodejs) [ "${#js_tests[@]}" -eq 0 ] || command -v node >/dev/null 2>&1 ;;
+        # npm brings axe-core (package.json), which the accessibility tests inject into the pages.
+        npm) [ ! -f package.json ] || command -v npm >/dev/null 2>&1 ;;
+        # fonts-noto-cjk: CJK glyphs for the browser tests' screenshots of the zh-CN pages.
+        *) pkg_installed "$1" ;;
+    esac
+}
+
 install_packages() {
     local missing=() p
-    [ -x /usr/sbin/mariadbd ] && pkg_installed mariadb-server || missing+=(mariadb-server)
-    command -v redis-server >/dev/null 2>&1 && pkg_installed redis-server || missing+=(redis-server)
-    [ -x /usr/bin/chromium ] && pkg_installed chromium || missing+=(chromium)
-    [ -x /usr/sbin/nginx ] && pkg_installed nginx || missing+=(nginx)
-    # The metrics acceptance test runs Debian's Prometheus against a live server and gateway (not as a service).
-    [ -x /usr/bin/prometheus ] && pkg_installed prometheus || missing+=(prometheus)
-    command -v fuser >/dev/null 2>&1 || missing+=(psmisc)
-    # CJK glyphs for the browser tests' screenshots of the zh-CN pages.
-    pkg_installed fonts-noto-cjk || missing+=(fonts-noto-cjk)
-    if [ "${#js_tests[@]}" -gt 0 ] && ! command -v node >/dev/null 2>&1; then missing+=(nodejs); fi
-    # npm brings axe-core (package.json), which the accessibility tests inject into the pages.
-    if [ -f package.json ] && ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+    for p in $(tier_packages "${TIER:-all}"); do package_present "$p" || missing+=("$p"); done
+    # fuser lets apt_busy see another install's lock.
+    if [ "${#missing[@]}" -gt 0 ] && ! package_present psmisc && [[ " ${missing[*]} " != *" psmisc "* ]]; then
+        missing+=(psmisc)
+    fi
     if [ "${#missing[@]}" -eq 0 ]; then
         log "packages: all present"
         return 0
@@ -194,8 +274,8 @@ if [ "${CHAT_SKIP_SERVICES:-0}" = "1" ]; then
     log "CHAT_SKIP_SERVICES=1: not installing or starting services"
 else
     install_packages || setup_failed=1
-    start_mariadb || setup_failed=1
-    start_redis || setup_failed=1
+    if tier_uses mariadb; then start_mariadb || setup_failed=1; fi
+    if tier_uses redis; then start_redis || setup_failed=1; fi
 fi
 
 # ---------------------------------------------------------------- 3. what the tests read
@@ -208,7 +288,7 @@ log "CHAT_TEST_CHROMIUM=$CHAT_TEST_CHROMIUM"
 
 # npm packages the tests use (package.json / package-lock.json: axe-core for the accessibility tests). The web
 # app's own files from npm are vendored into WebGateway/wwwroot and committed, so running the app needs no npm.
-if [ -f package.json ]; then
+if [ -f package.json ] && { [ -z "$TIER" ] || [ "$TIER" = browser ]; }; then
     if ! command -v npm >/dev/null 2>&1; then
         log "npm is not on PATH: the accessibility tests will miss node_modules/axe-core"
     elif [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -234,8 +314,10 @@ else
 fi
 
 if [ "$build_rc" -eq 0 ]; then
-    log "running .NET tests (TRX in $RESULTS)"
-    timeout "$TEST_TIMEOUT" dotnet test ChatServer.sln -c Release --no-build -nologo \
+    filter=()
+    [ -z "$TIER" ] || filter=(--filter "Tier=$TIER")
+    log "running .NET tests${TIER:+ of the $TIER tier} (TRX in $RESULTS)"
+    timeout "$TEST_TIMEOUT" dotnet test ChatServer.sln -c Release --no-build -nologo "${filter[@]}" \
         --logger trx --results-directory "$RESULTS" \
         --blame-hang-timeout 15m --blame-hang-dump-type none </dev/null 2>&1 | tee "$RESULTS/dotnet-test.log"
     dotnet_rc=${PIPESTATUS[0]}
@@ -243,7 +325,7 @@ if [ "$build_rc" -eq 0 ]; then
 fi
 
 node_pass=0 node_fail=0 node_skip=0
-if [ "${#js_tests[@]}" -gt 0 ]; then
+if [ "${#js_tests[@]}" -gt 0 ] && { [ -z "$TIER" ] || [ "$TIER" = unit ]; }; then
     if ! command -v node >/dev/null 2>&1; then
         log "node is not on PATH but tests/js has tests"
         node_rc=127
@@ -305,7 +387,7 @@ status=0
 shots=0
 [ -d "$SCREENSHOTS" ] && shots=$(find "$SCREENSHOTS" -type f -name '*.png' | wc -l)
 log "screenshots: $SCREENSHOTS ($shots file(s))"
-log "results: $RESULTS ($trx_files TRX file(s)); service logs: $SERVICES; exit $status"
+log "results${TIER:+ of the $TIER tier}: $RESULTS ($trx_files TRX file(s)); service logs: $SERVICES; exit $status"
 
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

@@ -9,6 +9,7 @@ namespace Chat.Protocol.Tests;
 /// never answers Hello is a live but stuck node: the handshake bound must end the attempt even when the connect
 /// bound is far away.
 /// </summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class ChatClientHandshakeTests
 {
     [Fact]

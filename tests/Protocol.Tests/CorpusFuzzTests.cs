@@ -16,6 +16,7 @@ namespace Chat.Protocol.Tests;
 /// CHAT_FUZZ_SEED and CHAT_FUZZ_ITERATIONS run other or longer campaigns; a failure names the seed, the
 /// iteration and the input in hex, to be added to the corpus once fixed.
 /// </summary>
+[Trait("Tier", Tiers.Fault)]
 public class CorpusFuzzTests
 {
     private const int DefaultIterations = 25_000;

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Chat.Protocol.Tests;
 
+[Trait("Tier", Tiers.Unit)]
 public class ErrorTextTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Chat.Protocol.Messages;
 namespace Chat.Protocol.Tests;
 
 /// <summary>The frame reader over sequences as a pipe delivers them: split, concatenated, partial, oversized.</summary>
+[Trait("Tier", Tiers.Unit)]
 public class FrameCodecTests
 {
     public static TheoryData<string> ValidNames => ProtocolVectors.ValidNames;

@@ -4,6 +4,7 @@ using Chat.Protocol.Messages;
 namespace Chat.Protocol.Tests;
 
 /// <summary>Hostile input: any bytes, decoded as any message type, may only fail with ProtocolException.</summary>
+[Trait("Tier", Tiers.Fault)]
 public class FuzzTests
 {
     private const int Buffers = 20_000;

@@ -9,6 +9,7 @@ namespace Chat.Protocol.Tests;
 /// For every message type: random field values (seeded) survive encode → frame read → decode unchanged,
 /// including empty and long strings, CJK and emoji, extreme integers and lists.
 /// </summary>
+[Trait("Tier", Tiers.Unit)]
 public class RandomRoundTripTests
 {
     private const int RoundsPerType = 200;

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 namespace Chat.Protocol.Tests;
 
 /// <summary>Checks that the generated files match messages.json and that the docs carry the whole catalogue.</summary>
+[Trait("Tier", Tiers.Unit)]
 public class RepositoryTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Chat.Protocol.Messages;
 namespace Chat.Protocol.Tests;
 
 /// <summary>Every vector of docs/protocol-vectors.json: decode to the vector's fields, re-encode to its bytes.</summary>
+[Trait("Tier", Tiers.Unit)]
 public class VectorTests
 {
     public static TheoryData<string> ValidNames => ProtocolVectors.ValidNames;

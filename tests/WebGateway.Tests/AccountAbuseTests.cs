@@ -18,6 +18,7 @@ namespace Chat.WebGateway.Tests;
 /// owner's sign-in (not by failing on purpose), names that reorder the text around them (refused, and isolated).
 /// Browser addresses arrive as a trusted proxy would forward them (the test client is on loopback).
 /// </summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed partial class AccountAbuseTests : IAsyncLifetime, IDisposable
 {
     private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromSeconds(120));

@@ -9,6 +9,7 @@ using Chat.WebGateway.Tests.Infrastructure;
 namespace Chat.WebGateway.Tests;
 
 /// <summary>The /ws bridge over a real ClientWebSocket: who may open it, and what it relays.</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class BridgeTests : IAsyncLifetime
 {
     private GatewayTestHost _host = null!;

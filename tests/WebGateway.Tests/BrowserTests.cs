@@ -7,6 +7,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Chat.WebGateway.Tests;
 
 /// <summary>The pages in Debian's Chromium: what a user sees while signing up, in, out, and resetting.</summary>
+[Trait("Tier", Tiers.Browser)]
 public sealed class BrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
     private readonly BrowserFixture _browser;

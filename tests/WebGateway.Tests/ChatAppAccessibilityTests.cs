@@ -10,6 +10,7 @@ namespace Chat.WebGateway.Tests;
 /// with a visible focus all the way; and axe-core (from npm, injected into the pages) on every page and on each state
 /// of the chat app at both sizes, with no violation of impact "serious" or "critical".
 /// </summary>
+[Trait("Tier", Tiers.Browser)]
 public sealed class ChatAppAccessibilityTests(BrowserFixture browser) : ChatSceneTest(browser)
 {
     private const int MaxTabs = 80;

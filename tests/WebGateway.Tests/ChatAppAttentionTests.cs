@@ -10,6 +10,7 @@ namespace Chat.WebGateway.Tests;
 /// user's own click. Playwright grants the permission; an init script records each Notification the page creates and
 /// lets the test say when the tab is hidden (headless tabs are never hidden by themselves).
 /// </summary>
+[Trait("Tier", Tiers.Browser)]
 public sealed class ChatAppAttentionTests(BrowserFixture browser) : ChatSceneTest(browser)
 {
     private const string Recorder = """

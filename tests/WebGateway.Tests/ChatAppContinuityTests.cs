@@ -12,6 +12,7 @@ namespace Chat.WebGateway.Tests;
 /// second tab follows what the first one read; a gateway restarted mid-conversation keeps the page signed in with its
 /// draft, and so does a browser moved from one gateway to another behind the repository's nginx site.
 /// </summary>
+[Trait("Tier", Tiers.Browser)]
 public sealed class ChatAppContinuityTests : IClassFixture<BrowserFixture>, IDisposable
 {
     private readonly BrowserFixture _browser;

@@ -12,6 +12,7 @@ namespace Chat.WebGateway.Tests;
 /// removing a friend, the profile and status; a group's member list, invite, roles, kick, rename, transfer, leave
 /// and dismiss. The other side of each action is a protocol client that sees its effect.
 /// </summary>
+[Trait("Tier", Tiers.Browser)]
 public sealed class ChatAppControlsTests(BrowserFixture browser) : ChatSceneTest(browser)
 {
     private static readonly System.Text.RegularExpressions.Regex Online = new(@"\bonline\b");

@@ -11,6 +11,7 @@ namespace Chat.WebGateway.Tests;
 /// kept under artifacts/screenshots; and the recent-chats list: every conversation, most recent first, with its
 /// preview, time and badges, in an order only a new message changes.
 /// </summary>
+[Trait("Tier", Tiers.Browser)]
 public sealed class ChatAppLayoutTests(BrowserFixture browser) : ChatSceneTest(browser)
 {
     public static TheoryData<string> Sizes => new() { "desktop", "phone" };

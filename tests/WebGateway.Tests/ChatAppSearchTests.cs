@@ -9,6 +9,7 @@ namespace Chat.WebGateway.Tests;
 /// opens the conversation around the hit with the hit marked and its neighbours on both sides; a query the server
 /// cannot run shows the server's words; a stranger's messages with the same words never show.
 /// </summary>
+[Trait("Tier", Tiers.Browser)]
 public sealed class ChatAppSearchTests(BrowserFixture browser) : ChatSceneTest(browser)
 {
     [Fact]

@@ -14,48 +14,19 @@ namespace Chat.WebGateway.Tests;
 /// the thumbnail, opens the full image in the viewer and downloads the PDF (screenshots in artifacts/screenshots);
 /// pasting and dropping send too; and the gateway's HTTP downloads answer only members, with ranges, types and names.
 /// </summary>
-public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsyncLifetime, IDisposable
+[Trait("Tier", Tiers.Browser)]
+public sealed class ChatAttachmentsTests(BrowserFixture browser) : ChatSceneTest(browser)
 {
-    private readonly BrowserFixture _browser;
-    private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromMinutes(5));
-    private GatewayTestHost _host = null!;
-    private ChatScene _scene = null!;
-
-    public ChatAttachmentsTests(BrowserFixture browser)
-    {
-        _browser = browser;
-    }
-
-    private CancellationToken Guard => _hangGuard.Token;
-
-    public async Task InitializeAsync()
-    {
-        _host = await GatewayTestHost.StartAsync();
-        _scene = await ChatScene.StartAsync(_host, Guard);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _scene.DisposeAsync();
-        await _host.DisposeAsync();
-    }
-
-    public void Dispose()
-    {
-        _hangGuard.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
     [Fact]
     public async Task A_photo_and_a_pdf_sent_from_one_browser_are_viewed_and_downloaded_in_the_other()
     {
-        var alice = await _scene.NewUserAsync("al", "Alice");
-        var bob = await _scene.NewUserAsync("bo", "Bob");
-        await _scene.MakeFriendsAsync(alice, bob);
+        var alice = await Scene.NewUserAsync("al", "Alice");
+        var bob = await Scene.NewUserAsync("bo", "Bob");
+        await Scene.MakeFriendsAsync(alice, bob);
         var photo = Photo(1600, 1000);
         var pdf = Pdf();
 
-        var sender = await _scene.OpenAsync(await _browser.NewContextAsync(BrowserFixture.Desktop), alice);
+        var sender = await Scene.OpenAsync(await Browser.NewContextAsync(BrowserFixture.Desktop), alice);
         await ChatPageActions.OpenFriendAsync(sender, bob.Username);
         await Expect(sender.Locator("#attach-button")).ToBeEnabledAsync();
         await sender.SetInputFilesAsync("#file-input", new[]
@@ -68,8 +39,8 @@ public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsync
         await Expect(sender.Locator("#messages .msg.uploading")).ToHaveCountAsync(0);
         await BrowserFixture.ScreenshotAsync(sender, "attachments-sent");
 
-        var context = await _browser.NewContextAsync(BrowserFixture.Desktop);
-        var receiver = await _scene.OpenAsync(context, bob);
+        var context = await Browser.NewContextAsync(BrowserFixture.Desktop);
+        var receiver = await Scene.OpenAsync(context, bob);
         await Expect(receiver.Locator("#recent li.chat .preview").First).ToContainTextAsync("[文件] 季度报告.pdf");
         await ChatPageActions.OpenFriendAsync(receiver, alice.Username);
         var thumb = receiver.Locator("#messages .msg.theirs .thumb img");
@@ -93,7 +64,7 @@ public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsync
         Assert.Equal(pdf, await File.ReadAllBytesAsync(await download.PathAsync()));
 
         // Signed out, the same browser gets what a stranger gets for the same address.
-        var fileUrl = _scene.Url(await receiver.Locator("#messages .file-card").GetAttributeAsync("href") ?? "");
+        var fileUrl = Scene.Url(await receiver.Locator("#messages .file-card").GetAttributeAsync("href") ?? "");
         Assert.Equal(200, (await context.APIRequest.GetAsync(fileUrl)).Status);
         await receiver.ClickAsync("#signout");
         await receiver.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/verify/signin"));
@@ -103,10 +74,10 @@ public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsync
     [Fact]
     public async Task A_pasted_picture_and_a_dropped_file_are_sent_with_a_progress_bar_in_between()
     {
-        var alice = await _scene.NewUserAsync("pa", "Alice");
-        var bob = await _scene.NewUserAsync("pb", "Bob");
-        await _scene.MakeFriendsAsync(alice, bob);
-        var page = await _scene.OpenAsync(await _browser.NewContextAsync(BrowserFixture.Phone), alice);
+        var alice = await Scene.NewUserAsync("pa", "Alice");
+        var bob = await Scene.NewUserAsync("pb", "Bob");
+        await Scene.MakeFriendsAsync(alice, bob);
+        var page = await Scene.OpenAsync(await Browser.NewContextAsync(BrowserFixture.Phone), alice);
         await ChatPageActions.OpenFriendAsync(page, bob.Username);
 
         var png = Convert.ToBase64String(Encode(120, 90, SKEncodedImageFormat.Png));
@@ -142,7 +113,7 @@ public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsync
         var (alice, aliceHttp) = await WebUserAsync("ha");
         var (bob, bobHttp) = await WebUserAsync("hb");
         var (stranger, strangerHttp) = await WebUserAsync("hs");
-        await _scene.MakeFriendsAsync(alice, bob);
+        await Scene.MakeFriendsAsync(alice, bob);
         var pdf = Pdf();
         var file = await alice.Client.UploadAsync(new MemoryStream(pdf), "报告 <final>.pdf", "application/pdf", cancellationToken: Guard);
         var image = await alice.Client.UploadAsync(new MemoryStream(Photo(400, 300)), "p.jpg", "image/jpeg", cancellationToken: Guard);
@@ -200,7 +171,7 @@ public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsync
         }
 
         // A stranger, a browser that never signed in, a malformed id and an unknown one: one and the same answer.
-        using var anonymous = _host.CreateClient();
+        using var anonymous = Host.CreateClient();
         var unknown = Chat.Server.Attachments.AttachmentIds.New();
         var refusals = new List<(string Who, HttpResponseMessage Response)>
         {
@@ -213,8 +184,8 @@ public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsync
         };
 
         // A former member of a group the file was sent in.
-        await _scene.MakeFriendsAsync(alice, stranger);
-        var group = await _scene.CreateGroupAsync(alice, "相册", bob, stranger);
+        await Scene.MakeFriendsAsync(alice, stranger);
+        var group = await Scene.CreateGroupAsync(alice, "相册", bob, stranger);
         var groupFile = await alice.Client.UploadAsync(new MemoryStream(Pdf()), "g.pdf", "application/pdf", cancellationToken: Guard);
         var groupPhoto = await alice.Client.UploadAsync(new MemoryStream(Photo(500, 400)), "g.jpg", "image/jpeg", cancellationToken: Guard);
         await alice.Client.RequestAsync<Send, SendAck>(new Send(2, group.GroupId, 3, "", [], groupFile.AttachmentId), Guard);
@@ -264,9 +235,9 @@ public sealed class ChatAttachmentsTests : IClassFixture<BrowserFixture>, IAsync
     /// <summary>A user signed up through the pages, with the browser-like client holding the session cookie.</summary>
     private async Task<(ChatUser User, HttpClient Http)> WebUserAsync(string prefix)
     {
-        var http = _host.CreateClient(new CookieContainer());
-        var web = await _host.SignUpAsync(http, GatewayTestHost.NewUsername(prefix));
-        var client = await ChatClient.ConnectAsync(_scene.Server, new ChatClientOptions { HeartbeatInterval = null }, Guard);
+        var http = Host.CreateClient(new CookieContainer());
+        var web = await Host.SignUpAsync(http, GatewayTestHost.NewUsername(prefix));
+        var client = await ChatClient.ConnectAsync(Scene.Server, new ChatClientOptions { HeartbeatInterval = null }, Guard);
         var signedIn = await client.RequestAsync<SignIn, SignedIn>(new SignIn(web.Username, web.Password, "test"), Guard);
         var user = new ChatUser(web, signedIn.UserId, web.Username, client);
         return (user, http);

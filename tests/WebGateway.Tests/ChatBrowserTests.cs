@@ -10,6 +10,7 @@ namespace Chat.WebGateway.Tests;
 /// catch-up after signing out and back in, a group of three created in the page, and the assistant's weather
 /// answered from a local Open-Meteo stand-in.
 /// </summary>
+[Trait("Tier", Tiers.Browser)]
 public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
     private const string Password = "abc12345x";

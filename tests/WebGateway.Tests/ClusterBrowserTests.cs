@@ -13,6 +13,7 @@ namespace Chat.WebGateway.Tests;
 /// mid-chat while B keeps writing; the page shows that it is reconnecting, comes back through the other node and shows
 /// every message exactly once, in order.
 /// </summary>
+[Trait("Tier", Tiers.Cluster)]
 public sealed class ClusterBrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime, IDisposable
 {
     private const byte Direct = 1;

@@ -18,6 +18,7 @@ namespace Chat.WebGateway.Tests;
 /// node is skipped by bridges and form posts, and a bridge whose node dies closes with 1012 so the browser
 /// reconnects onto the other node.
 /// </summary>
+[Trait("Tier", Tiers.Cluster)]
 public sealed class GatewayNodeListTests : IAsyncLifetime, IDisposable
 {
     private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromSeconds(120));

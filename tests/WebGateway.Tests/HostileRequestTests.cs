@@ -15,6 +15,7 @@ namespace Chat.WebGateway.Tests;
 /// bodies, over-long request lines and headers, posts from other origins, forwarded headers from whoever. Each gets
 /// the site's own 4xx page (or JSON error) with the security headers, in Development as in Production.
 /// </summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class HostileRequestTests : IAsyncLifetime, IDisposable
 {
     private const string SecretCookie = "cookie-that-must-never-be-echoed-7Q2";

@@ -17,6 +17,7 @@ namespace Chat.WebGateway.Tests;
 /// limit, whatever X-Forwarded-For it sends itself; plain http is sent to https.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Trait("Tier", Tiers.Browser)]
 public sealed class NginxBrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime, IDisposable
 {
     private const int PostsPerMinute = 5;

@@ -6,6 +6,7 @@ using Chat.WebGateway.Tests.Infrastructure;
 namespace Chat.WebGateway.Tests;
 
 /// <summary>The verify pages over plain HTTP: server-side rules, anti-forgery, security headers, language.</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class PageTests : IAsyncLifetime
 {
     private GatewayTestHost _host = null!;

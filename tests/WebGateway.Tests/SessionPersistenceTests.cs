@@ -13,6 +13,7 @@ namespace Chat.WebGateway.Tests;
 /// sharing a cluster's Redis all accept the same cookie (and the anti-forgery token issued with it), and a sign-out on
 /// any of them ends the session on all of them, closing its open bridges.
 /// </summary>
+[Trait("Tier", Tiers.Cluster)]
 public sealed class SessionPersistenceTests : IDisposable
 {
     private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromSeconds(180));

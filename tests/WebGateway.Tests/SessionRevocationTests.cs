@@ -12,6 +12,7 @@ namespace Chat.WebGateway.Tests;
 /// as an ended session (1000, not the 1012 of a lost node), the healthy node stays out of cooldown, and the chat page
 /// is no longer served to it. A node that closes one idle connection stays out of cooldown too.
 /// </summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class SessionRevocationTests : IAsyncLifetime, IDisposable
 {
     private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromSeconds(120));

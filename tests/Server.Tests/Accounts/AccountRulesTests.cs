@@ -3,6 +3,7 @@ using Chat.Server.Accounts;
 
 namespace Chat.Server.Tests.Accounts;
 
+[Trait("Tier", Tiers.Unit)]
 public class AccountRulesTests
 {
     [Theory]

@@ -267,6 +267,8 @@ public abstract class AccountsClockTests : IAsyncLifetime
     }
 }
 
+[Trait("Tier", Tiers.Socket)]
 public sealed class AccountsClockTestsOnSqlite() : AccountsClockTests(StoreKind.Sqlite);
 
+[Trait("Tier", Tiers.Store)]
 public sealed class AccountsClockTestsOnMySql() : AccountsClockTests(StoreKind.MySql);

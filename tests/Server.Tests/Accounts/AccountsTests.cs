@@ -336,6 +336,8 @@ public abstract class AccountsTests : IAsyncLifetime
     }
 }
 
+[Trait("Tier", Tiers.Socket)]
 public sealed class AccountsTestsOnSqlite() : AccountsTests(StoreKind.Sqlite);
 
+[Trait("Tier", Tiers.Store)]
 public sealed class AccountsTestsOnMySql() : AccountsTests(StoreKind.MySql);

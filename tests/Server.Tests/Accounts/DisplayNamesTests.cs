@@ -5,6 +5,7 @@ using Chat.Server.Groups;
 namespace Chat.Server.Tests.Accounts;
 
 /// <summary>Names other users see: what is refused (it hides or reorders text) and what is normalised (it looks the same).</summary>
+[Trait("Tier", Tiers.Unit)]
 public class DisplayNamesTests
 {
     [Theory]

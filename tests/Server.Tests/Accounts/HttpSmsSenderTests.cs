@@ -15,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Chat.Server.Tests.Accounts;
 
 /// <summary>The HTTP SMS sender against a local gateway stub: the real server posts the code there.</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class HttpSmsSenderTests : IAsyncLifetime
 {
     private readonly ConcurrentQueue<(string? Authorization, JsonElement Body)> _posts = new();

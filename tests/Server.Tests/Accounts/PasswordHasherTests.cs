@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Tests.Accounts;
 
+[Trait("Tier", Tiers.Unit)]
 public class PasswordHasherTests
 {
     [Fact]

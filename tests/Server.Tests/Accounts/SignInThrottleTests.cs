@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Chat.Server.Tests.Accounts;
 
 /// <summary>The sign-in limits on a clock the test moves: who is refused, who is slowed, who is never affected, and when the owner is told.</summary>
+[Trait("Tier", Tiers.Unit)]
 public class SignInThrottleTests
 {
     private const string Victim = "victim";

@@ -234,6 +234,8 @@ public abstract class AssistantChatTests : IAsyncLifetime, IDisposable
         => client.WaitForPushAsync(match, Guard);
 }
 
+[Trait("Tier", Tiers.Socket)]
 public sealed class AssistantChatTestsOnSqlite() : AssistantChatTests(StoreKind.Sqlite);
 
+[Trait("Tier", Tiers.Store)]
 public sealed class AssistantChatTestsOnMySql() : AssistantChatTests(StoreKind.MySql);

@@ -2,6 +2,7 @@ using Chat.Server.Assistant;
 
 namespace Chat.Server.Tests.Assistant;
 
+[Trait("Tier", Tiers.Unit)]
 public sealed class AssistantCommandParserTests
 {
     [Theory]

@@ -7,6 +7,7 @@ using Chat.Server.Tests.Infrastructure;
 namespace Chat.Server.Tests.Assistant;
 
 /// <summary>WeatherQuery and JokeQuery over a real socket, with the weather provider answered by the local Open-Meteo stub.</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class AssistantRequestTests : IAsyncLifetime
 {
     private OpenMeteoStub _stub = null!;

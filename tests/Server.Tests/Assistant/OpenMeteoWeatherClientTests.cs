@@ -5,6 +5,7 @@ using Chat.Server.Assistant;
 namespace Chat.Server.Tests.Assistant;
 
 /// <summary>The real HttpClient-based client against <see cref="OpenMeteoStub"/> over loopback HTTP.</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class OpenMeteoWeatherClientTests : IAsyncLifetime, IDisposable
 {
     private readonly HttpClient _http = new();

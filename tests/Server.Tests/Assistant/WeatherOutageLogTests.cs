@@ -12,6 +12,7 @@ namespace Chat.Server.Tests.Assistant;
 /// The weather provider unreachable (no outbound internet, or the provider down) is an expected outage: the user gets
 /// WeatherUnavailable and the operator one warning line with the reason, no stack trace.
 /// </summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class WeatherOutageLogTests
 {
     [Fact]

@@ -387,6 +387,8 @@ public abstract class AttachmentTests(StoreKind store) : StoreServerTest(store, 
     }
 }
 
+[Trait("Tier", Tiers.Socket)]
 public sealed class AttachmentTestsOnSqlite() : AttachmentTests(StoreKind.Sqlite);
 
+[Trait("Tier", Tiers.Store)]
 public sealed class AttachmentTestsOnMySql() : AttachmentTests(StoreKind.MySql);

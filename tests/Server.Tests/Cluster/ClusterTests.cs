@@ -14,6 +14,7 @@ namespace Chat.Server.Tests.Cluster;
 /// order everywhere, presence across nodes, cache invalidation across nodes, and a node killed mid-chat. Each test has
 /// its own Redis key prefix, so tests running in parallel never see each other's nodes.
 /// </summary>
+[Trait("Tier", Tiers.Cluster)]
 public sealed class ClusterTests : IAsyncLifetime, IDisposable
 {
     private const byte Direct = 1;

@@ -6,6 +6,7 @@ using Chat.Server.Presence;
 namespace Chat.Server.Tests.Cluster;
 
 /// <summary>The binary records that cross Redis, and the per-node directory built from them.</summary>
+[Trait("Tier", Tiers.Unit)]
 public sealed class ClusterWireTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Chat.Server.Tests.Infrastructure;
 namespace Chat.Server.Tests.Cluster;
 
 /// <summary>The gateway's node choice: a stable home node per session, failover in ring order, failed nodes tried last.</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class NodeListTests
 {
     [Fact]

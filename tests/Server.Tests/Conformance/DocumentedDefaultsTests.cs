@@ -10,6 +10,7 @@ namespace Chat.Server.Tests.Conformance;
 /// What docs/protocol.md and its vectors tell an implementer about the server's defaults is what the server does
 /// out of the box: a client written from the docs alone must not meet other numbers.
 /// </summary>
+[Trait("Tier", Tiers.Unit)]
 public sealed partial class DocumentedDefaultsTests
 {
     [Fact]

@@ -18,6 +18,7 @@ namespace Chat.Server.Tests.Conformance;
 /// in the options' defaults under Server/appsettings.json, every constant it names has that value, every phone
 /// spelling it lists normalises as listed, and every common password it gives as an example is refused.
 /// </summary>
+[Trait("Tier", Tiers.Unit)]
 public sealed partial class DocumentedLimitsTests
 {
     private static readonly Dictionary<string, Type> Sections = new()

@@ -12,6 +12,7 @@ namespace Chat.Server.Tests.Conformance;
 /// servers send is UnexpectedMessage (its body is not even looked at) and a type outside the table
 /// UnknownMessageType, both with the request id and the connection kept.
 /// </summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class VectorAnswersTests : IAsyncLifetime
 {
     private ChatTestServer _server = null!;

@@ -18,6 +18,7 @@ namespace Chat.Server.Tests.Deploy;
 /// nginx with the real gateway is tests/WebGateway.Tests/NginxBrowserTests.cs.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Trait("Tier", Tiers.Browser)]
 public sealed class NginxSiteTests : IAsyncLifetime, IDisposable
 {
     private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromSeconds(60));

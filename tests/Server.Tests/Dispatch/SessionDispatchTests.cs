@@ -15,6 +15,7 @@ namespace Chat.Server.Tests.Dispatch;
 /// The protocol layer on a connection with no socket (<see cref="InMemoryConnection"/>): the handshake, answers by
 /// request id, the order of waiting requests, timeouts and close codes, with handlers mapped by the test.
 /// </summary>
+[Trait("Tier", Tiers.Unit)]
 public sealed class SessionDispatchTests : IDisposable
 {
     private const int FrameLimit = 16 * 1024;

@@ -12,6 +12,7 @@ namespace Chat.Server.Tests.Friends;
 /// memory. This forces the worst interleaving deterministically: the list's rows are read, then the friend leaves and
 /// the time moves from memory to the store, then the list is built. The list must still show the time.
 /// </summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class FriendListLastSeenTests() : StoreServerTest(StoreKind.Sqlite, TimeSpan.FromSeconds(60))
 {
     private HookedFriendsChatStore _store = null!;

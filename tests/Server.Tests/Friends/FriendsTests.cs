@@ -259,6 +259,8 @@ public abstract class FriendsTests : IAsyncLifetime
     }
 }
 
+[Trait("Tier", Tiers.Socket)]
 public sealed class FriendsTestsOnSqlite() : FriendsTests(StoreKind.Sqlite);
 
+[Trait("Tier", Tiers.Store)]
 public sealed class FriendsTestsOnMySql() : FriendsTests(StoreKind.MySql);

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Net.Sockets;
 using Chat.Protocol;
 using Chat.Protocol.Messages;
 using Chat.Server.Presence;
@@ -31,7 +28,7 @@ public abstract class PresenceTests : IAsyncLifetime
         _store = store;
     }
 
-    private ChatTestServer Server => _server ?? throw new InvalidOperationException("StartAsync first");
+    private ChatTestServer Server => _server ?? throw new InvalidOperationException("FriendsAsync starts the server");
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -46,12 +43,8 @@ public abstract class PresenceTests : IAsyncLifetime
     [Fact]
     public async Task Friends_see_a_status_change_and_strangers_do_not()
     {
-        await StartAsync();
-        var a = await Server.SignUpAsync();
-        var b = await Server.SignUpAsync();
+        var (a, b) = await OnlineFriendsAsync();
         var stranger = await Server.SignUpAsync();
-        await ChatTestServer.MakeFriendsAsync(a, b);
-        await PresenceUntilAsync(a.Client, b.UserId, Online);
 
         await b.Client.RequestOkAsync(new SetStatus(Busy));
         var (busy, seen) = await PresenceUntilAsync(a.Client, b.UserId, Busy);
@@ -72,11 +65,7 @@ public abstract class PresenceTests : IAsyncLifetime
     [Fact]
     public async Task Signing_out_and_in_is_pushed_with_last_seen_and_the_friend_list_agrees()
     {
-        await StartAsync();
-        var a = await Server.SignUpAsync();
-        var b = await Server.SignUpAsync();
-        await ChatTestServer.MakeFriendsAsync(a, b);
-        await PresenceUntilAsync(a.Client, b.UserId, Online);
+        var (a, b) = await OnlineFriendsAsync();
         Assert.Equal(Online, Assert.Single((await a.Client.GetPeopleAsync())).Status);
 
         await b.Client.RequestOkAsync(new SignOut());
@@ -94,11 +83,7 @@ public abstract class PresenceTests : IAsyncLifetime
     [Fact]
     public async Task The_last_seen_time_told_to_friends_is_the_one_stored()
     {
-        await StartAsync();
-        var a = await Server.SignUpAsync();
-        var b = await Server.SignUpAsync();
-        await ChatTestServer.MakeFriendsAsync(a, b);
-        await PresenceUntilAsync(a.Client, b.UserId, Online);
+        var (a, b) = await OnlineFriendsAsync();
 
         b.Client.Abort();
         var (offline, _) = await PresenceUntilAsync(a.Client, b.UserId, Offline);
@@ -113,11 +98,7 @@ public abstract class PresenceTests : IAsyncLifetime
     [Fact]
     public async Task Two_devices_keep_a_user_online_until_both_leave()
     {
-        await StartAsync();
-        var a = await Server.SignUpAsync();
-        var b = await Server.SignUpAsync();
-        await ChatTestServer.MakeFriendsAsync(a, b);
-        await PresenceUntilAsync(a.Client, b.UserId, Online);
+        var (a, b) = await OnlineFriendsAsync();
 
         var second = await Server.ConnectDeviceAsync(b);
         await b.Client.DisposeAsync();
@@ -136,11 +117,7 @@ public abstract class PresenceTests : IAsyncLifetime
     [Fact]
     public async Task An_abrupt_disconnect_turns_the_user_offline_for_friends()
     {
-        await StartAsync();
-        var a = await Server.SignUpAsync();
-        var b = await Server.SignUpAsync();
-        await ChatTestServer.MakeFriendsAsync(a, b);
-        await PresenceUntilAsync(a.Client, b.UserId, Online);
+        var (a, b) = await OnlineFriendsAsync();
 
         b.Client.Abort();
         var (offline, _) = await PresenceUntilAsync(a.Client, b.UserId, Offline);
@@ -150,22 +127,16 @@ public abstract class PresenceTests : IAsyncLifetime
     [Fact]
     public async Task A_silent_connection_is_cut_by_the_idle_timeout_and_the_user_goes_offline()
     {
-        await StartAsync(new Dictionary<string, string?> { ["Chat:Transport:IdleTimeout"] = "00:00:02" });
-        var a = await Server.SignUpAsync();
-        var b = await Server.SignUpAsync();
-        await ChatTestServer.MakeFriendsAsync(a, b);
+        var (a, b) = await FriendsAsync(new Dictionary<string, string?> { ["Chat:Transport:IdleTimeout"] = "00:00:02" });
 
         // The watcher heartbeats so that the short idle timeout does not cut it too.
         var watcher = await Server.ConnectAsync(heartbeat: TimeSpan.FromMilliseconds(300));
         await watcher.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(a.Token, "watcher"));
 
         // b's only device becomes a raw socket that signs in and then neither sends nor closes.
-        using var silent = new Socket(Server.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        await silent.ConnectAsync(Server.EndPoint);
-        await silent.SendAsync(FrameCodec.Serialize(1, new Hello(FrameCodec.ProtocolVersion, "silent", "en")));
-        Assert.Equal(MessageType.Welcome, await ReadFrameTypeAsync(silent));
+        using var silent = await RawConnection.HandshakenAsync(Server.EndPoint);
         await silent.SendAsync(FrameCodec.Serialize(2, new TokenSignIn(b.Token, "silent")));
-        Assert.Equal(MessageType.SignedIn, await ReadFrameTypeAsync(silent));
+        Assert.IsType<SignedIn>((await silent.ReadFrameAsync()).Message);
         await b.Client.DisposeAsync();
 
         var (offline, _) = await PresenceUntilAsync(watcher, b.UserId, Offline);
@@ -177,11 +148,7 @@ public abstract class PresenceTests : IAsyncLifetime
     public async Task Disconnect_and_reconnect_within_the_window_never_shows_offline()
     {
         // A long window, so the whole flap surely falls inside it; the test waits only for pushes.
-        await StartAsync(new Dictionary<string, string?> { ["Chat:Presence:CoalesceWindow"] = "00:00:03" });
-        var a = await Server.SignUpAsync();
-        var b = await Server.SignUpAsync();
-        await ChatTestServer.MakeFriendsAsync(a, b);
-        await PresenceUntilAsync(a.Client, b.UserId, Online);
+        var (a, b) = await OnlineFriendsAsync(new Dictionary<string, string?> { ["Chat:Presence:CoalesceWindow"] = "00:00:03" });
 
         // Each drop is seen by the server (b has no device left) before the next device arrives.
         b.Client.Abort();
@@ -208,13 +175,9 @@ public abstract class PresenceTests : IAsyncLifetime
     [Fact]
     public async Task A_block_hides_presence_both_ways_and_unblock_shows_it_again()
     {
-        await StartAsync();
-        var a = await Server.SignUpAsync();
-        var b = await Server.SignUpAsync();
+        var (a, b) = await OnlineFriendsAsync();
         var c = await Server.SignUpAsync();
-        await ChatTestServer.MakeFriendsAsync(a, b);
         await ChatTestServer.MakeFriendsAsync(c, b);
-        await PresenceUntilAsync(a.Client, b.UserId, Online);
         await PresenceUntilAsync(c.Client, b.UserId, Online);
         await PresenceUntilAsync(b.Client, a.UserId, Online);
 
@@ -237,48 +200,14 @@ public abstract class PresenceTests : IAsyncLifetime
     [Fact]
     public async Task Removing_a_friend_stops_presence_pushes()
     {
-        await StartAsync();
-        var a = await Server.SignUpAsync();
-        var b = await Server.SignUpAsync();
+        var (a, b) = await OnlineFriendsAsync();
         var c = await Server.SignUpAsync();
-        await ChatTestServer.MakeFriendsAsync(a, b);
         await ChatTestServer.MakeFriendsAsync(c, b);
-        await PresenceUntilAsync(a.Client, b.UserId, Online);
 
         await a.Client.RequestOkAsync(new FriendRemove(b.UserId));
         await b.Client.RequestOkAsync(new SetStatus(Away));
         await PresenceUntilAsync(c.Client, b.UserId, Away);
         Assert.DoesNotContain(await DrainAfterPingAsync(a.Client), p => p is PresencePush { Status: Away });
-    }
-
-    private static async Task<MessageType> ReadFrameTypeAsync(Socket socket)
-    {
-        using var guard = new CancellationTokenSource(HangGuard);
-        var header = new byte[4];
-        await ReceiveExactlyAsync(socket, header, guard.Token);
-        var frame = new byte[BinaryPrimitives.ReadUInt32BigEndian(header)];
-        await ReceiveExactlyAsync(socket, frame, guard.Token);
-        var whole = new byte[4 + frame.Length];
-        header.CopyTo(whole, 0);
-        frame.CopyTo(whole, 4);
-        var sequence = new ReadOnlySequence<byte>(whole);
-        Assert.True(FrameCodec.TryReadFrame(ref sequence, 64 * 1024, out var parsed, out _));
-        return parsed.Type;
-    }
-
-    private static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer, CancellationToken cancellationToken)
-    {
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, cancellationToken);
-            if (n == 0)
-            {
-                throw new IOException("closed");
-            }
-
-            read += n;
-        }
     }
 
     /// <summary>Waits for server-side state (hang guard only, never a timed assertion).</summary>
@@ -300,14 +229,32 @@ public abstract class PresenceTests : IAsyncLifetime
         }
     }
 
-    private async Task StartAsync(Dictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Starts the test's server (a short coalescing window unless <paramref name="settings"/> name one) and signs up
+    /// two users who are friends.
+    /// </summary>
+    private async Task<(TestUser A, TestUser B)> FriendsAsync(Dictionary<string, string?>? settings = null)
     {
         settings ??= [];
         settings.TryAdd("Chat:Presence:CoalesceWindow", "00:00:00.100");
         _server = await ChatTestServer.StartAsync(_store, settings);
+        var a = await Server.SignUpAsync();
+        var b = await Server.SignUpAsync();
+        await ChatTestServer.MakeFriendsAsync(a, b);
+        return (a, b);
+    }
+
+    /// <summary><see cref="FriendsAsync"/>, then waits until a has been told that b is online.</summary>
+    private async Task<(TestUser A, TestUser B)> OnlineFriendsAsync(Dictionary<string, string?>? settings = null)
+    {
+        var (a, b) = await FriendsAsync(settings);
+        await PresenceUntilAsync(a.Client, b.UserId, Online);
+        return (a, b);
     }
 }
 
+[Trait("Tier", Tiers.Socket)]
 public sealed class PresenceTestsOnSqlite() : PresenceTests(StoreKind.Sqlite);
 
+[Trait("Tier", Tiers.Store)]
 public sealed class PresenceTestsOnMySql() : PresenceTests(StoreKind.MySql);

@@ -130,6 +130,8 @@ public abstract class GroupHistoryTests(StoreKind store) : StoreServerTest(store
     }
 }
 
+[Trait("Tier", Tiers.Socket)]
 public sealed class GroupHistoryTestsOnSqlite() : GroupHistoryTests(StoreKind.Sqlite);
 
+[Trait("Tier", Tiers.Store)]
 public sealed class GroupHistoryTestsOnMySql() : GroupHistoryTests(StoreKind.MySql);

@@ -418,6 +418,8 @@ public abstract class GroupsTests(StoreKind store) : StoreServerTest(store, Time
     }
 }
 
+[Trait("Tier", Tiers.Socket)]
 public sealed class GroupsTestsOnSqlite() : GroupsTests(StoreKind.Sqlite);
 
+[Trait("Tier", Tiers.Store)]
 public sealed class GroupsTestsOnMySql() : GroupsTests(StoreKind.MySql);

@@ -211,6 +211,8 @@ public abstract class AuthorizationAuditTests(StoreKind store) : StoreServerTest
     }
 }
 
+[Trait("Tier", Tiers.Socket)]
 public sealed class AuthorizationAuditTestsOnSqlite() : AuthorizationAuditTests(StoreKind.Sqlite);
 
+[Trait("Tier", Tiers.Store)]
 public sealed class AuthorizationAuditTestsOnMySql() : AuthorizationAuditTests(StoreKind.MySql);

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
 using Chat.Server.Tests.Infrastructure;
+using Chat.Server.Tests.Operations;
 using Xunit.Abstractions;
 
 namespace Chat.Server.Tests.Hardening;
@@ -16,7 +16,6 @@ namespace Chat.Server.Tests.Hardening;
 /// up. Then: every acknowledged message is in history exactly once with the id and seq of its ack, no client
 /// message id appears twice, each conversation's seqs are 1..n in order, and both partners see the same history.
 /// </summary>
-[Trait("Category", "Fault")]
 public abstract class CrashSafetyTests : IDisposable
 {
     private const int Users = 20;
@@ -45,14 +44,8 @@ public abstract class CrashSafetyTests : IDisposable
     public async Task Killed_mid_load_and_restarted_every_acked_message_is_in_history_exactly_once_and_every_client_catches_up()
     {
         await using var store = await ThrowawayStore.CreateAsync(_store);
-        var tokensFile = Path.Combine(store.ScratchDirectory, "tokens.tsv");
-        var prefix = "cs" + Guid.NewGuid().ToString("N")[..4];
-        await ServerProcess.RunSeedAsync([
-            "--users", Users.ToString(CultureInfo.InvariantCulture), "--pairs", "--prefix", prefix, "--shared-hash", "--tokens", tokensFile,
-            "--Chat:Accounts:Argon2MemoryKiB=1024", "--Chat:Accounts:Argon2Iterations=1", .. store.Arguments]);
-        var users = (await File.ReadAllLinesAsync(tokensFile, Guard))
-            .Select(line => line.Split('\t'))
-            .Select(f => new UserState(long.Parse(f[1], CultureInfo.InvariantCulture), f[2]))
+        var users = (await SeededUser.SeedAsync(Users, store.ScratchDirectory, store.Arguments))
+            .Select(u => new UserState(u.UserId, u.Token))
             .ToArray();
         Assert.Equal(Users, users.Length);
         for (var i = 0; i < users.Length; i++)
@@ -278,6 +271,8 @@ public abstract class CrashSafetyTests : IDisposable
     }
 }
 
+[Trait("Tier", Tiers.Fault)]
 public sealed class CrashSafetyTestsOnSqlite(ITestOutputHelper output) : CrashSafetyTests(StoreKind.Sqlite, output);
 
+[Trait("Tier", Tiers.Fault)]
 public sealed class CrashSafetyTestsOnMySql(ITestOutputHelper output) : CrashSafetyTests(StoreKind.MySql, output);

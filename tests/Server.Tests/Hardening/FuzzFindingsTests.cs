@@ -6,6 +6,7 @@ using Chat.Server.Tests.Infrastructure;
 namespace Chat.Server.Tests.Hardening;
 
 /// <summary>What the fuzz tests found, kept as plain regression tests (docs/hardening.md lists them).</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class FuzzFindingsTests
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);

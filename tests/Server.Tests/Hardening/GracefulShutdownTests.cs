@@ -3,30 +3,24 @@ using System.Net;
 using Chat.Protocol;
 using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
+using Chat.Server.Tests.Infrastructure;
 
 namespace Chat.Server.Tests.Hardening;
 
 /// <summary>A real SIGTERM to the server process: clients are told to reconnect and the process exits cleanly.</summary>
-[Trait("Category", "Fault")]
+[Trait("Tier", Tiers.Fault)]
 public sealed class GracefulShutdownTests : IDisposable
 {
     private static readonly TimeSpan Guard = TimeSpan.FromMinutes(3);
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "chat-term-" + Guid.NewGuid().ToString("N"));
+    private readonly ScratchDirectory _scratch = new("chat-term-");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
+    public void Dispose() => _scratch.Dispose();
 
     [Fact]
     public async Task Sigterm_sends_GoAway_to_every_client_stops_accepting_and_exits_with_code_zero()
     {
-        Directory.CreateDirectory(_directory);
         var port = ServerProcess.FreePort();
-        using var server = await ServerProcess.StartAsync(port, [$"--Chat:Storage:ConnectionString=Data Source={Path.Combine(_directory, "chat.db")}", "--Chat:ShutdownSeconds=20"]);
+        using var server = await ServerProcess.StartAsync(port, [$"--Chat:Storage:ConnectionString=Data Source={Path.Combine(_scratch.Path, "chat.db")}", "--Chat:ShutdownSeconds=20"]);
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
         await using var first = await ChatClient.ConnectAsync(endPoint, new ChatClientOptions { HeartbeatInterval = null });
         await using var second = await ChatClient.ConnectAsync(endPoint, new ChatClientOptions { HeartbeatInterval = null });

@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Net;
 using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
 using Chat.Server.Tests.Infrastructure;
+using Chat.Server.Tests.Operations;
 using Xunit.Abstractions;
 
 namespace Chat.Server.Tests.Hardening;
@@ -14,7 +14,6 @@ namespace Chat.Server.Tests.Hardening;
 /// every marker that was answered is there, on both sides of every conversation. The receipts shared transactions
 /// with each other (the store's commits, from Stats, stayed below the number of receipts).
 /// </summary>
-[Trait("Category", "Fault")]
 public abstract class ReceiptCrashSafetyTests : IDisposable
 {
     private const int Users = 20;
@@ -42,14 +41,9 @@ public abstract class ReceiptCrashSafetyTests : IDisposable
     public async Task Receipts_answered_before_a_SIGKILL_are_all_stored_after_the_restart()
     {
         await using var store = await ThrowawayStore.CreateAsync(_store);
-        var tokensFile = Path.Combine(store.ScratchDirectory, "tokens.tsv");
-        var prefix = "rc" + Guid.NewGuid().ToString("N")[..4];
-        await ServerProcess.RunSeedAsync([
-            "--users", Users.ToString(CultureInfo.InvariantCulture), "--pairs", "--prefix", prefix, "--shared-hash", "--tokens", tokensFile,
-            "--Chat:Accounts:Argon2MemoryKiB=1024", "--Chat:Accounts:Argon2Iterations=1", .. store.Arguments]);
-        var seeded = (await File.ReadAllLinesAsync(tokensFile, Guard)).Select(line => line.Split('\t')).ToArray();
-        var ids = seeded.Select(f => long.Parse(f[1], CultureInfo.InvariantCulture)).ToArray();
-        var tokens = seeded.Select(f => f[2]).ToArray();
+        var seeded = await SeededUser.SeedAsync(Users, store.ScratchDirectory, store.Arguments);
+        var ids = seeded.Select(u => u.UserId).ToArray();
+        var tokens = seeded.Select(u => u.Token).ToArray();
 
         var port = ServerProcess.FreePort();
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
@@ -139,6 +133,8 @@ public abstract class ReceiptCrashSafetyTests : IDisposable
     }
 }
 
+[Trait("Tier", Tiers.Fault)]
 public sealed class ReceiptCrashSafetyTestsOnSqlite(ITestOutputHelper output) : ReceiptCrashSafetyTests(StoreKind.Sqlite, output);
 
+[Trait("Tier", Tiers.Fault)]
 public sealed class ReceiptCrashSafetyTestsOnMySql(ITestOutputHelper output) : ReceiptCrashSafetyTests(StoreKind.MySql, output);

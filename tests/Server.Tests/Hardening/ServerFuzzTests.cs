@@ -17,6 +17,7 @@ namespace Chat.Server.Tests.Hardening;
 /// well-behaved friends keep talking; afterwards they are still served, nothing they sent is lost, and the
 /// server logged no error (every failure it met was a refusal with a stable code, not a crash).
 /// </summary>
+[Trait("Tier", Tiers.Fault)]
 public sealed class ServerFuzzTests : IAsyncLifetime, IDisposable
 {
     private const int Workers = 20;

@@ -15,7 +15,7 @@ namespace Chat.Server.Tests.Hardening;
 /// acknowledged message is stored exactly once, and resending the failed ones with their client message ids stores
 /// each of them once as well.
 /// </summary>
-[Trait("Category", "Fault")]
+[Trait("Tier", Tiers.Fault)]
 public sealed class StorageFaultTests : IAsyncLifetime, IDisposable
 {
     private const int Lanes = 4;

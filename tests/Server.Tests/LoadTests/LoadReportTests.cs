@@ -10,6 +10,7 @@ namespace Chat.Server.Tests.LoadTests;
 /// The page and its screenshot are kept under artifacts/ (artifacts/load-report/, artifacts/screenshots/).
 /// </summary>
 [Collection(LoadRunCollection.Name)]
+[Trait("Tier", Tiers.Load)]
 public sealed class LoadReportTests(SqliteLoadServer server, ITestOutputHelper output) : IClassFixture<SqliteLoadServer>
 {
     private const float WaitMs = 120_000;

@@ -222,8 +222,10 @@ public abstract class LoadScenarioTests
 
 /// <summary>Every scenario on SQLite.</summary>
 [Collection(LoadRunCollection.Name)]
+[Trait("Tier", Tiers.Load)]
 public sealed class LoadScenarioTestsOnSqlite(SqliteLoadServer server, ITestOutputHelper output) : LoadScenarioTests(server, output), IClassFixture<SqliteLoadServer>;
 
 /// <summary>Every scenario on MariaDB (group commit over the network instead of a local file).</summary>
 [Collection(LoadRunCollection.Name)]
+[Trait("Tier", Tiers.Load)]
 public sealed class LoadScenarioTestsOnMySql(MySqlLoadServer server, ITestOutputHelper output) : LoadScenarioTests(server, output), IClassFixture<MySqlLoadServer>;

@@ -9,6 +9,7 @@ namespace Chat.Server.Tests.LoadTests;
 /// Bad invocations of the load-test tool end by themselves, non-zero, with a message a tester can act on.
 /// No server is needed: "unreachable" is a loopback port nobody listens on, or one that accepts and never answers.
 /// </summary>
+[Trait("Tier", Tiers.Load)]
 public sealed class LoadToolInvocationTests : IDisposable
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(120);

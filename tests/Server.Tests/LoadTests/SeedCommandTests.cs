@@ -154,6 +154,8 @@ public abstract class SeedCommandTests : IAsyncLifetime
     }
 }
 
+[Trait("Tier", Tiers.Socket)]
 public sealed class SeedCommandTestsOnSqlite() : SeedCommandTests(StoreKind.Sqlite);
 
+[Trait("Tier", Tiers.Store)]
 public sealed class SeedCommandTestsOnMySql() : SeedCommandTests(StoreKind.MySql);

@@ -8,6 +8,7 @@ namespace Chat.Server.Tests.LoadTests;
 /// The load tool's upload probe (docs/benchmarks.md, "Attachments") against the real server, with a small file: it
 /// uploads what it says it does and reports the three figures; a refusal is a readable message and exit code 1.
 /// </summary>
+[Trait("Tier", Tiers.Load)]
 public sealed class UploadProbeTests() : StoreServerTest(StoreKind.Sqlite, TimeSpan.FromSeconds(300))
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(240);

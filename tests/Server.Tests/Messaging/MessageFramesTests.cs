@@ -7,6 +7,7 @@ using Chat.Server.Storage;
 namespace Chat.Server.Tests.Messaging;
 
 /// <summary>The commit loop's hand-written SendAck and MessagePush frames are the generated records' bytes.</summary>
+[Trait("Tier", Tiers.Unit)]
 public sealed class MessageFramesTests
 {
     [Theory]

@@ -527,6 +527,8 @@ public abstract class MessagingTests(StoreKind store) : StoreServerTest(store, T
     }
 }
 
+[Trait("Tier", Tiers.Socket)]
 public sealed class MessagingTestsOnSqlite() : MessagingTests(StoreKind.Sqlite);
 
+[Trait("Tier", Tiers.Store)]
 public sealed class MessagingTestsOnMySql() : MessagingTests(StoreKind.MySql);

@@ -13,6 +13,7 @@ namespace Chat.Server.Tests.Messaging;
 /// whatever was acked is stored, whatever failed was answered with an error, and retrying the failures with
 /// their client message ids leaves every message stored exactly once.
 /// </summary>
+[Trait("Tier", Tiers.Fault)]
 public sealed class MySqlOutageDuringSendTests : IAsyncLifetime
 {
     private ChatTestServer _server = null!;

@@ -223,6 +223,8 @@ public abstract class PipelineTests(StoreKind store) : StoreServerTest(store, Ti
     }
 }
 
+[Trait("Tier", Tiers.Socket)]
 public sealed class PipelineTestsOnSqlite() : PipelineTests(StoreKind.Sqlite);
 
+[Trait("Tier", Tiers.Store)]
 public sealed class PipelineTestsOnMySql() : PipelineTests(StoreKind.MySql);

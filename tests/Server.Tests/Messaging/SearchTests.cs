@@ -200,6 +200,8 @@ public abstract class SearchTests(StoreKind store) : StoreServerTest(store, Time
     }
 }
 
+[Trait("Tier", Tiers.Socket)]
 public sealed class SearchTestsOnSqlite() : SearchTests(StoreKind.Sqlite);
 
+[Trait("Tier", Tiers.Store)]
 public sealed class SearchTestsOnMySql() : SearchTests(StoreKind.MySql);

@@ -8,6 +8,7 @@ namespace Chat.Server.Tests.Messaging;
 /// The text side of search without a store: the index terms a message gets, what a query becomes in each engine's
 /// syntax, which texts a query really matches, and the snippet cut around a match.
 /// </summary>
+[Trait("Tier", Tiers.Unit)]
 public sealed class SearchTextTests
 {
     [Fact]

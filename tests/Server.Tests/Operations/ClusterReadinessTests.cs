@@ -11,7 +11,7 @@ namespace Chat.Server.Tests.Operations;
 /// In a cluster, readiness also needs Redis: a node on a Redis of the test's own (Debian's redis-server on a free
 /// port, stopped by its PID) is ready while Redis answers and not ready once it is gone, naming Redis.
 /// </summary>
-[Trait("Category", "Fault")]
+[Trait("Tier", Tiers.Fault)]
 public sealed class ClusterReadinessTests
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace Chat.Server.Tests.Operations;
 /// An event id names one kind of log line: a collector that filters or alerts on it must not catch another. The
 /// server's messages live in one file, Server/Hosting/ServerLog.cs, where a new one sees the ids already taken.
 /// </summary>
+[Trait("Tier", Tiers.Unit)]
 public sealed class LogEventIdTests
 {
     private const string LogFile = "Server/Hosting/ServerLog.cs";

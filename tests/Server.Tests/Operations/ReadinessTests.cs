@@ -6,6 +6,7 @@ using Chat.Protocol;
 using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
 using Chat.Server.Tests.Hardening;
+using Chat.Server.Tests.Infrastructure;
 
 namespace Chat.Server.Tests.Operations;
 
@@ -14,30 +15,18 @@ namespace Chat.Server.Tests.Operations;
 /// (a private MariaDB is SIGKILLed and started again), the outage is logged as warning lines without stack traces in
 /// the JSON log file, and a SIGTERM turns readiness false before any client hears GoAway.
 /// </summary>
-[Trait("Category", "Fault")]
+[Trait("Tier", Tiers.Fault)]
 public sealed class ReadinessTests : IDisposable
 {
     private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromMinutes(4));
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "chat-ops-" + Guid.NewGuid().ToString("N"));
-
-    public ReadinessTests()
-    {
-        Directory.CreateDirectory(_directory);
-    }
+    private readonly ScratchDirectory _scratch = new("chat-ops-");
 
     private CancellationToken Guard => _hangGuard.Token;
 
     public void Dispose()
     {
         _hangGuard.Dispose();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A log file still held by a dying process; the temp directory is cleaned later.
-        }
+        _scratch.Dispose();
     }
 
     [Fact]
@@ -45,10 +34,10 @@ public sealed class ReadinessTests : IDisposable
     {
         await using var db = await PrivateMariaDb.StartAsync();
         string[] store = ["--Chat:Storage:Provider=MySql", "--Chat:Storage:ConnectionString=" + await db.CreateDatabaseAsync("chat")];
-        var users = await SeededUser.SeedAsync(2, _directory, store);
+        var users = await SeededUser.SeedAsync(2, _scratch.Path, store);
         var port = ServerProcess.FreePort();
         var monitoringPort = ServerProcess.FreePort();
-        var logFile = Path.Combine(_directory, "server-.json");
+        var logFile = Path.Combine(_scratch.Path, "server-.json");
         using var server = await ServerProcess.StartAsync(port, [.. store, $"--Chat:Metrics:Port={monitoringPort}", "--Chat:Log:File=" + logFile]);
         using var monitoring = new MonitoringPort(monitoringPort);
 
@@ -94,7 +83,7 @@ public sealed class ReadinessTests : IDisposable
     [Fact]
     public async Task Sigterm_turns_readiness_false_before_any_client_is_told_GoAway_and_metrics_off_leaves_health_on()
     {
-        string[] store = [$"--Chat:Storage:ConnectionString=Data Source={Path.Combine(_directory, "chat.db")}"];
+        string[] store = [$"--Chat:Storage:ConnectionString=Data Source={Path.Combine(_scratch.Path, "chat.db")}"];
         var port = ServerProcess.FreePort();
         var monitoringPort = ServerProcess.FreePort();
 

@@ -196,6 +196,7 @@ public sealed class DirectoryBlobStoreFixture : IAsyncLifetime
     }
 }
 
+[Trait("Tier", Tiers.Store)]
 public sealed class DirectoryBlobStoreTests(DirectoryBlobStoreFixture fixture) : BlobStoreContract(fixture.Store), IClassFixture<DirectoryBlobStoreFixture>
 {
     protected override Task AssertStoredOnceAsync(string sha256)
@@ -207,6 +208,7 @@ public sealed class DirectoryBlobStoreTests(DirectoryBlobStoreFixture fixture) :
     }
 }
 
+[Trait("Tier", Tiers.Store)]
 public sealed class MySqlBlobStoreTests(MySqlStoreFixture fixture) : BlobStoreContract(new MySqlBlobStore(fixture.ConnectionString)), IClassFixture<MySqlStoreFixture>
 {
     protected override async Task AssertStoredOnceAsync(string sha256)

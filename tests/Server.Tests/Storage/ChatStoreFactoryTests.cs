@@ -4,6 +4,7 @@ using Chat.Server.Storage.Sqlite;
 
 namespace Chat.Server.Tests.Storage;
 
+[Trait("Tier", Tiers.Unit)]
 public sealed class ChatStoreFactoryTests
 {
     [Fact]

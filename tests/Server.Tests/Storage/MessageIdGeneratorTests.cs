@@ -2,6 +2,7 @@ using Chat.Server.Storage;
 
 namespace Chat.Server.Tests.Storage;
 
+[Trait("Tier", Tiers.Unit)]
 public sealed class MessageIdGeneratorTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace Chat.Server.Tests.Storage;
 /// store really creates, read back from the engines' own catalogues: the same tables, the same columns, the same
 /// primary keys and the same indexes (by their columns and uniqueness; names may differ).
 /// </summary>
+[Trait("Tier", Tiers.Store)]
 public sealed class SchemaParityTests
 {
     /// <summary>Tables only one engine has, each for a reason of that engine.</summary>

@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace Chat.Server.Tests.Storage;
 
 /// <summary>The read connections' prepared statements: kept between uses, never shared at once, never stale.</summary>
+[Trait("Tier", Tiers.Unit)]
 public sealed class SqliteReadConnectionTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("chat-readconn-").FullName;

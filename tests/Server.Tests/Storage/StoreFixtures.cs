@@ -66,6 +66,7 @@ public sealed class MySqlStoreFixture : IAsyncLifetime
     }
 }
 
+[Trait("Tier", Tiers.Store)]
 public sealed class SqliteChatStoreTests(SqliteStoreFixture fixture) : ChatStoreContract(fixture.Store), IClassFixture<SqliteStoreFixture>
 {
     private async Task<long> FtsRowsAsync(string word)
@@ -142,6 +143,7 @@ public sealed class SqliteChatStoreTests(SqliteStoreFixture fixture) : ChatStore
     }
 }
 
+[Trait("Tier", Tiers.Store)]
 public sealed class MySqlChatStoreTests(MySqlStoreFixture fixture) : ChatStoreContract(fixture.Store), IClassFixture<MySqlStoreFixture>
 {
     private async Task<long> IndexRowsAsync(long messageId)

@@ -5,6 +5,7 @@ using Chat.Server.Tests.Infrastructure;
 namespace Chat.Server.Tests.Transport;
 
 /// <summary>Many clients at once, on a server with the default timeouts (a busy test machine must not trip them).</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class ConcurrencyTests : IAsyncLifetime
 {
     private ChatTestServer _server = null!;

@@ -14,6 +14,7 @@ namespace Chat.Server.Tests.Transport;
 /// and closed; everyone else is still served, and a slot freed by a disconnect is given to the next comer.
 /// The whole 127/8 range is loopback on Linux, so 127.0.0.2 is "another address".
 /// </summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class ConnectionCapTests : IDisposable
 {
     private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromSeconds(60));

@@ -6,6 +6,7 @@ using Chat.Server.Tests.Infrastructure;
 namespace Chat.Server.Tests.Transport;
 
 /// <summary>Request rate limits per connection and per user (all of a user's devices together).</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class RateLimitTests : IAsyncLifetime
 {
     private ChatTestServer _server = null!;

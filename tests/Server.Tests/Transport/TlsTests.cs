@@ -8,6 +8,7 @@ using Chat.Server.Tests.Infrastructure;
 namespace Chat.Server.Tests.Transport;
 
 /// <summary>The TCP server with a certificate from configuration: clients speak the same protocol inside TLS.</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class TlsTests : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "chat-tls-" + Guid.NewGuid().ToString("N"));

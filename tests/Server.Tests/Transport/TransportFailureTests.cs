@@ -13,6 +13,7 @@ namespace Chat.Server.Tests.Transport;
 /// loop), the socket error that ended a connection in the log, and a start-up failure (a port in use, a database
 /// that cannot be reached) as one line and a non-zero exit, not a stack trace.
 /// </summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class TransportFailureTests
 {
     [Theory]
@@ -67,24 +68,14 @@ public sealed class TransportFailureTests
         taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         taken.Listen();
         var port = ((IPEndPoint)taken.LocalEndPoint!).Port;
-        var directory = Path.Combine(Path.GetTempPath(), "chat-port-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            var (exitCode, output) = await ServerProcess.RunUntilExitAsync([$"--Chat:Transport:Port={port}", $"--Chat:Storage:ConnectionString=Data Source={Path.Combine(directory, "chat.db")}"]);
+        using var scratch = new ScratchDirectory("chat-port-");
+        var (exitCode, output) = await ServerProcess.RunUntilExitAsync([$"--Chat:Transport:Port={port}", $"--Chat:Storage:ConnectionString=Data Source={Path.Combine(scratch.Path, "chat.db")}"]);
 
-            Assert.NotEqual(0, exitCode);
-            Assert.Contains($"chat server: cannot listen on 127.0.0.1:{port}", output, StringComparison.Ordinal);
-            Assert.Contains("already in use", output, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
-            Assert.DoesNotContain("TaskCanceledException", output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"chat server: cannot listen on 127.0.0.1:{port}", output, StringComparison.Ordinal);
+        Assert.Contains("already in use", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("TaskCanceledException", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -11,6 +11,7 @@ namespace Chat.Server.Tests.Transport;
 /// wait for input in the listener's epoll set here; <see cref="TransportWithDotNetWaitsTests"/> runs the same with
 /// .NET's zero-byte receives (the path every platform other than Linux x86-64 takes).
 /// </summary>
+[Trait("Tier", Tiers.Socket)]
 public class TransportTests : IAsyncLifetime
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);

@@ -4,6 +4,7 @@ using Chat.WebGateway.Tests.Infrastructure;
 namespace Chat.WebGateway.Tests.Operations;
 
 /// <summary>The gateway's probes and scrape endpoint, hosting the server itself or in front of a node that is down.</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class GatewayHealthTests
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace Chat.WebGateway.Tests.Operations;
 /// The gateway's log messages live in one file, WebGateway/Operations/GatewayLog.cs, and each has an event id of its
 /// own. The gateway can host the chat server in its process, so an id must not name a server message either.
 /// </summary>
+[Trait("Tier", Tiers.Unit)]
 public sealed class GatewayLogTests
 {
     private const string LogFile = "WebGateway/Operations/GatewayLog.cs";

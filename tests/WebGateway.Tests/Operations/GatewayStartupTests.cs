@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
+using Chat.Server.Tests.Infrastructure;
 using Chat.WebGateway.Tests.Infrastructure;
 
 namespace Chat.WebGateway.Tests.Operations;
 
 /// <summary>A gateway that cannot start says why in one line and exits with 1, whichever of its two ports is taken.</summary>
+[Trait("Tier", Tiers.Socket)]
 public sealed class GatewayStartupTests
 {
     [Fact]
@@ -28,25 +30,15 @@ public sealed class GatewayStartupTests
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var chatPort = ((IPEndPoint)taken.LocalEndpoint).Port;
-        var directory = Path.Combine(Path.GetTempPath(), "chat-gw-start-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            var (exitCode, output) = await GatewayProcess.RunUntilExitAsync([
-                $"--Urls=http://127.0.0.1:{Chat.Server.Tests.Hardening.ServerProcess.FreePort()}",
-                $"--Chat:Transport:Port={chatPort}",
-                $"--Chat:Storage:ConnectionString=Data Source={Path.Combine(directory, "chat.db")}",
-                $"--Gateway:DataDirectory={directory}"]);
+        using var scratch = new ScratchDirectory("chat-gw-start-");
+        var (exitCode, output) = await GatewayProcess.RunUntilExitAsync([
+            $"--Urls=http://127.0.0.1:{Chat.Server.Tests.Hardening.ServerProcess.FreePort()}",
+            $"--Chat:Transport:Port={chatPort}",
+            $"--Chat:Storage:ConnectionString=Data Source={Path.Combine(scratch.Path, "chat.db")}",
+            $"--Gateway:DataDirectory={scratch.Path}"]);
 
-            Assert.Equal(1, exitCode);
-            Assert.Contains($"chat gateway: cannot listen on 127.0.0.1:{chatPort}", output, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"chat gateway: cannot listen on 127.0.0.1:{chatPort}", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 }

@@ -18,40 +18,28 @@ namespace Chat.WebGateway.Tests.Operations;
 /// a gateway process in front of it with deploy/prometheus/prometheus.yml; the test drives known traffic and reads
 /// the counters back through Prometheus's query API. Each process is its own, so nothing else is counted.
 /// </summary>
-[Trait("Category", "Operations")]
+[Trait("Tier", Tiers.Socket)]
 public sealed partial class PrometheusTests : IDisposable
 {
     private const int Messages = 7;
     private const int RefusedRequests = 3;
     private const int PageViews = 5;
     private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromMinutes(6));
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "chat-prom-test-" + Guid.NewGuid().ToString("N"));
-
-    public PrometheusTests()
-    {
-        Directory.CreateDirectory(_directory);
-    }
+    private readonly ScratchDirectory _scratch = new("chat-prom-test-");
 
     private CancellationToken Guard => _hangGuard.Token;
 
     public void Dispose()
     {
         _hangGuard.Dispose();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // SQLite may still hold its file for a moment.
-        }
+        _scratch.Dispose();
     }
 
     [Fact]
     public async Task Prometheus_reads_counters_that_match_the_traffic_driven_through_the_server_and_the_gateway()
     {
-        string[] store = [$"--Chat:Storage:ConnectionString=Data Source={Path.Combine(_directory, "chat.db")}"];
-        var users = await SeededUser.SeedAsync(2, _directory, store);
+        string[] store = [$"--Chat:Storage:ConnectionString=Data Source={Path.Combine(_scratch.Path, "chat.db")}"];
+        var users = await SeededUser.SeedAsync(2, _scratch.Path, store);
         var port = ServerProcess.FreePort();
         var monitoringPort = ServerProcess.FreePort();
         var gatewayPort = ServerProcess.FreePort();

@@ -34,7 +34,7 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
     private readonly IFriendStore _friends;
     private readonly IAccountStore _accounts;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _window;
+    private readonly long _windowTicks;
     private readonly ILogger<PresenceTracker> _logger;
 
     /// <summary>
@@ -62,6 +62,10 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
 
     // Worker state.
     private readonly HashSet<long> _openWindows = [];
+
+    /// <summary>The open windows in the order they close, with when (the time provider's timestamps).</summary>
+    private readonly Queue<(long UserId, long DueTicks)> _closing = new();
+    private bool _windowTimerArmed;
     /// <summary>Per online user: the audience once loaded, or the load still under way (a Task), so a loaded one costs no Task.</summary>
     private readonly Dictionary<long, object> _audiences = [];
     private readonly Dictionary<long, long> _lastSeenMs = [];
@@ -75,7 +79,7 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
         _friends = store.Friends;
         _accounts = store.Accounts;
         _time = time;
-        _window = options.Value.CoalesceWindow;
+        _windowTicks = (long)(options.Value.CoalesceWindow.TotalSeconds * time.TimestampFrequency);
         _logger = logger;
     }
 
@@ -245,8 +249,7 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
                 _lastSeenMs[userId] = presenceEvent.At.ToUnixTimeMilliseconds();
                 break;
             case PresenceEventKind.WindowClosed:
-                _openWindows.Remove(userId);
-                await FlushAsync(userId, cancellationToken);
+                await CloseDueWindowsAsync(cancellationToken);
                 break;
             case PresenceEventKind.PairChanged:
                 await RevealAsync(userId, presenceEvent.OtherUserId, cancellationToken);
@@ -258,26 +261,72 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
         }
     }
 
+    /// <summary>
+    /// Every window lasts the same, so windows close in the order they opened: they wait in one queue behind one
+    /// timer (for the oldest), not a timer per user, which a sign-in storm would pay for once per sign-in.
+    /// </summary>
     private void OpenWindow(long userId)
     {
         if (_openWindows.Add(userId))
         {
-            _ = CloseWindowLaterAsync(userId);
+            _closing.Enqueue((userId, _time.GetTimestamp() + _windowTicks));
+            ArmWindowTimer();
         }
     }
 
-    private async Task CloseWindowLaterAsync(long userId)
+    private void ArmWindowTimer()
+    {
+        if (!_windowTimerArmed && _closing.TryPeek(out var oldest))
+        {
+            _windowTimerArmed = true;
+            _ = CloseWindowsAtAsync(oldest.DueTicks);
+        }
+    }
+
+    private async Task CloseWindowsAtAsync(long dueTicks)
     {
         try
         {
-            await Task.Delay(_window, _time, _stopping);
+            var wait = _time.GetElapsedTime(_time.GetTimestamp(), dueTicks);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, _time, _stopping);
+            }
         }
         catch (OperationCanceledException)
         {
             return;
         }
 
-        Post(new PresenceEvent(PresenceEventKind.WindowClosed, userId, 0, default));
+        Post(new PresenceEvent(PresenceEventKind.WindowClosed, 0, 0, default));
+    }
+
+    /// <summary>The windows whose time is up close, oldest first, each user's failure its own; then the timer waits for the next.</summary>
+    private async Task CloseDueWindowsAsync(CancellationToken cancellationToken)
+    {
+        _windowTimerArmed = false;
+        var now = _time.GetTimestamp();
+        while (_closing.TryPeek(out var window) && window.DueTicks <= now)
+        {
+            _closing.Dequeue();
+            _openWindows.Remove(window.UserId);
+            try
+            {
+                await FlushAsync(window.UserId, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+#pragma warning disable CA1031 // One user's failed flush (store down) must not keep the other windows open; it is logged.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                _logger.PresenceEventFailed(Outages.StackOf(ex), PresenceEventKind.WindowClosed, window.UserId, ex.Message);
+            }
+        }
+
+        ArmWindowTimer();
     }
 
     /// <summary>The window closed: tell friends the final state, once, if it is not what they already know.</summary>

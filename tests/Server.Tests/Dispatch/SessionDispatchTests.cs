@@ -41,6 +41,14 @@ public sealed class SessionDispatchTests : IDisposable
 
     public void Dispose() => _limits.Dispose();
 
+    private void MapPing() => _router.Map<Ping>(
+        static (session, id, _, _) =>
+        {
+            session.Send(id, new Pong());
+            return ValueTask.CompletedTask;
+        },
+        requiresSignIn: false);
+
     [Fact]
     public async Task A_first_frame_other_than_Hello_is_answered_HandshakeRequired_by_its_id_and_ends_the_connection_with_that_code()
     {
@@ -118,11 +126,7 @@ public sealed class SessionDispatchTests : IDisposable
             await slow.Task;
             session.SendOk(id);
         }, requiresSignIn: false);
-        _router.Map<Ping>((session, id, _, _) =>
-        {
-            session.Send(id, new Pong());
-            return ValueTask.CompletedTask;
-        }, requiresSignIn: false);
+        MapPing();
         var connection = InMemoryConnection.Open(_handler);
         await connection.ReceiveAsync(1, new Hello(FrameCodec.ProtocolVersion, "unit", "en"));
 
@@ -142,11 +146,7 @@ public sealed class SessionDispatchTests : IDisposable
     public async Task A_refused_request_is_answered_with_its_code_and_the_connection_serves_the_next()
     {
         _router.Map<GetProfile>(static (_, _, _, _) => throw new RequestFailedException(ErrorCode.UserNotFound), requiresSignIn: false);
-        _router.Map<Ping>((session, id, _, _) =>
-        {
-            session.Send(id, new Pong());
-            return ValueTask.CompletedTask;
-        }, requiresSignIn: false);
+        MapPing();
         var connection = InMemoryConnection.Open(_handler);
         await connection.ReceiveAsync(1, new Hello(FrameCodec.ProtocolVersion, "unit", "en"));
 

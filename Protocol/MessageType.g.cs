@@ -35,7 +35,7 @@ public enum MessageType : ushort
     SignIn = 0x0104,
     /// <summary>Cheap re-authentication with a session token. Answered by SignedIn (same token).</summary>
     TokenSignIn = 0x0105,
-    /// <summary>This connection is signed in.</summary>
+    /// <summary>This connection is signed in. assistantUserId: the built-in assistant, every user's friend, which a client shows as such (0: the server has none).</summary>
     SignedIn = 0x0106,
     /// <summary>Revokes this connection's token. Answered by Ok; the connection stays open, signed out.</summary>
     SignOut = 0x0107,

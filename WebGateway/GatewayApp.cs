@@ -1,5 +1,4 @@
 using System.Threading.RateLimiting;
-using Chat.Server.Assistant;
 using Chat.Server.Hosting;
 using Chat.WebGateway.Attachments;
 using Chat.WebGateway.Bridge;
@@ -56,8 +55,6 @@ public static class GatewayApp
         builder.Services.AddSingleton<WebSocketBridge>();
         builder.Services.AddSingleton<SignInGuard>();
 
-        // The same section the server binds: the gateway names the assistant to the page even when it hosts no server.
-        builder.Services.Configure<AssistantOptions>(builder.Configuration.GetSection("Chat:Assistant"));
         builder.Services.AddAntiforgery(o =>
         {
             o.HeaderName = "X-CSRF-TOKEN";

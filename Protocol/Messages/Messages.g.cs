@@ -450,12 +450,12 @@ namespace Chat.Protocol.Messages
         public static TokenSignIn ReadBody(ref BodyReader reader) => new(reader.ReadString(), reader.ReadString());
     }
 
-    /// <summary>This connection is signed in. Body: userId: i64, username: str, nickname: str, token: str, tokenExpiresAtMs: i64.</summary>
-    public sealed partial record SignedIn(long UserId, string Username, string Nickname, string Token, long TokenExpiresAtMs) : IWireMessage<SignedIn>
+    /// <summary>This connection is signed in. assistantUserId: the built-in assistant, every user's friend, which a client shows as such (0: the server has none). Body: userId: i64, username: str, nickname: str, token: str, tokenExpiresAtMs: i64, assistantUserId: i64 = 0.</summary>
+    public sealed partial record SignedIn(long UserId, string Username, string Nickname, string Token, long TokenExpiresAtMs, long AssistantUserId = 0) : IWireMessage<SignedIn>
     {
         public static MessageType Type => MessageType.SignedIn;
 
-        public int GetBodySize() => 8 + BodyWriter.SizeOf(Username) + BodyWriter.SizeOf(Nickname) + BodyWriter.SizeOf(Token) + 8;
+        public int GetBodySize() => 8 + BodyWriter.SizeOf(Username) + BodyWriter.SizeOf(Nickname) + BodyWriter.SizeOf(Token) + 8 + 8;
 
         public void WriteBody(ref BodyWriter writer)
         {
@@ -464,9 +464,10 @@ namespace Chat.Protocol.Messages
             writer.WriteString(Nickname);
             writer.WriteString(Token);
             writer.WriteInt64(TokenExpiresAtMs);
+            writer.WriteInt64(AssistantUserId);
         }
 
-        public static SignedIn ReadBody(ref BodyReader reader) => new(reader.ReadInt64(), reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadInt64());
+        public static SignedIn ReadBody(ref BodyReader reader) => new(reader.ReadInt64(), reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadInt64(), reader.Remaining == 0 ? 0 : reader.ReadInt64());
     }
 
     /// <summary>Revokes this connection's token. Answered by Ok; the connection stays open, signed out. Body: (empty).</summary>

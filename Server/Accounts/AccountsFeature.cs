@@ -1,5 +1,6 @@
 using Chat.Protocol;
 using Chat.Protocol.Messages;
+using Chat.Server.Assistant;
 using Chat.Server.Dispatch;
 using Chat.Server.Hosting;
 using Chat.Server.Sessions;
@@ -19,10 +20,11 @@ public sealed class AccountsFeature : IChatFeature
     private readonly SignInAlerts _alerts;
     private readonly SessionLifecycle _lifecycle;
     private readonly SessionRevocation _revocation;
+    private readonly IAssistantIdentity _assistant;
     private readonly AccountOptions _options;
     private readonly TimeProvider _time;
 
-    public AccountsFeature(IChatStore store, PasswordHasher hasher, SmsCodes sms, SmsOutbox outbox, SignInThrottle throttle, SignInAlerts alerts, SessionLifecycle lifecycle, SessionRevocation revocation, IOptions<AccountOptions> options, TimeProvider time)
+    public AccountsFeature(IChatStore store, PasswordHasher hasher, SmsCodes sms, SmsOutbox outbox, SignInThrottle throttle, SignInAlerts alerts, SessionLifecycle lifecycle, SessionRevocation revocation, IAssistantIdentity assistant, IOptions<AccountOptions> options, TimeProvider time)
     {
         _store = store.Accounts;
         _hasher = hasher;
@@ -32,6 +34,7 @@ public sealed class AccountsFeature : IChatFeature
         _alerts = alerts;
         _lifecycle = lifecycle;
         _revocation = revocation;
+        _assistant = assistant;
         _options = options.Value;
         _time = time;
     }
@@ -192,7 +195,7 @@ public sealed class AccountsFeature : IChatFeature
         }
 
         _lifecycle.SignIn(session, user.Id, user.Username, request.Device, tokenHash, token.ExpiresAt);
-        session.Send(requestId, new SignedIn(user.Id, user.Username, user.Nickname, request.Token, token.ExpiresAt.ToUnixTimeMilliseconds()));
+        session.Send(requestId, new SignedIn(user.Id, user.Username, user.Nickname, request.Token, token.ExpiresAt.ToUnixTimeMilliseconds(), _assistant.UserId));
     }
 
     private async ValueTask SignOutAsync(ChatSession session, uint requestId, SignOut request, CancellationToken cancellationToken)
@@ -253,6 +256,6 @@ public sealed class AccountsFeature : IChatFeature
         var expires = now + _options.TokenLifetime;
         await _store.CreateTokenAsync(new NewToken(tokenHash, userId, device, now, expires), cancellationToken);
         _lifecycle.SignIn(session, userId, username, device, tokenHash, expires);
-        session.Send(requestId, new SignedIn(userId, username, nickname, token, expires.ToUnixTimeMilliseconds()));
+        session.Send(requestId, new SignedIn(userId, username, nickname, token, expires.ToUnixTimeMilliseconds(), _assistant.UserId));
     }
 }

@@ -7,7 +7,6 @@ using System.Text.Json;
 using Chat.Protocol;
 using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
-using Chat.Server.Assistant;
 using Chat.WebGateway.Operations;
 using Chat.WebGateway.Security;
 using Chat.WebGateway.Sessions;
@@ -54,15 +53,13 @@ public sealed class WebSocketBridge
     private readonly ChatServerLocator _locator;
     private readonly GatewayOptions _options;
     private readonly ILogger<WebSocketBridge> _logger;
-    private readonly string _assistantUsername;
     private readonly GatewayMetrics _metrics;
 
-    public WebSocketBridge(ChatServerLocator locator, IOptions<GatewayOptions> options, IOptions<AssistantOptions> assistant, GatewayMetrics metrics, ILogger<WebSocketBridge> logger)
+    public WebSocketBridge(ChatServerLocator locator, IOptions<GatewayOptions> options, GatewayMetrics metrics, ILogger<WebSocketBridge> logger)
     {
         _metrics = metrics;
         _locator = locator;
         _options = options.Value;
-        _assistantUsername = assistant.Value.Username;
         _logger = logger;
     }
 
@@ -200,7 +197,7 @@ public sealed class WebSocketBridge
                     case MessageType.SignedIn:
                         var signedIn = FrameCodec.Decode<SignedIn>(body);
                         reader.AdvanceTo(buffer.Start);
-                        return new BridgeHello(signedIn.UserId, signedIn.Username, signedIn.Nickname, (int)(welcome?.MaxFrameBytes ?? (uint)_options.MaxFrameSize), (int)(welcome?.IdleTimeoutSeconds ?? 0), _assistantUsername);
+                        return new BridgeHello(signedIn.UserId, signedIn.Username, signedIn.Nickname, (int)(welcome?.MaxFrameBytes ?? (uint)_options.MaxFrameSize), (int)(welcome?.IdleTimeoutSeconds ?? 0), signedIn.AssistantUserId);
                     case MessageType.Error when header.RequestId == 2 && (ErrorCode)FrameCodec.Decode<Error>(body).Code == ErrorCode.TokenInvalid:
                         // Only a verdict on the token ends the session; a node's own trouble (storage down,
                         // shutting down, busy) falls to the case below and the next node is tried.

@@ -82,7 +82,7 @@ public sealed class BridgeTests : IAsyncLifetime
         Assert.Equal(WebSocketMessageType.Text, type);
         using var json = JsonDocument.Parse(hello);
         Assert.True(json.RootElement.GetProperty("userId").GetInt64() > 0);
-        Assert.Equal("小助手", json.RootElement.GetProperty("assistantUsername").GetString());
+        var assistantUserId = json.RootElement.GetProperty("assistantUserId").GetInt64();
         var username = json.RootElement.GetProperty("username").GetString();
 
         // The browser's bytes go to the server unchanged; each answer comes back as one whole frame.
@@ -99,6 +99,21 @@ public sealed class BridgeTests : IAsyncLifetime
         Assert.Equal(MessageType.Profile, profileHeader.Type);
         Assert.Equal(42u, profileHeader.RequestId);
         Assert.Equal(username, FrameCodec.Decode<Profile>(body).Username);
+
+        // The hello names the assistant by the id the server lists it under among the friends.
+        await socket.SendAsync(FrameCodec.Serialize(43, new GetFriends()), WebSocketMessageType.Binary, true, timeout.Token);
+        FrameHeader friendsHeader;
+        byte[] friendsBody;
+        do
+        {
+            var (_, bytes) = await ReceiveAsync(socket, timeout.Token);
+            (friendsHeader, var friendsSequence) = ReadFrame(bytes);
+            friendsBody = friendsSequence.ToArray();
+        }
+        while (friendsHeader.RequestId != 43);
+        var friends = FrameCodec.Decode<FriendList>(friendsBody.AsSpan()).Friends;
+        Assert.NotEqual(0, assistantUserId);
+        Assert.Equal(Assert.Single(friends, f => f.Username == "小助手").UserId, assistantUserId);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ const state = {
   typingTimers: new Map(),
   lastTypingSent: 0,
   unacked: null, // {conversationId, text, clientMessageId}: a send whose connection was lost before its ack
-  assistantUsername: '', // from the bridge's hello: the built-in assistant, left out of the group picker
+  assistantUserId: 0, // from the bridge's hello (the server's SignedIn): the built-in assistant, left out of the group picker
   details: null, // what the details panel shows: 'friend' | 'group' | 'profile' | null
   profile: null,
 };
@@ -239,7 +239,7 @@ async function start() {
     const again = document.body.dataset.ready === '1';
     attempts = 0;
     state.me = { userId: hello.userId, username: hello.username, nickname: hello.nickname };
-    state.assistantUsername = hello.assistantUsername;
+    state.assistantUserId = hello.assistantUserId;
     state.names.set(hello.userId, hello.nickname || hello.username);
     document.body.dataset.userId = String(hello.userId);
     renderMe();
@@ -554,7 +554,7 @@ function toggleGroupForm(open) {
 /** People only: the assistant is everyone's friend but cannot be a group member. */
 function pickableFriends(exclude = new Set()) {
   return [...state.friends.values()]
-    .filter((f) => f.username !== state.assistantUsername && !exclude.has(f.userId))
+    .filter((f) => f.userId !== state.assistantUserId && !exclude.has(f.userId))
     .sort((a, b) => friendName(a).localeCompare(friendName(b), language));
 }
 
@@ -1573,7 +1573,7 @@ function renderFriendDetails() {
   const friend = current && state.friends.get(current.targetId);
   setText(ui.detailsTitle, t.details);
   if (!friend) { ui.detailsBody.replaceChildren(); return; }
-  const assistant = friend.username === state.assistantUsername;
+  const assistant = state.assistantUserId !== 0 && friend.userId === state.assistantUserId;
   const head = section(null, el('div', { class: 'card-head' }, avatar(friendName(friend), friend.userId, 'large'),
     el('div', {}, el('div', { class: 'card-name', text: friendName(friend) }),
       el('div', { class: 'result', text: `@${friend.username}${friend.remark ? ` · ${isolate(friend.nickname)}` : ''}` }),

@@ -554,6 +554,11 @@ export const MESSAGES = {
       [
         "tokenExpiresAtMs",
         "i64"
+      ],
+      [
+        "assistantUserId",
+        "i64",
+        0
       ]
     ]
   },

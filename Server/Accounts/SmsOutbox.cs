@@ -31,16 +31,28 @@ public sealed class SmsOutbox(ISmsSender sender, ILogger<SmsOutbox> logger) : Ba
         return false;
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Parallel.ForEachAsync(_queue.Reader.ReadAllAsync(stoppingToken), new ParallelOptions { MaxDegreeOfParallelism = ConcurrentSends, CancellationToken = stoppingToken }, async (item, cancellationToken) =>
+    /// <remarks>
+    /// Stopping ends the loop without an error: a host whose start failed later (an HTTP port in use) cancels its
+    /// services before it was ever told to stop, and a cancellation surfacing from here would be logged as a crash.
+    /// </remarks>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
         {
-            try
+            await Parallel.ForEachAsync(_queue.Reader.ReadAllAsync(stoppingToken), new ParallelOptions { MaxDegreeOfParallelism = ConcurrentSends, CancellationToken = stoppingToken }, async (item, cancellationToken) =>
             {
-                await sender.SendAsync(item.Phone, item.Text, cancellationToken);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or InvalidOperationException)
-            {
-                logger.SmsOutboxDeliveryFailed(ex);
-            }
-        });
+                try
+                {
+                    await sender.SendAsync(item.Phone, item.Text, cancellationToken);
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or InvalidOperationException)
+                {
+                    logger.SmsOutboxDeliveryFailed(ex);
+                }
+            });
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
 }

@@ -16,12 +16,23 @@ public sealed class GatewayStartupTests
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
 
-        var (exitCode, output) = await GatewayProcess.RunUntilExitAsync([$"--Urls=http://127.0.0.1:{port}", "--Gateway:ServerEndPoint=127.0.0.1:1"]);
+        using var scratch = new ScratchDirectory("chat-gw-http-");
+
+        // As the README runs it: the chat server hosted in the gateway, whose services start before the HTTP bind.
+        var (exitCode, output) = await GatewayProcess.RunUntilExitAsync([
+            $"--Urls=http://127.0.0.1:{port}",
+            $"--Chat:Transport:Port={Chat.Server.Tests.Hardening.ServerProcess.FreePort()}",
+            $"--Chat:Storage:ConnectionString=Data Source={Path.Combine(scratch.Path, "chat.db")}",
+            $"--Gateway:DataDirectory={scratch.Path}"]);
 
         Assert.Equal(1, exitCode);
         Assert.Contains($"chat gateway: cannot serve HTTP: Failed to bind to address http://127.0.0.1:{port}: address already in use (set Urls", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
         Assert.DoesNotContain("AddressInUseException", output, StringComparison.Ordinal);
+
+        // The services started before the HTTP bind failed stop quietly: the one line is the only error.
+        Assert.DoesNotContain("BackgroundService failed", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
     [Fact]

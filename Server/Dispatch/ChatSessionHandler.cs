@@ -58,9 +58,9 @@ public sealed class ChatSessionHandler : IConnectionHandler
     /// <summary>A socket refused at accept hears why in a GoAway (ServerBusy: the node's cap, TooManyConnections: its address's).</summary>
     public ReadOnlySpan<byte> Refusal(Admission refusal)
     {
-        var code = refusal == Admission.ServerFull ? ErrorCode.ServerBusy : ErrorCode.TooManyConnections;
+        var (code, frame) = refusal == Admission.ServerFull ? (ErrorCode.ServerBusy, s_serverBusy) : (ErrorCode.TooManyConnections, s_tooManyConnections);
         _connections.Refused.Add(code);
-        return code == ErrorCode.ServerBusy ? s_serverBusy : s_tooManyConnections;
+        return frame;
     }
 
     /// <summary>

@@ -8,8 +8,11 @@ internal enum PresenceEventKind
     /// <summary>The user's last device left at <see cref="PresenceEvent.At"/>.</summary>
     LastDeviceLeft,
 
-    /// <summary>The oldest coalescing windows ended: announce each user's final state if it differs.</summary>
+    /// <summary>The user's coalescing window ended: announce the final state if it differs.</summary>
     WindowClosed,
+
+    /// <summary>The timer of the oldest open windows fired: each window that is due gets its <see cref="WindowClosed"/>.</summary>
+    WindowsDue,
 
     /// <summary>Friendship or a block between the two users changed: reload both audiences.</summary>
     PairChanged,

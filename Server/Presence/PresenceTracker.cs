@@ -249,7 +249,11 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
                 _lastSeenMs[userId] = presenceEvent.At.ToUnixTimeMilliseconds();
                 break;
             case PresenceEventKind.WindowClosed:
-                await CloseDueWindowsAsync(cancellationToken);
+                _openWindows.Remove(userId);
+                await FlushAsync(userId, cancellationToken);
+                break;
+            case PresenceEventKind.WindowsDue:
+                CloseDueWindows();
                 break;
             case PresenceEventKind.PairChanged:
                 await RevealAsync(userId, presenceEvent.OtherUserId, cancellationToken);
@@ -298,32 +302,21 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
             return;
         }
 
-        Post(new PresenceEvent(PresenceEventKind.WindowClosed, 0, 0, default));
+        Post(new PresenceEvent(PresenceEventKind.WindowsDue, 0, 0, default));
     }
 
-    /// <summary>The windows whose time is up close, oldest first, each user's failure its own; then the timer waits for the next.</summary>
-    private async Task CloseDueWindowsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The windows whose time is up close, oldest first: each as its own event, so a user's failed flush is logged and
+    /// skipped like any event's; then the timer waits for the next.
+    /// </summary>
+    private void CloseDueWindows()
     {
         _windowTimerArmed = false;
         var now = _time.GetTimestamp();
         while (_closing.TryPeek(out var window) && window.DueTicks <= now)
         {
             _closing.Dequeue();
-            _openWindows.Remove(window.UserId);
-            try
-            {
-                await FlushAsync(window.UserId, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-#pragma warning disable CA1031 // One user's failed flush (store down) must not keep the other windows open; it is logged.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                _logger.PresenceEventFailed(Outages.StackOf(ex), PresenceEventKind.WindowClosed, window.UserId, ex.Message);
-            }
+            Post(new PresenceEvent(PresenceEventKind.WindowClosed, window.UserId, 0, default));
         }
 
         ArmWindowTimer();

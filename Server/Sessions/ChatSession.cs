@@ -243,8 +243,17 @@ public sealed class ChatSession : IConnectionSession
     /// <summary>A silent client, before or after its Hello, is told why (docs/protocol.md 3.1 and code 14): GoAway IdleTimeout.</summary>
     void IConnectionSession.OnTimedOut() => End(ErrorCode.IdleTimeout);
 
-    /// <summary>Records why the session ended the connection; the first reason stays.</summary>
-    private void Ended(ErrorCode code) => Interlocked.CompareExchange(ref _endCode, (int)code, 0);
+    /// <summary>
+    /// Records why the session ends the connection. The first reason stays, the transport's included: a connection
+    /// already cut (a slow consumer) keeps that cause whatever the session says after it.
+    /// </summary>
+    private void Ended(ErrorCode code)
+    {
+        if (!Connection.IsClosed)
+        {
+            Interlocked.CompareExchange(ref _endCode, (int)code, 0);
+        }
+    }
 
     /// <summary>The request loop's reusable wait for the pipelined count to come down.</summary>
     private sealed class DrainWaiter : IValueTaskSource

@@ -125,7 +125,9 @@ internal static class UploadProbe
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                samples.Add(await SampleOnceAsync(sampler, pid, cancellationToken));
+                // Not cancelled mid-request: a write cut short would leave half a frame on the connection, which the
+                // server closes as malformed, and the sample after the upload needs that connection.
+                samples.Add(await SampleOnceAsync(sampler, pid, CancellationToken.None));
             }
         }
         catch (OperationCanceledException)

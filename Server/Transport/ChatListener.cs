@@ -73,7 +73,14 @@ public sealed class ChatListener : BackgroundService
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // A fixed port is bound again at once after a restart, past its old connections' TIME_WAIT. A port the
+            // kernel picks (0) goes without: with SO_REUSEADDR the kernel may pick a port that an outgoing connection
+            // holds, and the listen on start then fails as "address in use".
+            if (endpoint.Port != 0)
+            {
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            }
+
             socket.Bind(endpoint);
             return socket;
         }

@@ -5,15 +5,17 @@ using Microsoft.Extensions.Logging;
 namespace Chat.Server.Transport;
 
 /// <summary>
-/// One readiness wait shared by every plain connection of a listener (Linux): each idle connection is an entry in one
-/// epoll set, armed one-shot for input, and one thread waits on the set and hands each connection that became readable
-/// to the thread pool. A .NET zero-byte receive costs every idle connection an event-args object, the socket layer's
+/// One readiness wait shared by every plain connection of a listener (Linux): each connection is an entry in one epoll
+/// set, added once and edge-triggered for input, and one thread waits on the set and hands each connection that became
+/// readable to the thread pool. A .NET zero-byte receive costs every idle connection an event-args object, the socket layer's
 /// context and pending operation, a delegate and its locks, about 700 bytes; an epoll entry costs the kernel's few.
 /// </summary>
 /// <remarks>
 /// Connections are found by slot, with a generation in the event's data so that an event for a slot that was freed
 /// and taken again is dropped. An entry is removed from the set before its socket is closed (a closed descriptor's
-/// number is soon reused). One-shot arming means a connection is never handed out twice before it asks again.
+/// number is soon reused). Edge-triggered, an entry costs one <c>epoll_ctl</c> for the connection's whole life instead of
+/// one per read (one-shot arming re-arms after every read); the connection itself makes sure it is read by one thread
+/// at a time and that an edge that comes while it is busy is not lost (<see cref="SocketConnection.OnInputEdge"/>).
 /// </remarks>
 internal sealed class EpollReactor : IDisposable
 {
@@ -98,15 +100,18 @@ internal sealed class EpollReactor : IDisposable
         }
     }
 
-    /// <summary>Arms the descriptor for one input event (adding it to the set the first time). False when the kernel refused (the socket is gone).</summary>
-    public bool Arm(int fd, ulong token, bool add)
+    /// <summary>
+    /// Adds the descriptor to the set, edge-triggered for input: an event whenever bytes arrive or the peer goes, and
+    /// one at once if input is already there. False when the kernel refused (the socket is gone).
+    /// </summary>
+    public bool Add(int fd, ulong token)
     {
         var ev = new NativeMethods.EpollEvent
         {
-            Events = NativeMethods.EpollIn | NativeMethods.EpollRdHup | NativeMethods.EpollOneShot,
+            Events = NativeMethods.EpollIn | NativeMethods.EpollRdHup | NativeMethods.EpollEt,
             Data = token,
         };
-        return NativeMethods.EpollCtl(_epoll, add ? NativeMethods.EpollCtlAdd : NativeMethods.EpollCtlMod, fd, ref ev) == 0;
+        return NativeMethods.EpollCtl(_epoll, NativeMethods.EpollCtlAdd, fd, ref ev) == 0;
     }
 
     /// <summary>Removes the descriptor from the set; called before the socket is closed.</summary>
@@ -145,7 +150,7 @@ internal sealed class EpollReactor : IDisposable
                 {
                     var token = events[i].Data;
                     var slot = (int)(uint)token;
-                    if ((uint)slot < (uint)slots.Length && slots[slot] is { } connection && connection.Owns(token))
+                    if ((uint)slot < (uint)slots.Length && slots[slot] is { } connection && connection.Owns(token) && connection.OnInputEdge())
                     {
                         ThreadPool.UnsafeQueueUserWorkItem(connection, preferLocal: false);
                     }

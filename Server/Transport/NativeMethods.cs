@@ -13,7 +13,7 @@ internal static class NativeMethods
     public const uint EpollErr = 0x008;
     public const uint EpollHup = 0x010;
     public const uint EpollRdHup = 0x2000;
-    public const uint EpollOneShot = 1u << 30;
+    public const uint EpollEt = 1u << 31;
     public const int EpollCtlAdd = 1;
     public const int EpollCtlDel = 2;
     public const int EpollCtlMod = 3;

@@ -13,8 +13,8 @@ namespace Chat.Server.Transport;
 /// <see cref="SocketSendOperation"/>.
 /// </summary>
 /// <remarks>
-/// The receive side runs on one thread at a time, in three states: Idle (a wait is armed), Busy (reading, processing,
-/// or waiting on the session), Stopped (the session closed the connection). The socket is disposed once: when the
+/// The receive side runs on one thread at a time, in three states: Idle (waiting for input), Busy (reading, processing,
+/// or waiting on the session), Stopped (the session closed the connection); whoever moves it from Idle to Busy runs it. The socket is disposed once: when the
 /// peer goes, when a graceful close has sent the last byte, or on abort. The session hears <see cref="IConnectionSession.OnEnded"/>
 /// once both have happened, from the receive side if it was still busy, from the disposal otherwise, and always
 /// through the thread pool, so that nobody calls into the session while holding a connection's lock.
@@ -40,6 +40,9 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
     private readonly int _fd;
     private readonly ulong _token;
     private bool _inEpollSet;
+
+    /// <summary>1 when the epoll entry saw input that has not been read since (an edge that came while the receive side was busy, or bytes left unread).</summary>
+    private int _inputEdge;
 
     // Receive side: touched by the one thread that runs it at a time.
     private byte[]? _input;
@@ -155,7 +158,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         }
     }
 
-    /// <summary>The wait for input ended (bytes are there, or the socket ended): the epoll reactor's or the zero-byte receive's callback.</summary>
+    /// <summary>The zero-byte receive ended (bytes are there, or the socket ended): its callback, where there is no epoll reactor.</summary>
     internal void OnReadable(SocketError error)
     {
         // Taken from Idle, or not at all: a disposal that found the wait armed has finished the connection already.
@@ -173,8 +176,26 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
     /// <summary>Whether an epoll event carrying <paramref name="token"/> is this connection's (and not an earlier owner's of its slot).</summary>
     internal bool Owns(ulong token) => token == _token;
 
-    /// <summary>The epoll reactor handed this connection to the thread pool: its input is readable.</summary>
-    void IThreadPoolWorkItem.Execute() => OnReadable(SocketError.Success);
+    /// <summary>
+    /// The reactor saw input (an edge). True: the receive side was idle and is now this caller's to run (the reactor
+    /// hands it to the thread pool). False: it is busy, and the edge is kept for it to find before it goes idle.
+    /// </summary>
+    internal bool OnInputEdge()
+    {
+        // Both are full fences, as are the receive side's going idle and its look at the edge (WaitForData): one of
+        // the two always sees the other, so an edge is never lost between them.
+        Interlocked.Exchange(ref _inputEdge, 1);
+        return Interlocked.CompareExchange(ref _receiveState, Busy, Idle) == Idle;
+    }
+
+    /// <summary>The epoll reactor handed this connection to the thread pool, its receive side already taken (<see cref="OnInputEdge"/>).</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (ReadAvailable(SocketError.Success))
+        {
+            WaitForData();
+        }
+    }
 
     /// <summary>An asynchronous send completed: the completion callback.</summary>
     internal void OnSent(SocketSendOperation operation)
@@ -188,7 +209,10 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         }
     }
 
-    /// <summary>Arms the wait for input (the epoll entry, or a zero-byte receive that may complete at once and is then read at once).</summary>
+    /// <summary>
+    /// Waits for input: goes idle on the epoll entry (added the first time), reading at once if an edge came meanwhile;
+    /// or arms a zero-byte receive, which may complete at once and is then read at once.
+    /// </summary>
     private void WaitForData()
     {
         while (true)
@@ -196,13 +220,28 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
             Interlocked.Exchange(ref _receiveState, Idle);
             if (_context.Reactor is { } reactor)
             {
-                if (!ArmEpoll(reactor) && Interlocked.CompareExchange(ref _receiveState, Busy, Idle) == Idle)
+                if (!_inEpollSet)
                 {
-                    // The socket is gone (and the disposal did not find the wait armed): the receive side ends here.
-                    EndReceive();
+                    if (!AddToEpoll(reactor) && Interlocked.CompareExchange(ref _receiveState, Busy, Idle) == Idle)
+                    {
+                        // The socket is gone (and the disposal did not find the receive side idle): it ends here.
+                        EndReceive();
+                    }
+
+                    return;
                 }
 
-                return;
+                if (Volatile.Read(ref _inputEdge) == 0 || Interlocked.CompareExchange(ref _receiveState, Busy, Idle) != Idle)
+                {
+                    return;
+                }
+
+                if (!ReadAvailable(SocketError.Success))
+                {
+                    return;
+                }
+
+                continue;
             }
 
             bool pending;
@@ -233,19 +272,18 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
     }
 
     /// <summary>
-    /// Arms the epoll entry for one input event, holding a reference on the socket's handle meanwhile: the descriptor
-    /// cannot be closed (and its number reused by another connection) under the call.
+    /// Adds the socket to the epoll set, holding a reference on its handle meanwhile: the descriptor cannot be closed
+    /// (and its number reused by another connection) under the call.
     /// </summary>
-    private bool ArmEpoll(EpollReactor reactor)
+    private bool AddToEpoll(EpollReactor reactor)
     {
         var referenced = false;
         try
         {
             _socket.SafeHandle.DangerousAddRef(ref referenced);
-            // Marked before the call: once armed, the event may run the next arm on another thread before this one returns.
-            var add = !_inEpollSet;
+            // Marked before the call: once added, an event may run the receive side on another thread before this returns.
             _inEpollSet = true;
-            return reactor.Arm(_fd, _token, add);
+            return reactor.Add(_fd, _token);
         }
         catch (ObjectDisposedException)
         {
@@ -263,6 +301,8 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
     /// <summary>Reads what the socket has and hands it to the session. True: wait for more; false: the receive side stops.</summary>
     private bool ReadAvailable(SocketError waitError)
     {
+        // Cleared before the reads: an edge from now on is for bytes these reads may not see.
+        Interlocked.Exchange(ref _inputEdge, 0);
         if (waitError != SocketError.Success || Volatile.Read(ref _disposed) != 0)
         {
             if (waitError is not (SocketError.Success or SocketError.OperationAborted))
@@ -323,6 +363,9 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
             Received();
             if (!Deliver())
             {
+                // The socket may hold more than was read, and no edge will say so: whoever runs the receive side next
+                // (after the session's wait, or the drain after a close) reads again.
+                Volatile.Write(ref _inputEdge, 1);
                 return false;
             }
 
@@ -813,7 +856,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         _socket.Dispose();
         ReleaseOutputLocked();
 
-        // A receive side that stopped reading, or whose epoll wait is armed (a closed descriptor raises no event), will
+        // A receive side that stopped reading, or that is idle on the epoll set (a closed descriptor raises no event), will
         // not come back to finish: finish here. A busy one, or an armed .NET receive (it completes, aborted), will.
         var state = _context.Reactor is null
             ? Volatile.Read(ref _receiveState)

@@ -14,7 +14,9 @@ namespace Chat.Server.Transport;
 /// <summary>
 /// Accepts TCP connections and hands each to the <see cref="IConnectionHandler"/>. Accept errors are sorted
 /// (<see cref="AcceptErrors"/>): a closed listener ends the loop, a connection that failed on its way in is skipped,
-/// resource pressure and anything unknown wait, longer while they repeat, so no error can spin the loop.
+/// resource pressure and anything unknown wait, longer while they repeat, so no error can spin the loop. Plain
+/// connections on Linux are accepted on the epoll reactor's thread (<see cref="EpollAcceptor"/>); TLS, and plain ones
+/// without epoll, by the .NET accept loop here.
 /// </summary>
 public sealed class ChatListener : BackgroundService
 {
@@ -32,6 +34,7 @@ public sealed class ChatListener : BackgroundService
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Socket _listenSocket;
     private X509Certificate2? _certificate;
+    private EpollAcceptor? _acceptor;
 
     public ChatListener(IOptions<TransportOptions> options, ConnectionRegistry registry, IConnectionHandler handler, ILogger<ChatListener> logger)
     {
@@ -94,6 +97,7 @@ public sealed class ChatListener : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         // Stop accepting first; the connections themselves are told to go by the shutdown coordinator.
+        _acceptor?.Stop();
         _listenSocket.Dispose();
         await base.StopAsync(cancellationToken);
     }
@@ -110,6 +114,18 @@ public sealed class ChatListener : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (_reactor is not null && _certificate is null)
+        {
+            var acceptor = new EpollAcceptor(_listenSocket, _reactor, Accept, _logger);
+            if (acceptor.Start())
+            {
+                // Set before the first await, so before StartAsync returns: StopAsync always finds it.
+                _acceptor = acceptor;
+                await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                return;
+            }
+        }
+
         var listener = _listenSocket;
         var errors = new AcceptErrors();
         while (!stoppingToken.IsCancellationRequested)
@@ -148,7 +164,7 @@ public sealed class ChatListener : BackgroundService
             }
 
             errors.OnSuccess();
-            Accept(socket);
+            Accept(socket, (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None);
         }
     }
 
@@ -160,10 +176,9 @@ public sealed class ChatListener : BackgroundService
         _ => error.ToString(),
     };
 
-    private void Accept(Socket socket)
+    private void Accept(Socket socket, IPAddress address)
     {
         socket.NoDelay = true;
-        var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
         var refusal = _registry.TryAdmit(address);
         if (refusal != Admission.Admitted)
         {

@@ -22,6 +22,9 @@ internal sealed class EpollReactor : IDisposable
     private const int MaxEvents = 512;
     private const int WaitMilliseconds = 1000;
 
+    /// <summary>The listening socket's token (a connection's never has every bit set: its slot is an array index).</summary>
+    private const ulong ListenerToken = ulong.MaxValue;
+
     private readonly int _epoll;
     private readonly Thread _thread;
     private readonly ILogger _logger;
@@ -30,6 +33,7 @@ internal sealed class EpollReactor : IDisposable
     private SocketConnection?[] _slots = new SocketConnection?[1024];
     private int[] _generations = new int[1024];
     private int _used;
+    private EpollAcceptor? _acceptor;
     private volatile bool _stopping;
 
     private EpollReactor(int epoll, ILogger logger)
@@ -114,6 +118,17 @@ internal sealed class EpollReactor : IDisposable
         return NativeMethods.EpollCtl(_epoll, NativeMethods.EpollCtlAdd, fd, ref ev) == 0;
     }
 
+    /// <summary>
+    /// Adds a listening socket, level-triggered for input: while its backlog holds connections, each wait reports it
+    /// and <paramref name="acceptor"/> accepts on this thread. False when the kernel refused.
+    /// </summary>
+    public bool AddListener(int fd, EpollAcceptor acceptor)
+    {
+        Volatile.Write(ref _acceptor, acceptor);
+        var ev = new NativeMethods.EpollEvent { Events = NativeMethods.EpollIn, Data = ListenerToken };
+        return NativeMethods.EpollCtl(_epoll, NativeMethods.EpollCtlAdd, fd, ref ev) == 0;
+    }
+
     /// <summary>Removes the descriptor from the set; called before the socket is closed.</summary>
     public void Detach(int fd)
     {
@@ -149,6 +164,12 @@ internal sealed class EpollReactor : IDisposable
                 for (var i = 0; i < count; i++)
                 {
                     var token = events[i].Data;
+                    if (token == ListenerToken)
+                    {
+                        Volatile.Read(ref _acceptor)?.OnAcceptable();
+                        continue;
+                    }
+
                     var slot = (int)(uint)token;
                     if ((uint)slot < (uint)slots.Length && slots[slot] is { } connection && connection.Owns(token) && connection.OnInputEdge())
                     {

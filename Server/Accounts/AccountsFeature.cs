@@ -188,6 +188,7 @@ public sealed class AccountsFeature : IChatFeature
     {
         RequireSignedOut(session);
         var tokenHash = HashToken(request.Token);
+        var rounds = _revocation.Rounds;
         if (await _store.FindTokenOwnerAsync(tokenHash, cancellationToken) is not { Token: var token, User: var user }
             || token.Revoked || token.ExpiresAt <= _time.GetUtcNow())
         {
@@ -195,6 +196,15 @@ public sealed class AccountsFeature : IChatFeature
         }
 
         _lifecycle.SignIn(session, user.Id, user.Username, request.Device, tokenHash, token.ExpiresAt);
+
+        // A reset or sign-out elsewhere that revoked the token after the check above and looked for its devices before
+        // this one was registered did not close it: without this second look it would stay signed in on a dead token.
+        if (_revocation.Rounds != rounds && await _store.FindTokenAsync(tokenHash, cancellationToken) is not { Revoked: false })
+        {
+            _lifecycle.SignOut(session);
+            throw new RequestFailedException(ErrorCode.TokenInvalid);
+        }
+
         session.Send(requestId, new SignedIn(user.Id, user.Username, user.Nickname, request.Token, token.ExpiresAt.ToUnixTimeMilliseconds(), _assistant.UserId));
     }
 

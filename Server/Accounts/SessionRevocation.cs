@@ -13,6 +13,15 @@ namespace Chat.Server.Accounts;
 /// </summary>
 public sealed class SessionRevocation(OnlineUsers online, IChatStore store, IRemoteDelivery remote)
 {
+    private long _rounds;
+
+    /// <summary>
+    /// How many times this node has looked for revoked devices. A token sign-in reads it before its token check and
+    /// again once its session is registered: a round that began in between may have missed the session (it was not
+    /// online yet) after revoking the token the check had just found valid, so the sign-in checks its token again.
+    /// </summary>
+    public long Rounds => Interlocked.Read(ref _rounds);
+
     /// <summary>
     /// On the node that revoked (after the store has it): closes the user's revoked devices here and has the other
     /// nodes do the same. <paramref name="reason"/> is the GoAway's code: SignedOutElsewhere or PasswordChanged.
@@ -27,6 +36,9 @@ public sealed class SessionRevocation(OnlineUsers online, IChatStore store, IRem
     /// <returns>How many devices were closed.</returns>
     public async Task<int> CloseRevokedAsync(long userId, ErrorCode reason, CancellationToken cancellationToken)
     {
+        // Counted before the devices are read (a full fence): a sign-in registered too late for that read sees the new
+        // count and checks its token again.
+        Interlocked.Increment(ref _rounds);
         var closed = 0;
         foreach (var device in online.Get(userId))
         {

@@ -38,6 +38,13 @@ internal static class NativeMethods
     [DllImport("libc", SetLastError = true, EntryPoint = "send")]
     public static extern nint Send(int fd, ref byte buffer, nint length, int flags);
 
+    public const int FGetFl = 3;
+    public const int FSetFl = 4;
+    public const int ONonBlock = 0x800;
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "fcntl")]
+    public static extern int Fcntl(int fd, int command, int argument);
+
     [DllImport("libc", SetLastError = true, EntryPoint = "close")]
     public static extern int Close(int fd);
 

@@ -11,6 +11,13 @@ namespace Chat.Server.Transport;
 /// </summary>
 internal static class NativeSocket
 {
+    /// <summary>Makes the descriptor itself non-blocking, leaving the .NET socket over it as it was. False when the kernel refused.</summary>
+    public static bool SetNonBlocking(int fd)
+    {
+        var flags = NativeMethods.Fcntl(fd, NativeMethods.FGetFl, 0);
+        return flags >= 0 && NativeMethods.Fcntl(fd, NativeMethods.FSetFl, flags | NativeMethods.ONonBlock) == 0;
+    }
+
     /// <summary>Reads what is there, up to the buffer's length; WouldBlock when nothing is. Throws ObjectDisposedException once the socket is disposed.</summary>
     public static SocketError Receive(SafeHandle handle, Span<byte> buffer, out int received)
     {

@@ -23,14 +23,14 @@ public sealed class BurstMemoryTrim : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(CheckInterval);
-        var trimmedAt = _connections.Accepted;
+        var trimmedAt = _connections.Opened;
         var last = trimmedAt;
         var quiet = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var now = _connections.Accepted;
+                var now = _connections.Opened;
                 quiet = now == last ? quiet + 1 : 0;
                 last = now;
                 if (quiet >= 2 && now - trimmedAt >= BurstConnections)

@@ -16,13 +16,16 @@ public sealed class ConnectionRegistry : IDisposable
     private readonly Timer _sweep;
     private long _nextId;
 
+    // Kept beside the dictionary: ConcurrentDictionary.Count takes every one of its locks, once per accept.
+    private int _open;
+
     public ConnectionRegistry(IOptions<TransportOptions> options)
     {
         _options = options.Value;
         _sweep = new Timer(static s => ((ConnectionRegistry)s!).Sweep(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    public int Count => _connections.Count;
+    public int Count => Volatile.Read(ref _open);
 
     /// <summary>Connections admitted since start (each got an id).</summary>
     public long Opened => Interlocked.Read(ref _nextId);
@@ -32,7 +35,7 @@ public sealed class ConnectionRegistry : IDisposable
     /// <summary>Admits a new connection or names the cap it would break.</summary>
     public Admission TryAdmit(IPAddress address)
     {
-        if (_connections.Count >= _options.MaxConnections)
+        if (Volatile.Read(ref _open) >= _options.MaxConnections)
         {
             return Admission.ServerFull;
         }
@@ -49,15 +52,19 @@ public sealed class ConnectionRegistry : IDisposable
 
     public long NextId() => Interlocked.Increment(ref _nextId);
 
-    /// <summary>Connections accepted since start (each got an id).</summary>
-    public long Accepted => Interlocked.Read(ref _nextId);
-
-    public void Add(ChatConnection connection) => _connections[connection.Id] = connection;
+    public void Add(ChatConnection connection)
+    {
+        if (_connections.TryAdd(connection.Id, connection))
+        {
+            Interlocked.Increment(ref _open);
+        }
+    }
 
     public void Remove(ChatConnection connection)
     {
         if (_connections.TryRemove(connection.Id, out _))
         {
+            Interlocked.Decrement(ref _open);
             Release(connection.RemoteAddress);
         }
     }

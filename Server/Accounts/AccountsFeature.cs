@@ -189,13 +189,13 @@ public sealed class AccountsFeature : IChatFeature
         RequireSignedOut(session);
         var tokenHash = HashToken(request.Token);
         var rounds = _revocation.Rounds;
-        if (await _store.FindTokenOwnerAsync(tokenHash, cancellationToken) is not { Token: var token, User: var user }
-            || token.Revoked || token.ExpiresAt <= _time.GetUtcNow())
+        if (await _store.FindTokenOwnerAsync(tokenHash, cancellationToken) is not { } owner
+            || owner.Revoked || owner.ExpiresAt <= _time.GetUtcNow())
         {
             throw new RequestFailedException(ErrorCode.TokenInvalid);
         }
 
-        _lifecycle.SignIn(session, user.Id, user.Username, request.Device, tokenHash, token.ExpiresAt);
+        _lifecycle.SignIn(session, owner.UserId, owner.Username, request.Device, tokenHash, owner.ExpiresAt);
 
         // A reset or sign-out elsewhere that revoked the token after the check above and looked for its devices before
         // this one was registered did not close it: without this second look it would stay signed in on a dead token.
@@ -205,7 +205,7 @@ public sealed class AccountsFeature : IChatFeature
             throw new RequestFailedException(ErrorCode.TokenInvalid);
         }
 
-        session.Send(requestId, new SignedIn(user.Id, user.Username, user.Nickname, request.Token, token.ExpiresAt.ToUnixTimeMilliseconds(), _assistant.UserId));
+        session.Send(requestId, new SignedIn(owner.UserId, owner.Username, owner.Nickname, request.Token, owner.ExpiresAt.ToUnixTimeMilliseconds(), _assistant.UserId));
     }
 
     private async ValueTask SignOutAsync(ChatSession session, uint requestId, SignOut request, CancellationToken cancellationToken)

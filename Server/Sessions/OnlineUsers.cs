@@ -18,19 +18,24 @@ public sealed class OnlineUsers
     /// <summary>Adds a signed-in session; true when it is the user's first device here.</summary>
     public bool Add(ChatSession session)
     {
-        var first = false;
-        _byUser.AddOrUpdate(
-            session.UserId,
-            _ =>
+        // No closures: a sign-in allocates the one array it stores and nothing else.
+        var userId = session.UserId;
+        var first = _byUser.TryAdd(userId, [session]);
+        while (!first)
+        {
+            if (_byUser.TryGetValue(userId, out var existing))
             {
-                first = true;
-                return [session];
-            },
-            (_, existing) =>
+                if (_byUser.TryUpdate(userId, [.. existing, session], existing))
+                {
+                    break;
+                }
+            }
+            else
             {
-                first = false;
-                return [.. existing, session];
-            });
+                first = _byUser.TryAdd(userId, [session]);
+            }
+        }
+
         Interlocked.Increment(ref _sessionCount);
         return first;
     }

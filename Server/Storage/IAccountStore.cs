@@ -41,7 +41,10 @@ public interface IAccountStore
     /// <summary>The token row by its hash, revoked or expired ones included (the caller decides).</summary>
     Task<TokenRecord?> FindTokenAsync(string tokenHash, CancellationToken cancellationToken);
 
-    /// <summary>The token and the user it belongs to, in one round trip (a token sign-in needs both); null when there is no such token.</summary>
+    /// <summary>
+    /// What a token sign-in needs of the token and its user, in one round trip and nothing more (the hot read of a
+    /// reconnect storm); null when there is no such token.
+    /// </summary>
     Task<TokenOwner?> FindTokenOwnerAsync(string tokenHash, CancellationToken cancellationToken);
 
     Task RevokeTokenAsync(string tokenHash, CancellationToken cancellationToken);
@@ -74,6 +77,7 @@ public sealed record SmsCodeRecord(long Id, string Phone, SmsPurpose Purpose, st
 
 public sealed record NewToken(string TokenHash, long UserId, string Device, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
 
-public sealed record TokenOwner(TokenRecord Token, UserRecord User);
+/// <summary>A token's owner as a sign-in sees it: who, and whether the token still holds.</summary>
+public sealed record TokenOwner(long UserId, string Username, string Nickname, DateTimeOffset ExpiresAt, bool Revoked);
 
 public sealed record TokenRecord(string TokenHash, long UserId, string Device, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, bool Revoked);

@@ -206,8 +206,7 @@ internal sealed class SqlAccountStore(SqlDatabase db) : IAccountStore
             async s =>
             {
                 await using var cmd = s.Command(
-                    "SELECT u.id, u.username, u.nickname, u.email, u.phone, u.password_hash, u.created_at, u.last_seen_at, " +
-                    "t.token_hash, t.user_id, t.device, t.created_at, t.expires_at, t.revoked " +
+                    "SELECT u.id, u.username, u.nickname, t.expires_at, t.revoked " +
                     "FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = @hash")
                     .With("@hash", tokenHash);
                 await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
@@ -216,8 +215,7 @@ internal sealed class SqlAccountStore(SqlDatabase db) : IAccountStore
                     return null;
                 }
 
-                var token = new TokenRecord(reader.GetString(8), reader.Int64(9), reader.GetString(10), reader.Time(11), reader.Time(12), reader.Bool(13));
-                return new TokenOwner(token, ReadUser(reader));
+                return new TokenOwner(reader.Int64(0), reader.GetString(1), reader.GetString(2), reader.Time(3), reader.Bool(4));
             },
             cancellationToken);
 

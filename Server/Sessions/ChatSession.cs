@@ -240,6 +240,13 @@ public sealed class ChatSession : IConnectionSession
 
     void IConnectionSession.OnEnded() => _handler.OnEnded(this);
 
+    /// <summary>
+    /// Until it is signed in: a session's requests then are the handshake and the sign-ins (a token looked up by its
+    /// key; password hashing and store writes wait off the thread), the whole of a reconnect storm's work. Signed in,
+    /// a request may read a long history or search, which must not hold up every other connection's input.
+    /// </summary>
+    bool IConnectionSession.ServesInline => !IsSignedIn;
+
     /// <summary>A silent client, before or after its Hello, is told why (docs/protocol.md 3.1 and code 14): GoAway IdleTimeout.</summary>
     void IConnectionSession.OnTimedOut() => End(ErrorCode.IdleTimeout);
 

@@ -7,7 +7,8 @@ namespace Chat.Server.Transport;
 /// <summary>
 /// One readiness wait shared by every plain connection of a listener (Linux): each connection is an entry in one epoll
 /// set, added once and edge-triggered for input, and one thread waits on the set and hands each connection that became
-/// readable to the thread pool. A .NET zero-byte receive costs every idle connection an event-args object, the socket layer's
+/// readable to the thread pool, or serves it itself when its session says the work is short (a connection signing in:
+/// a reconnect storm is served without a thread switch per frame). A .NET zero-byte receive costs every idle connection an event-args object, the socket layer's
 /// context and pending operation, a delegate and its locks, about 700 bytes; an epoll entry costs the kernel's few.
 /// </summary>
 /// <remarks>
@@ -173,7 +174,14 @@ internal sealed class EpollReactor : IDisposable
                     var slot = (int)(uint)token;
                     if ((uint)slot < (uint)slots.Length && slots[slot] is { } connection && connection.Owns(token) && connection.OnInputEdge())
                     {
-                        ThreadPool.UnsafeQueueUserWorkItem(connection, preferLocal: false);
+                        if (connection.ServesInline)
+                        {
+                            connection.ServeInput();
+                        }
+                        else
+                        {
+                            ThreadPool.UnsafeQueueUserWorkItem(connection, preferLocal: false);
+                        }
                     }
                 }
             }

@@ -23,6 +23,14 @@ public interface IConnectionSession
     ProcessResult Process(ref System.Buffers.ReadOnlySequence<byte> data);
 
     /// <summary>
+    /// Whether the session's next frames are short work up to their first wait, so that the thread that saw them
+    /// arrive (the epoll reactor's, which serves every connection's input) may handle them itself instead of handing
+    /// them to the thread pool: a hand-off costs a thread switch, more than a short request. False when a frame may
+    /// hold the thread for long (a synchronous store read that scans).
+    /// </summary>
+    bool ServesInline { get; }
+
+    /// <summary>
     /// The handshake timeout (before <see cref="ChatConnection.Establish"/>) or the idle timeout expired: the session may
     /// tell the client why and close. Called from the sweep's thread, possibly while <see cref="Process"/> runs; the
     /// transport closes the connection after it in any case.

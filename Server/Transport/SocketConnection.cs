@@ -188,14 +188,20 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         return Interlocked.CompareExchange(ref _receiveState, Busy, Idle) == Idle;
     }
 
-    /// <summary>The epoll reactor handed this connection to the thread pool, its receive side already taken (<see cref="OnInputEdge"/>).</summary>
-    void IThreadPoolWorkItem.Execute()
+    /// <summary>Whether the reactor may read and serve this connection's input on its own thread (the session says so).</summary>
+    internal bool ServesInline => Session?.ServesInline == true;
+
+    /// <summary>Reads and serves the input, the receive side already taken (<see cref="OnInputEdge"/>): on the reactor's thread, or the pool's.</summary>
+    internal void ServeInput()
     {
         if (ReadAvailable(SocketError.Success))
         {
             WaitForData();
         }
     }
+
+    /// <summary>The epoll reactor handed this connection to the thread pool.</summary>
+    void IThreadPoolWorkItem.Execute() => ServeInput();
 
     /// <summary>An asynchronous send completed: the completion callback.</summary>
     internal void OnSent(SocketSendOperation operation)

@@ -4,11 +4,14 @@ namespace Chat.Server.Tests.Accounts;
 
 /// <summary>
 /// The real account store, with a hook that runs once after the next FindTokenOwnerAsync has read its row and before
-/// it returns it: a test can make things happen between a token sign-in's check and its use.
+/// it returns it (a test can make things happen between a token sign-in's check and its use), and one that makes the
+/// next GetAsync hold its thread.
 /// </summary>
 internal sealed class HookedAccountStore(IAccountStore inner) : IAccountStore
 {
     private Func<Task>? _afterNextTokenOwnerRead;
+
+    private Hold? _holdNextGet;
 
     public void AfterNextTokenOwnerRead(Func<Task> hook) => _afterNextTokenOwnerRead = hook;
 
@@ -29,7 +32,25 @@ internal sealed class HookedAccountStore(IAccountStore inner) : IAccountStore
 
     public Task<UserRecord?> FindByPhoneAsync(string phone, CancellationToken cancellationToken) => inner.FindByPhoneAsync(phone, cancellationToken);
 
-    public Task<UserRecord?> GetAsync(long userId, CancellationToken cancellationToken) => inner.GetAsync(userId, cancellationToken);
+    public Task<UserRecord?> GetAsync(long userId, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _holdNextGet, null) is { } hold)
+        {
+            // A synchronous store read that takes long (a scan on SQLite): the calling thread itself waits.
+            hold.Held.TrySetResult();
+            hold.Gate.Wait(cancellationToken);
+        }
+
+        return inner.GetAsync(userId, cancellationToken);
+    }
+
+    /// <summary>The next GetAsync holds its calling thread until <paramref name="gate"/> opens; the task completes once it does hold it.</summary>
+    public Task HoldNextGet(ManualResetEventSlim gate)
+    {
+        var hold = new Hold(gate, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _holdNextGet = hold;
+        return hold.Held.Task;
+    }
 
     public Task<IReadOnlyList<UserRecord>> GetManyAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken) => inner.GetManyAsync(userIds, cancellationToken);
 
@@ -56,4 +77,6 @@ internal sealed class HookedAccountStore(IAccountStore inner) : IAccountStore
     public Task RevokeTokenAsync(string tokenHash, CancellationToken cancellationToken) => inner.RevokeTokenAsync(tokenHash, cancellationToken);
 
     public Task RevokeAllTokensAsync(long userId, CancellationToken cancellationToken) => inner.RevokeAllTokensAsync(userId, cancellationToken);
+
+    private sealed record Hold(ManualResetEventSlim Gate, TaskCompletionSource Held);
 }

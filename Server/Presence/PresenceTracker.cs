@@ -282,8 +282,10 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
     {
         if (!_windowTimerArmed && _closing.TryPeek(out var oldest))
         {
+            // A tenth of a window late: the windows that opened in that time close with the oldest, so a storm of
+            // sign-ins wakes the timer ten times per window length, not once per sign-in.
             _windowTimerArmed = true;
-            _ = CloseWindowsAtAsync(oldest.DueTicks);
+            _ = CloseWindowsAtAsync(oldest.DueTicks + (_windowTicks / 10));
         }
     }
 

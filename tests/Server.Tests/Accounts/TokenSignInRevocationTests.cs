@@ -3,7 +3,6 @@ using Chat.Protocol.Client;
 using Chat.Protocol.Messages;
 using Chat.Server.Storage;
 using Chat.Server.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Chat.Server.Tests.Accounts;
 
@@ -16,7 +15,7 @@ namespace Chat.Server.Tests.Accounts;
 [Trait("Tier", Tiers.Socket)]
 public sealed class TokenSignInRevocationTests() : StoreServerTest(StoreKind.Sqlite, TimeSpan.FromSeconds(60))
 {
-    private HookedAccountsChatStore _store = null!;
+    private HookedChatStore _store = null!;
 
     [Fact]
     public async Task A_token_sign_in_overtaken_by_a_password_reset_is_refused_and_leaves_the_connection_signed_out()
@@ -40,10 +39,6 @@ public sealed class TokenSignInRevocationTests() : StoreServerTest(StoreKind.Sql
         Assert.Equal((ushort)ErrorCode.PasswordChanged, (await user.Client.Closed)?.Code);
     }
 
-    protected override Task<ChatTestServer> StartServerAsync() => ChatTestServer.StartAsync(Store, services: services =>
-    {
-        var real = services.Last(d => d.ServiceType == typeof(IChatStore));
-        services.Remove(real);
-        services.AddSingleton<IChatStore>(sp => _store = new HookedAccountsChatStore((IChatStore)real.ImplementationFactory!(sp)));
-    });
+    protected override Task<ChatTestServer> StartServerAsync() =>
+        ChatTestServer.StartAsync(Store, services: services => HookedChatStore.Install(services, hooked => _store = hooked));
 }

@@ -2,7 +2,6 @@ using Chat.Protocol.Messages;
 using Chat.Server.Presence;
 using Chat.Server.Storage;
 using Chat.Server.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using static Chat.Server.Tests.Infrastructure.PushExpectations;
 
 namespace Chat.Server.Tests.Friends;
@@ -15,7 +14,7 @@ namespace Chat.Server.Tests.Friends;
 [Trait("Tier", Tiers.Socket)]
 public sealed class FriendListLastSeenTests() : StoreServerTest(StoreKind.Sqlite, TimeSpan.FromSeconds(60))
 {
-    private HookedFriendsChatStore _store = null!;
+    private HookedChatStore _store = null!;
 
     [Fact]
     public async Task A_last_seen_time_stored_while_the_friend_list_is_being_read_is_still_in_the_list()
@@ -45,10 +44,6 @@ public sealed class FriendListLastSeenTests() : StoreServerTest(StoreKind.Sqlite
         Assert.Equal(PresenceStatus.Offline, entry.Status);
     }
 
-    protected override Task<ChatTestServer> StartServerAsync() => ChatTestServer.StartAsync(Store, services: services =>
-    {
-        var real = services.Last(d => d.ServiceType == typeof(IChatStore));
-        services.Remove(real);
-        services.AddSingleton<IChatStore>(sp => _store = new HookedFriendsChatStore((IChatStore)real.ImplementationFactory!(sp)));
-    });
+    protected override Task<ChatTestServer> StartServerAsync() =>
+        ChatTestServer.StartAsync(Store, services: services => HookedChatStore.Install(services, hooked => _store = hooked));
 }

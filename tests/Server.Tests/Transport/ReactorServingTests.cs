@@ -1,8 +1,5 @@
 using Chat.Protocol.Messages;
-using Chat.Server.Storage;
-using Chat.Server.Tests.Accounts;
 using Chat.Server.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Chat.Server.Tests.Transport;
 
@@ -15,7 +12,7 @@ namespace Chat.Server.Tests.Transport;
 [Trait("Tier", Tiers.Socket)]
 public sealed class ReactorServingTests() : StoreServerTest(StoreKind.Sqlite, TimeSpan.FromSeconds(60))
 {
-    private HookedAccountsChatStore _store = null!;
+    private HookedChatStore _store = null!;
 
     [Fact]
     public async Task A_signed_in_request_that_holds_its_thread_does_not_hold_up_other_connections_signing_in()
@@ -41,10 +38,6 @@ public sealed class ReactorServingTests() : StoreServerTest(StoreKind.Sqlite, Ti
         Assert.Equal(user.UserId, (await profile).UserId);
     }
 
-    protected override Task<ChatTestServer> StartServerAsync() => ChatTestServer.StartAsync(Store, services: services =>
-    {
-        var real = services.Last(d => d.ServiceType == typeof(IChatStore));
-        services.Remove(real);
-        services.AddSingleton<IChatStore>(sp => _store = new HookedAccountsChatStore((IChatStore)real.ImplementationFactory!(sp)));
-    });
+    protected override Task<ChatTestServer> StartServerAsync() =>
+        ChatTestServer.StartAsync(Store, services: services => HookedChatStore.Install(services, hooked => _store = hooked));
 }

@@ -20,7 +20,17 @@ public sealed class BrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 
     public async Task InitializeAsync() => _host = await GatewayTestHost.StartAsync();
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await _browser.CloseContextsAsync();
+        }
+        finally
+        {
+            await _host.DisposeAsync();
+        }
+    }
 
     private string Url(string path) => new Uri(_host.BaseAddress, path).ToString();
 

@@ -13,7 +13,7 @@ namespace Chat.WebGateway.Tests;
 /// draft, and so does a browser moved from one gateway to another behind the repository's nginx site.
 /// </summary>
 [Trait("Tier", Tiers.Browser)]
-public sealed class ChatAppContinuityTests : IClassFixture<BrowserFixture>, IDisposable
+public sealed class ChatAppContinuityTests : IClassFixture<BrowserFixture>, IAsyncLifetime, IDisposable
 {
     private readonly BrowserFixture _browser;
     private readonly CancellationTokenSource _hangGuard = new(TimeSpan.FromMinutes(5));
@@ -24,6 +24,11 @@ public sealed class ChatAppContinuityTests : IClassFixture<BrowserFixture>, IDis
     }
 
     private CancellationToken Guard => _hangGuard.Token;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>The gateways here belong to each test's body, so they are gone by now; the pages that reconnect to them go too.</summary>
+    public Task DisposeAsync() => _browser.CloseContextsAsync();
 
     public void Dispose()
     {

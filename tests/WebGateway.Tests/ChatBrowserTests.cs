@@ -35,8 +35,15 @@ public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLife
 
     public async Task DisposeAsync()
     {
-        await _host.DisposeAsync();
-        await _weather.DisposeAsync();
+        try
+        {
+            await _browser.CloseContextsAsync();
+        }
+        finally
+        {
+            await _host.DisposeAsync();
+            await _weather.DisposeAsync();
+        }
     }
 
     private string Url(string path) => new Uri(_host.BaseAddress, path).ToString();

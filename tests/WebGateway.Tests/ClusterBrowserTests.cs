@@ -38,8 +38,15 @@ public sealed class ClusterBrowserTests : IClassFixture<BrowserFixture>, IAsyncL
 
     public async Task DisposeAsync()
     {
-        await _gateway.DisposeAsync();
-        await _cluster.DisposeAsync();
+        try
+        {
+            await _browser.CloseContextsAsync();
+        }
+        finally
+        {
+            await _gateway.DisposeAsync();
+            await _cluster.DisposeAsync();
+        }
     }
 
     public void Dispose()

@@ -46,12 +46,19 @@ public sealed class NginxBrowserTests : IClassFixture<BrowserFixture>, IAsyncLif
 
     public async Task DisposeAsync()
     {
-        if (_nginx is not null)
+        try
         {
-            await _nginx.DisposeAsync();
+            await _browser.CloseContextsAsync();
         }
+        finally
+        {
+            if (_nginx is not null)
+            {
+                await _nginx.DisposeAsync();
+            }
 
-        await _gateway.DisposeAsync();
+            await _gateway.DisposeAsync();
+        }
     }
 
     public void Dispose()

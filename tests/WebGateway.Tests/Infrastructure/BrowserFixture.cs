@@ -5,10 +5,13 @@ namespace Chat.WebGateway.Tests.Infrastructure;
 /// <summary>
 /// Debian's Chromium driven by Playwright (never a downloaded browser): CHAT_TEST_CHROMIUM, default
 /// /usr/bin/chromium, headless, with the flags that keep it from phoning home. One browser per test class;
-/// each simulated user gets its own context (cookie jar).
+/// each simulated user gets its own context (cookie jar). The fixture keeps the contexts it made that are still open,
+/// so that the test class closes them when each test ends (<see cref="CloseContextsAsync"/>): a page left open keeps
+/// reconnecting to a gateway that is gone, and may reach the next test's gateway on the same port.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
+    private readonly HashSet<IBrowserContext> _open = [];
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -59,7 +62,54 @@ public sealed class BrowserFixture : IAsyncLifetime
         };
         context.WebError += (_, error) => Console.Error.WriteLine($"[browser exception] {error.Error}");
         context.SetDefaultNavigationTimeout(WaitTimeoutMs);
+
+        // A context the test closed itself (or that went with the browser) is no longer the fixture's to close.
+        context.Close += (_, closed) =>
+        {
+            lock (_open)
+            {
+                _open.Remove(closed);
+            }
+        };
+        lock (_open)
+        {
+            _open.Add(context);
+        }
+
         return context;
+    }
+
+    /// <summary>
+    /// Closes every context this fixture made that is still open, with its pages. xUnit runs one class's tests one
+    /// at a time, so these are the ending test's. Call it first in the test's DisposeAsync, before its gateway stops:
+    /// it runs whether the test passed or failed, and every context is closed even when one of them fails to.
+    /// </summary>
+    public async Task CloseContextsAsync()
+    {
+        IBrowserContext[] open;
+        lock (_open)
+        {
+            open = [.. _open];
+            _open.Clear();
+        }
+
+        List<Exception>? failures = null;
+        foreach (var context in open)
+        {
+            try
+            {
+                await context.CloseAsync();
+            }
+            catch (PlaywrightException e)
+            {
+                (failures ??= []).Add(e);
+            }
+        }
+
+        if (failures is not null)
+        {
+            throw new AggregateException("closing the test's browser contexts failed", failures);
+        }
     }
 
     public async Task InitializeAsync()

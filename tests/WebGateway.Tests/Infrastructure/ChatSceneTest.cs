@@ -31,14 +31,21 @@ public abstract class ChatSceneTest : IClassFixture<BrowserFixture>, IAsyncLifet
 
     public async Task DisposeAsync()
     {
-        if (_scene is not null)
+        try
         {
-            await _scene.DisposeAsync();
+            await Browser.CloseContextsAsync();
         }
-
-        if (_host is not null)
+        finally
         {
-            await _host.DisposeAsync();
+            if (_scene is not null)
+            {
+                await _scene.DisposeAsync();
+            }
+
+            if (_host is not null)
+            {
+                await _host.DisposeAsync();
+            }
         }
     }
 

@@ -23,12 +23,27 @@ public sealed class RawChatConnection : IAsyncDisposable
         _socket = socket;
     }
 
+    /// <summary>Connects and says nothing yet.</summary>
+    public static async Task<RawChatConnection> OpenAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return new RawChatConnection(socket);
+    }
+
     /// <summary>Connects, says Hello and signs in with the token.</summary>
     public static async Task<RawChatConnection> SignInAsync(IPEndPoint endPoint, string token, CancellationToken cancellationToken)
     {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(endPoint, cancellationToken);
-        var connection = new RawChatConnection(socket);
+        var connection = await OpenAsync(endPoint, cancellationToken);
         await connection.WriteAsync(cancellationToken, FrameCodec.Serialize(1, new Hello(FrameCodec.ProtocolVersion, "raw-test", "en")));
         Expect<Welcome>(await connection.ReadFrameAsync(cancellationToken));
         await connection.WriteAsync(cancellationToken, FrameCodec.Serialize(2, new TokenSignIn(token, "raw")));

@@ -23,6 +23,24 @@ public abstract class PipelineTests(StoreKind store) : StoreServerTest(store, Ti
     });
 
     [Fact]
+    public async Task A_token_sign_in_written_right_behind_the_hello_is_answered_after_the_welcome()
+    {
+        // One round trip for a login instead of two: the frames are read in order, so the Hello is handled first.
+        var user = await Server.SignUpAsync();
+        await using var raw = await RawChatConnection.OpenAsync(Server.EndPoint, Guard);
+        await raw.WriteAsync(
+            Guard,
+            FrameCodec.Serialize(1, new Hello(FrameCodec.ProtocolVersion, "pipelined", "en")),
+            FrameCodec.Serialize(2, new TokenSignIn(user.Token, "pipelined")));
+
+        var welcome = await raw.ReadFrameAsync(Guard);
+        Assert.Equal((MessageType.Welcome, 1u), (welcome.Header.Type, welcome.Header.RequestId));
+        var signedIn = await raw.ReadFrameAsync(Guard);
+        Assert.Equal((MessageType.SignedIn, 2u), (signedIn.Header.Type, signedIn.Header.RequestId));
+        Assert.Equal(user.UserId, signedIn.Decode<SignedIn>().UserId);
+    }
+
+    [Fact]
     public async Task A_window_of_64_sends_written_at_once_gets_seqs_and_acks_in_send_order()
     {
         // The bound of this server is 8; a window of 64 still goes through, 8 unanswered at a time.

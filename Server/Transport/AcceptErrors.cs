@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using Chat.Server.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Chat.Server.Transport;
 
@@ -40,6 +42,28 @@ internal sealed class AcceptErrors
             or SocketError.HostUnreachable => AcceptErrorKind.Transient,
         _ => AcceptErrorKind.Unknown,
     };
+
+    /// <summary>
+    /// A failed accept, for either accept loop: null when accepting is over (the listener is gone); otherwise the wait
+    /// before the next accept, with one log line when a run of errors starts and one every 100 in a row (a persistent
+    /// error is seen, not flooded).
+    /// </summary>
+    public TimeSpan? OnFailure(SocketError error, ILogger logger)
+    {
+        var kind = Classify(error);
+        if (kind == AcceptErrorKind.Fatal)
+        {
+            return null;
+        }
+
+        var wait = OnFailure(kind);
+        if (kind != AcceptErrorKind.Transient && (Consecutive == 1 || Consecutive % 100 == 0))
+        {
+            logger.AcceptFailing(error, kind, Consecutive, wait.TotalMilliseconds);
+        }
+
+        return wait;
+    }
 
     /// <summary>The wait before the next accept after a failure of <paramref name="kind"/> (zero for transient ones).</summary>
     public TimeSpan OnFailure(AcceptErrorKind kind)

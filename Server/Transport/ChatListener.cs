@@ -141,18 +141,9 @@ public sealed class ChatListener : BackgroundService
             }
             catch (SocketException ex)
             {
-                var kind = AcceptErrors.Classify(ex.SocketErrorCode);
-                if (kind == AcceptErrorKind.Fatal)
+                if (errors.OnFailure(ex.SocketErrorCode, _logger) is not { } wait)
                 {
                     break;
-                }
-
-                var wait = errors.OnFailure(kind);
-
-                // One line when a run of errors starts and one every 100 in a row: a persistent error is seen, not flooded.
-                if (kind != AcceptErrorKind.Transient && (errors.Consecutive == 1 || errors.Consecutive % 100 == 0))
-                {
-                    _logger.AcceptFailing(ex.SocketErrorCode, kind, errors.Consecutive, wait.TotalMilliseconds);
                 }
 
                 if (wait > TimeSpan.Zero)
@@ -164,7 +155,7 @@ public sealed class ChatListener : BackgroundService
             }
 
             errors.OnSuccess();
-            Accept(socket, (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None);
+            Accept(socket);
         }
     }
 
@@ -176,9 +167,10 @@ public sealed class ChatListener : BackgroundService
         _ => error.ToString(),
     };
 
-    private void Accept(Socket socket, IPAddress address)
+    private void Accept(Socket socket)
     {
         socket.NoDelay = true;
+        var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
         var refusal = _registry.TryAdmit(address);
         if (refusal != Admission.Admitted)
         {

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Chat.Server.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,13 +22,13 @@ internal sealed class EpollAcceptor
 
     private readonly Socket _listener;
     private readonly EpollReactor _reactor;
-    private readonly Action<Socket, IPAddress> _accepted;
+    private readonly Action<Socket> _accepted;
     private readonly ILogger _logger;
     private readonly AcceptErrors _errors = new();
     private readonly int _fd;
     private volatile bool _stopped;
 
-    public EpollAcceptor(Socket listener, EpollReactor reactor, Action<Socket, IPAddress> accepted, ILogger logger)
+    public EpollAcceptor(Socket listener, EpollReactor reactor, Action<Socket> accepted, ILogger logger)
     {
         _listener = listener;
         _reactor = reactor;
@@ -113,7 +112,7 @@ internal sealed class EpollAcceptor
         _errors.OnSuccess();
         try
         {
-            _accepted(socket, (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None);
+            _accepted(socket);
         }
         catch (SocketException)
         {
@@ -131,16 +130,9 @@ internal sealed class EpollAcceptor
             return false;
         }
 
-        var kind = AcceptErrors.Classify(error);
-        if (kind == AcceptErrorKind.Fatal)
+        if (_errors.OnFailure(error, _logger) is not { } wait)
         {
             return false;
-        }
-
-        var wait = _errors.OnFailure(kind);
-        if (kind != AcceptErrorKind.Transient && (_errors.Consecutive == 1 || _errors.Consecutive % 100 == 0))
-        {
-            _logger.AcceptFailing(error, kind, _errors.Consecutive, wait.TotalMilliseconds);
         }
 
         if (wait <= TimeSpan.Zero)

@@ -8,8 +8,9 @@ namespace Chat.Server.Transport;
 /// One readiness wait shared by every plain connection of a listener (Linux): each connection is an entry in one epoll
 /// set, added once and edge-triggered for input, and one thread waits on the set and hands each connection that became
 /// readable to the thread pool, or serves it itself when its session says the work is short (a connection signing in:
-/// a reconnect storm is served without a thread switch per frame). A .NET zero-byte receive costs every idle connection an event-args object, the socket layer's
-/// context and pending operation, a delegate and its locks, about 700 bytes; an epoll entry costs the kernel's few.
+/// a reconnect storm is served without a thread switch per frame). A .NET zero-byte receive costs every idle
+/// connection an event-args object, the socket layer's context and pending operation, a delegate and its locks, about
+/// 700 bytes; an epoll entry costs the kernel's few.
 /// </summary>
 /// <remarks>
 /// Connections are found by slot, with a generation in the event's data so that an event for a slot that was freed

@@ -16,12 +16,14 @@ internal static class NativeMethods
     public const uint EpollEt = 1u << 31;
     public const int EpollCtlAdd = 1;
     public const int EpollCtlDel = 2;
-    public const int EpollCtlMod = 3;
     public const int EpollCloexec = 0x80000;
     public const int EIntr = 4;
     public const int EAgain = 11;
     public const int MsgDontWait = 0x40;
     public const int MsgNoSignal = 0x4000;
+    public const int FGetFl = 3;
+    public const int FSetFl = 4;
+    public const int ONonBlock = 0x800;
 
     [DllImport("libc", SetLastError = true, EntryPoint = "epoll_create1")]
     public static extern int EpollCreate(int flags);
@@ -37,10 +39,6 @@ internal static class NativeMethods
 
     [DllImport("libc", SetLastError = true, EntryPoint = "send")]
     public static extern nint Send(int fd, ref byte buffer, nint length, int flags);
-
-    public const int FGetFl = 3;
-    public const int FSetFl = 4;
-    public const int ONonBlock = 0x800;
 
     [DllImport("libc", SetLastError = true, EntryPoint = "fcntl")]
     public static extern int Fcntl(int fd, int command, int argument);

@@ -14,8 +14,8 @@ namespace Chat.Server.Transport;
 /// </summary>
 /// <remarks>
 /// The receive side runs on one thread at a time, in three states: Idle (waiting for input), Busy (reading, processing,
-/// or waiting on the session), Stopped (the session closed the connection); whoever moves it from Idle to Busy runs it. The socket is disposed once: when the
-/// peer goes, when a graceful close has sent the last byte, or on abort. The session hears <see cref="IConnectionSession.OnEnded"/>
+/// or waiting on the session), Stopped (the session closed the connection); whoever moves it from Idle to Busy runs it.
+/// The socket is disposed once: when the peer goes, when a graceful close has sent the last byte, or on abort. The session hears <see cref="IConnectionSession.OnEnded"/>
 /// once both have happened, from the receive side if it was still busy, from the disposal otherwise, and always
 /// through the thread pool, so that nobody calls into the session while holding a connection's lock.
 /// </remarks>

@@ -16,14 +16,7 @@ public sealed class GatewayStartupTests
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
 
-        using var scratch = new ScratchDirectory("chat-gw-http-");
-
-        // As the README runs it: the chat server hosted in the gateway, whose services start before the HTTP bind.
-        var (exitCode, output) = await GatewayProcess.RunUntilExitAsync([
-            $"--Urls=http://127.0.0.1:{port}",
-            $"--Chat:Transport:Port={Chat.Server.Tests.Hardening.ServerProcess.FreePort()}",
-            $"--Chat:Storage:ConnectionString=Data Source={Path.Combine(scratch.Path, "chat.db")}",
-            $"--Gateway:DataDirectory={scratch.Path}"]);
+        var (exitCode, output) = await RunGatewayAsync(httpPort: port, chatPort: Chat.Server.Tests.Hardening.ServerProcess.FreePort());
 
         Assert.Equal(1, exitCode);
         Assert.Contains($"chat gateway: cannot serve HTTP: Failed to bind to address http://127.0.0.1:{port}: address already in use (set Urls", output, StringComparison.Ordinal);
@@ -41,15 +34,24 @@ public sealed class GatewayStartupTests
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var chatPort = ((IPEndPoint)taken.LocalEndpoint).Port;
-        using var scratch = new ScratchDirectory("chat-gw-start-");
-        var (exitCode, output) = await GatewayProcess.RunUntilExitAsync([
-            $"--Urls=http://127.0.0.1:{Chat.Server.Tests.Hardening.ServerProcess.FreePort()}",
-            $"--Chat:Transport:Port={chatPort}",
-            $"--Chat:Storage:ConnectionString=Data Source={Path.Combine(scratch.Path, "chat.db")}",
-            $"--Gateway:DataDirectory={scratch.Path}"]);
+        var (exitCode, output) = await RunGatewayAsync(httpPort: Chat.Server.Tests.Hardening.ServerProcess.FreePort(), chatPort: chatPort);
 
         Assert.Equal(1, exitCode);
         Assert.Contains($"chat gateway: cannot listen on 127.0.0.1:{chatPort}", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Runs the gateway as the README does (the chat server hosted in it, whose services start before the HTTP bind)
+    /// on a fresh data folder, until it exits by itself.
+    /// </summary>
+    private static async Task<(int ExitCode, string Output)> RunGatewayAsync(int httpPort, int chatPort)
+    {
+        using var scratch = new ScratchDirectory("chat-gw-start-");
+        return await GatewayProcess.RunUntilExitAsync([
+            $"--Urls=http://127.0.0.1:{httpPort}",
+            $"--Chat:Transport:Port={chatPort}",
+            $"--Chat:Storage:ConnectionString=Data Source={Path.Combine(scratch.Path, "chat.db")}",
+            $"--Gateway:DataDirectory={scratch.Path}"]);
     }
 }

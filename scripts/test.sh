@@ -285,7 +285,11 @@ package_usable() {
         chromium) [ -x /usr/bin/chromium ] ;;
         nginx) [ -x /usr/sbin/nginx ] ;;
         prometheus) [ -x /usr/bin/prometheus ] ;;
-        fonts-noto-cjk) [ -d /usr/share/fonts/opentype/noto ] ;;
+        # Only the screenshots (for people) need the CJK glyphs, and psmisc only lets apt_busy see a lock: no test
+        # fails without them, so neither fails the run once the tests have passed.
+        fonts-noto-cjk | psmisc)
+            package_present "$1" || log "after the tests: $1 is missing (not needed by any test; see above)"
+            ;;
         *) package_present "$1" ;;
     esac
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 
 namespace Chat.Server.Storage.Sql;
 
@@ -201,23 +202,23 @@ internal sealed class SqlAccountStore(SqlDatabase db) : IAccountStore
     public Task RevokeTokenAsync(string tokenHash, CancellationToken cancellationToken) =>
         ExecuteAsync("UPDATE tokens SET revoked = 1 WHERE token_hash = @hash", cmd => cmd.With("@hash", tokenHash), cancellationToken);
 
-    public Task<TokenOwner?> FindTokenOwnerAsync(string tokenHash, CancellationToken cancellationToken) =>
-        db.ReadAsync(
-            async s =>
-            {
-                await using var cmd = s.Command(
-                    "SELECT u.id, u.username, u.nickname, t.expires_at, t.revoked " +
-                    "FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = @hash")
-                    .With("@hash", tokenHash);
-                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-                if (!await reader.ReadAsync(cancellationToken))
-                {
-                    return null;
-                }
+    private const string TokenOwnerSql =
+        "SELECT u.id, u.username, u.nickname, t.expires_at, t.revoked FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = @hash";
 
-                return new TokenOwner(reader.Int64(0), reader.GetString(1), reader.GetString(2), reader.Time(3), reader.Bool(4));
-            },
+    /// <summary>Every token sign-in reads this: through <see cref="SqlDatabase.ReadRowsAsync{TState}"/>, the engine's leanest read.</summary>
+    public async Task<TokenOwner?> FindTokenOwnerAsync(string tokenHash, CancellationToken cancellationToken)
+    {
+        var found = new StrongBox<TokenOwner?>();
+        await db.ReadRowsAsync(
+            TokenOwnerSql,
+            "@hash",
+            tokenHash,
+            found,
+            static (row, found) => found.Value = new TokenOwner(
+                row.Int64(0), row.Text(1), row.Text(2), DateTimeOffset.FromUnixTimeMilliseconds(row.Int64(3)), row.Int64(4) != 0),
             cancellationToken);
+        return found.Value;
+    }
 
     public Task RevokeAllTokensAsync(long userId, CancellationToken cancellationToken) =>
         ExecuteAsync("UPDATE tokens SET revoked = 1 WHERE user_id = @user AND revoked = 0", cmd => cmd.With("@user", userId), cancellationToken);

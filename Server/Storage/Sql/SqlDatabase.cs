@@ -100,6 +100,28 @@ internal abstract class SqlDatabase : IAsyncDisposable
     }
 
     /// <summary>
+    /// One statement with one parameter, on a read connection: <paramref name="onRow"/> is called for each row, with
+    /// <paramref name="state"/> to collect into. For the reads every sign-in makes (the token's owner, the friend
+    /// circle), which an engine may run below its ADO.NET provider (SQLite: a statement kept prepared and stepped
+    /// directly, without a command, a data reader and boxed values per run).
+    /// </summary>
+    public virtual Task ReadRowsAsync<TState>(string sql, string parameter, SqlArgument argument, TState state, Action<ISqlRow, TState> onRow, CancellationToken cancellationToken) =>
+        ReadAsync(
+            async s =>
+            {
+                await using var cmd = s.Command(sql).With(parameter, argument.Boxed);
+                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+                var row = new DataReaderRow(reader);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    onRow(row, state);
+                }
+
+                return true;
+            },
+            cancellationToken);
+
+    /// <summary>
     /// Runs <paramref name="body"/> on the write path, in a transaction when asked. A lock conflict is retried
     /// once (the body must therefore be re-runnable); unique violations reach the caller unchanged.
     /// </summary>

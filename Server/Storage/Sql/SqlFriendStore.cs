@@ -179,34 +179,36 @@ internal sealed class SqlFriendStore(SqlDatabase db) : IFriendStore
     public Task<IReadOnlyList<long>> GetBlockedAsync(long userId, CancellationToken cancellationToken) =>
         db.ReadAsync(s => ReadIdsAsync(s, "SELECT blocked_id FROM blocks WHERE user_id = @u ORDER BY blocked_id", userId, cancellationToken), cancellationToken);
 
-    public Task<FriendCircle> GetFriendCircleAsync(long userId, CancellationToken cancellationToken) =>
-        db.ReadAsync(
-            async s =>
-            {
-                // Kind 0: a friend; kind 1: hidden (blocked either way). One statement, so one round trip.
-                await using var cmd = s.Command(
-                    "SELECT 0, friend_id FROM friendships WHERE user_id = @u " +
-                    "UNION ALL SELECT 1, blocked_id FROM blocks WHERE user_id = @u " +
-                    "UNION ALL SELECT 1, user_id FROM blocks WHERE blocked_id = @u ORDER BY 1, 2")
-                    .With("@u", userId);
-                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-                var friends = new List<long>();
-                var hidden = new HashSet<long>();
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    if (reader.Int64(0) == 0)
-                    {
-                        friends.Add(reader.Int64(1));
-                    }
-                    else
-                    {
-                        hidden.Add(reader.Int64(1));
-                    }
-                }
+    // Kind 0: a friend; kind 1: hidden (blocked either way). One statement, so one round trip.
+    private const string FriendCircleSql =
+        "SELECT 0, friend_id FROM friendships WHERE user_id = @u " +
+        "UNION ALL SELECT 1, blocked_id FROM blocks WHERE user_id = @u " +
+        "UNION ALL SELECT 1, user_id FROM blocks WHERE blocked_id = @u ORDER BY 1, 2";
 
-                return new FriendCircle(friends, hidden);
+    /// <summary>Presence reads this at every first sign-in: through <see cref="SqlDatabase.ReadRowsAsync{TState}"/>, the engine's leanest read.</summary>
+    public async Task<FriendCircle> GetFriendCircleAsync(long userId, CancellationToken cancellationToken)
+    {
+        var friends = new List<long>();
+        var hidden = new HashSet<long>();
+        await db.ReadRowsAsync(
+            FriendCircleSql,
+            "@u",
+            userId,
+            (Friends: friends, Hidden: hidden),
+            static (row, circle) =>
+            {
+                if (row.Int64(0) == 0)
+                {
+                    circle.Friends.Add(row.Int64(1));
+                }
+                else
+                {
+                    circle.Hidden.Add(row.Int64(1));
+                }
             },
             cancellationToken);
+        return new FriendCircle(friends, hidden);
+    }
 
     private static async Task<bool> AreFriendsAsync(SqlSession s, long userId, long otherUserId, CancellationToken cancellationToken)
     {

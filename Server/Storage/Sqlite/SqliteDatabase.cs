@@ -207,14 +207,106 @@ internal sealed class SqliteDatabase : SqlDatabase
         }
     }
 
-    protected override async ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Steps a statement kept prepared on an idle reader, synchronously (SQLite's reads are synchronous work through
+    /// Microsoft.Data.Sqlite's async methods too): no command, data reader, parameter objects or boxed values per run.
+    /// </summary>
+    public override Task ReadRowsAsync<TState>(string sql, string parameter, SqlArgument argument, TState state, Action<ISqlRow, TState> onRow, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onRow);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        SqliteReadConnection? reader = null;
+        try
+        {
+            reader = TakeIdleReader() ?? OpenReader();
+            var statement = reader.Statement(sql);
+            try
+            {
+                if (argument.Text is { } text)
+                {
+                    statement.Bind(1, text);
+                }
+                else
+                {
+                    statement.Bind(1, argument.Number);
+                }
+
+                while (statement.Step())
+                {
+                    onRow(statement, state);
+                }
+            }
+            finally
+            {
+                statement.Reset();
+            }
+
+            return Task.CompletedTask;
+        }
+        catch (Exception ex) when (ex is not StorageUnavailableException && IsUnavailable(ex))
+        {
+            // Thrown here rather than in the task: every caller awaits the call at once, so it sees the same.
+            throw Unavailable(ex);
+        }
+        finally
+        {
+            if (reader is not null)
+            {
+                ReleaseReader(reader);
+            }
+        }
+    }
+
+    /// <summary>Back to the idle readers, or closed when there are enough of them (or the database is disposed).</summary>
+    private void ReleaseReader(SqliteReadConnection reader)
+    {
+        if (reader.State == System.Data.ConnectionState.Open)
+        {
+            lock (_idleReaders)
+            {
+                if (!_disposed && _idleReaders.Count < _maxIdleReaders)
+                {
+                    _idleReaders.Push(reader);
+                    return;
+                }
+            }
+        }
+
+        reader.Dispose();
+    }
+
+    private SqliteReadConnection? TakeIdleReader()
     {
         lock (_idleReaders)
         {
-            if (_idleReaders.TryPop(out var idle))
-            {
-                return idle;
-            }
+            return _idleReaders.TryPop(out var idle) ? idle : null;
+        }
+    }
+
+    private SqliteReadConnection OpenReader()
+    {
+        var connection = new SqliteReadConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    protected override async ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken)
+    {
+        if (TakeIdleReader() is { } idle)
+        {
+            return idle;
         }
 
         var connection = new SqliteReadConnection(_connectionString);
@@ -232,16 +324,10 @@ internal sealed class SqliteDatabase : SqlDatabase
 
     protected override ValueTask ReleaseReadConnectionAsync(DbConnection connection)
     {
-        if (connection is SqliteReadConnection { State: System.Data.ConnectionState.Open } reader)
+        if (connection is SqliteReadConnection reader)
         {
-            lock (_idleReaders)
-            {
-                if (!_disposed && _idleReaders.Count < _maxIdleReaders)
-                {
-                    _idleReaders.Push(reader);
-                    return ValueTask.CompletedTask;
-                }
-            }
+            ReleaseReader(reader);
+            return ValueTask.CompletedTask;
         }
 
         return connection.DisposeAsync();

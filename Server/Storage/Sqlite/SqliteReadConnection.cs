@@ -15,6 +15,7 @@ internal sealed class SqliteReadConnection : SqliteConnection, IStatementCache
     private const int MaxCachedCommands = 128;
 
     private readonly Dictionary<string, ReusableSqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SqliteStatement> _statements = new(StringComparer.Ordinal);
 
     public SqliteReadConnection(string connectionString)
         : base(connectionString)
@@ -46,10 +47,28 @@ internal sealed class SqliteReadConnection : SqliteConnection, IStatementCache
         return command;
     }
 
+    /// <summary>The statement for <paramref name="sql"/>, prepared on first use and kept with the connection (a few fixed texts).</summary>
+    public SqliteStatement Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out var statement))
+        {
+            statement = new SqliteStatement(this, sql);
+            _statements.Add(sql, statement);
+        }
+
+        return statement;
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
+            foreach (var statement in _statements.Values)
+            {
+                statement.Dispose();
+            }
+
+            _statements.Clear();
             foreach (var command in _commands.Values)
             {
                 command.Release();

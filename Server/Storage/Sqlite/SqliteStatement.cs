@@ -1,3 +1,4 @@
+using Chat.Server.Storage.Sql;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -8,9 +9,10 @@ namespace Chat.Server.Storage.Sqlite;
 /// Microsoft.Data.Sqlite: parameters are bound by position and text straight from the string's UTF-16 characters.
 /// For the group commit's per-row statements, where Microsoft.Data.Sqlite's per-execution objects (a data reader, a
 /// parameter binder, a boxed value per parameter, a UTF-8 copy of the text) were most of the server's allocations.
+/// Also the sign-in's reads (<see cref="SqliteDatabase.ReadRowsAsync{TState}"/>), kept per read connection.
 /// Errors become the same <see cref="SqliteException"/> Microsoft.Data.Sqlite throws, so they are classified alike.
 /// </summary>
-internal sealed class SqliteStatement : IDisposable
+internal sealed class SqliteStatement : ISqlRow, IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
@@ -62,6 +64,11 @@ internal sealed class SqliteStatement : IDisposable
     }
 
     public long Column(int index) => raw.sqlite3_column_int64(_statement, index);
+
+    long ISqlRow.Int64(int ordinal) => raw.sqlite3_column_int64(_statement, ordinal);
+
+    /// <summary>A text column of the current row (SQLite converts other types to text, as Microsoft.Data.Sqlite's GetString does).</summary>
+    string ISqlRow.Text(int ordinal) => raw.sqlite3_column_text(_statement, ordinal).utf8_to_string() ?? "";
 
     /// <summary>Ends a run started with <see cref="Step"/> (the statement can run again).</summary>
     public void Reset() => raw.sqlite3_reset(_statement);

@@ -84,6 +84,42 @@ public sealed class SqliteReadConnectionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_read_through_a_kept_statement_sees_each_write_before_it_and_binds_text_and_numbers()
+    {
+        await using var database = new SqliteDatabase("Data Source=" + Path.Combine(_directory, "rows.sqlite"));
+        await database.WriteAsync(async s =>
+        {
+            using var create = s.Command("CREATE TABLE t (k TEXT, n INTEGER, v TEXT)");
+            return await create.ExecuteNonQueryAsync();
+        }, transaction: false, CancellationToken.None);
+
+        for (var i = 1; i <= 3; i++)
+        {
+            var value = i;
+            await database.WriteAsync(async s =>
+            {
+                using var insert = s.Command("INSERT INTO t VALUES ('k', @n, @v)");
+                insert.Parameters.Add(new SqliteParameter("@n", value));
+                insert.Parameters.Add(new SqliteParameter("@v", "值" + value));
+                return await insert.ExecuteNonQueryAsync();
+            }, transaction: false, CancellationToken.None);
+
+            // The same text each time, so the statement kept on the reader runs again: it must not read an old snapshot.
+            var byText = new List<string>();
+            await database.ReadRowsAsync("SELECT v FROM t WHERE k = @k ORDER BY n", "@k", "k", byText, static (row, rows) => rows.Add(row.Text(0)), CancellationToken.None);
+            Assert.Equal(Enumerable.Range(1, value).Select(n => "值" + n), byText);
+
+            var byNumber = new List<long>();
+            await database.ReadRowsAsync("SELECT n FROM t WHERE n >= @n ORDER BY n", "@n", 2L, byNumber, static (row, rows) => rows.Add(row.Int64(0)), CancellationToken.None);
+            Assert.Equal(Enumerable.Range(2, Math.Max(0, value - 1)).Select(n => (long)n), byNumber);
+        }
+
+        var none = new List<long>();
+        await database.ReadRowsAsync("SELECT n FROM t WHERE k = @k", "@k", "missing", none, static (row, rows) => rows.Add(row.Int64(0)), CancellationToken.None);
+        Assert.Empty(none);
+    }
+
+    [Fact]
     public async Task The_database_lends_a_given_back_reader_again_and_its_reads_stay_right()
     {
         await using var database = new SqliteDatabase("Data Source=" + Path.Combine(_directory, "db.sqlite"));

@@ -84,20 +84,7 @@ internal sealed class MySqlDatabase : SqlDatabase
 
     protected override ValueTask ReleaseWriteConnectionAsync(DbConnection connection) => connection.DisposeAsync();
 
-    protected override DbConnection AcquireWriteConnection()
-    {
-        var connection = new MySqlConnection(ConnectionString);
-        try
-        {
-            connection.Open();
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    protected override DbConnection AcquireWriteConnection() => Opened(new MySqlConnection(ConnectionString));
 
     protected override void ReleaseWriteConnection(DbConnection connection) => connection.Dispose();
 

@@ -72,6 +72,23 @@ internal abstract class SqlDatabase : IAsyncDisposable
 
     protected abstract ValueTask ReleaseWriteConnectionAsync(DbConnection connection);
 
+    /// <summary>Opens <paramref name="connection"/> and returns it, or disposes it and throws when it cannot be opened.</summary>
+    protected static TConnection Opened<TConnection>(TConnection connection)
+        where TConnection : DbConnection
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        try
+        {
+            connection.Open();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The write connection for a caller on its own thread (the group commit): blocks instead of awaiting.</summary>
     protected abstract DbConnection AcquireWriteConnection();
 

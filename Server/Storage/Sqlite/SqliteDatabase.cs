@@ -287,39 +287,13 @@ internal sealed class SqliteDatabase : SqlDatabase
         }
     }
 
-    private SqliteReadConnection OpenReader()
-    {
-        var connection = new SqliteReadConnection(_connectionString);
-        try
-        {
-            connection.Open();
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    private SqliteReadConnection OpenReader() => Opened(new SqliteReadConnection(_connectionString));
 
-    protected override async ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken)
+    /// <summary>An idle reader, or a new one: opening a SQLite file is synchronous work in Microsoft.Data.Sqlite either way.</summary>
+    protected override ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken)
     {
-        if (TakeIdleReader() is { } idle)
-        {
-            return idle;
-        }
-
-        var connection = new SqliteReadConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<DbConnection>(TakeIdleReader() ?? OpenReader());
     }
 
     protected override ValueTask ReleaseReadConnectionAsync(DbConnection connection)

@@ -86,12 +86,7 @@ public sealed class SqliteReadConnectionTests : IDisposable
     [Fact]
     public async Task A_read_through_a_kept_statement_sees_each_write_before_it_and_binds_text_and_numbers()
     {
-        await using var database = new SqliteDatabase("Data Source=" + Path.Combine(_directory, "rows.sqlite"));
-        await database.WriteAsync(async s =>
-        {
-            using var create = s.Command("CREATE TABLE t (k TEXT, n INTEGER, v TEXT)");
-            return await create.ExecuteNonQueryAsync();
-        }, transaction: false, CancellationToken.None);
+        await using var database = await CreateDatabaseAsync("rows.sqlite", "CREATE TABLE t (k TEXT, n INTEGER, v TEXT)");
 
         for (var i = 1; i <= 3; i++)
         {
@@ -122,12 +117,7 @@ public sealed class SqliteReadConnectionTests : IDisposable
     [Fact]
     public async Task The_database_lends_a_given_back_reader_again_and_its_reads_stay_right()
     {
-        await using var database = new SqliteDatabase("Data Source=" + Path.Combine(_directory, "db.sqlite"));
-        await database.WriteAsync(async s =>
-        {
-            using var create = s.Command("CREATE TABLE t (v INTEGER)");
-            return await create.ExecuteNonQueryAsync();
-        }, transaction: false, CancellationToken.None);
+        await using var database = await CreateDatabaseAsync("db.sqlite", "CREATE TABLE t (v INTEGER)");
 
         SqliteConnection? firstConnection = null;
         for (var i = 1; i <= 3; i++)
@@ -151,6 +141,17 @@ public sealed class SqliteReadConnectionTests : IDisposable
             firstConnection ??= connection;
             Assert.Same(firstConnection, connection);
         }
+    }
+
+    private async Task<SqliteDatabase> CreateDatabaseAsync(string file, string createTable)
+    {
+        var database = new SqliteDatabase("Data Source=" + Path.Combine(_directory, file));
+        await database.WriteAsync(async s =>
+        {
+            using var create = s.Command(createTable);
+            return await create.ExecuteNonQueryAsync();
+        }, transaction: false, CancellationToken.None);
+        return database;
     }
 
     private SqliteReadConnection Open()

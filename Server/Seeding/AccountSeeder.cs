@@ -125,10 +125,12 @@ public sealed class AccountSeeder
         var key = AccountRules.UsernameKey(username);
         var user = await accounts.FindByUsernameKeyAsync(key, cancellationToken);
         var created = false;
+        CreateUserResult? answer = null;
         if (user is null)
         {
             var hash = sharedHash ?? await _hasher.HashAsync(options.Password, cancellationToken);
             var result = await accounts.CreateUserAsync(new NewUser(username, key, nickname, email, phone, hash, _time.GetUtcNow()), cancellationToken);
+            answer = result;
             switch (result.Outcome)
             {
                 case CreateUserOutcome.Created:
@@ -145,7 +147,11 @@ public sealed class AccountSeeder
 
         if (user is null)
         {
-            throw new SeedException($"user {username} vanished while seeding");
+            // Seen once in CI (2026-12-01, a fresh SQLite file, 8 users at a time) and not reproduced since: say what
+            // the store answered, so that a next time tells a stale read from a wrong id.
+            throw new SeedException(answer is { } a
+                ? $"user {username} vanished while seeding: the store answered {a.Outcome} (id {a.UserId}) and then found no such user"
+                : $"user {username} vanished while seeding");
         }
 
         string? token = null;

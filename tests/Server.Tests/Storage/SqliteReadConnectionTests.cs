@@ -115,6 +115,15 @@ public sealed class SqliteReadConnectionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reader_waits_out_a_busy_database_as_the_writer_does()
+    {
+        await using var database = await CreateDatabaseAsync("busy.sqlite", "CREATE TABLE t (v INTEGER)");
+        var timeouts = new List<long>();
+        await database.ReadRowsAsync("SELECT timeout FROM pragma_busy_timeout WHERE @z = 0", "@z", 0L, timeouts, static (row, list) => list.Add(row.Int64(0)), CancellationToken.None);
+        Assert.Equal([30000L], timeouts);
+    }
+
+    [Fact]
     public async Task The_database_lends_a_given_back_reader_again_and_its_reads_stay_right()
     {
         await using var database = await CreateDatabaseAsync("db.sqlite", "CREATE TABLE t (v INTEGER)");

@@ -156,14 +156,22 @@ tier_uses() {
     esac
 }
 
+# The program a package brings, for the packages whose program the tests run.
+package_program() {
+    case "$1" in
+        mariadb-server) [ -x /usr/sbin/mariadbd ] ;;
+        redis-server) command -v redis-server >/dev/null 2>&1 ;;
+        chromium) [ -x /usr/bin/chromium ] ;;
+        nginx) [ -x /usr/sbin/nginx ] ;;
+        # The metrics acceptance test runs Debian's Prometheus against a live server and gateway (not as a service).
+        prometheus) [ -x /usr/bin/prometheus ] ;;
+        *) return 1 ;;
+    esac
+}
+
 package_present() {
     case "$1" in
-        mariadb-server) [ -x /usr/sbin/mariadbd ] && pkg_installed mariadb-server ;;
-        redis-server) command -v redis-server >/dev/null 2>&1 && pkg_installed redis-server ;;
-        chromium) [ -x /usr/bin/chromium ] && pkg_installed chromium ;;
-        nginx) [ -x /usr/sbin/nginx ] && pkg_installed nginx ;;
-        # The metrics acceptance test runs Debian's Prometheus against a live server and gateway (not as a service).
-        prometheus) [ -x /usr/bin/prometheus ] && pkg_installed prometheus ;;
+        mariadb-server | redis-server | chromium | nginx | prometheus) package_program "$1" && pkg_installed "$1" ;;
         psmisc) command -v fuser >/dev/null 2>&1 ;;
         # node runs the tests of tests/js (and the protocol generator's check).
         nodejs) [ "${#js_tests[@]}" -eq 0 ] || command -v node >/dev/null 2>&1 ;;
@@ -280,11 +288,7 @@ start_redis() {
 # "half-configured" to dpkg and still usable.
 package_usable() {
     case "$1" in
-        mariadb-server) [ -x /usr/sbin/mariadbd ] ;;
-        redis-server) command -v redis-server >/dev/null 2>&1 ;;
-        chromium) [ -x /usr/bin/chromium ] ;;
-        nginx) [ -x /usr/sbin/nginx ] ;;
-        prometheus) [ -x /usr/bin/prometheus ] ;;
+        mariadb-server | redis-server | chromium | nginx | prometheus) package_program "$1" ;;
         # Only the screenshots (for people) need the CJK glyphs, and psmisc only lets apt_busy see a lock: no test
         # fails without them, so neither fails the run once the tests have passed.
         fonts-noto-cjk | psmisc)
@@ -297,13 +301,13 @@ package_usable() {
 # After a failed set-up step: is everything the tier uses there now (a service that answered late, an install
 # whose only error was a service start)? Says what is still missing.
 setup_usable_now() {
-    local p ok=0
+    local p missing=0
     for p in $(tier_packages "${TIER:-all}"); do
-        package_usable "$p" || { log "after the tests: $p is still missing"; ok=1; }
+        package_usable "$p" || { log "after the tests: $p is still missing"; missing=1; }
     done
-    if tier_uses mariadb && ! chat_user_works; then log "after the tests: MariaDB does not let user chat in"; ok=1; fi
-    if tier_uses redis && ! redis_alive; then log "after the tests: Redis does not answer"; ok=1; fi
-    return "$ok"
+    if tier_uses mariadb && ! chat_user_works; then log "after the tests: MariaDB does not let user chat in"; missing=1; fi
+    if tier_uses redis && ! redis_alive; then log "after the tests: Redis does not answer"; missing=1; fi
+    return "$missing"
 }
 
 setup_failed=0

@@ -287,26 +287,7 @@ internal sealed class SqliteDatabase : SqlDatabase
         }
     }
 
-    /// <summary>
-    /// A new reader. SQLite itself waits out a busy database on it, as on the writer: Microsoft.Data.Sqlite retries a
-    /// busy step only for its own commands, and <see cref="ReadRowsAsync{TState}"/> steps below them.
-    /// </summary>
-    private SqliteReadConnection OpenReader()
-    {
-        var reader = Opened(new SqliteReadConnection(_connectionString));
-        try
-        {
-            using var pragma = reader.CreateCommand();
-            pragma.CommandText = "PRAGMA busy_timeout=30000;";
-            pragma.ExecuteNonQuery();
-            return reader;
-        }
-        catch
-        {
-            reader.Dispose();
-            throw;
-        }
-    }
+    private SqliteReadConnection OpenReader() => Opened(new SqliteReadConnection(_connectionString));
 
     /// <summary>An idle reader, or a new one: opening a SQLite file is synchronous work in Microsoft.Data.Sqlite either way.</summary>
     protected override ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken)

@@ -47,6 +47,19 @@ internal sealed class SqliteReadConnection : SqliteConnection, IStatementCache
         return command;
     }
 
+    /// <summary>
+    /// Opens the file. SQLite itself then waits out a busy database, as on the writer: Microsoft.Data.Sqlite retries a
+    /// busy step only for its own commands (its connections' busy_timeout is 0), and <see cref="Statement"/>s step
+    /// below them.
+    /// </summary>
+    public override void Open()
+    {
+        base.Open();
+        using var pragma = CreateCommand();
+        pragma.CommandText = "PRAGMA busy_timeout=30000;";
+        pragma.ExecuteNonQuery();
+    }
+
     /// <summary>The statement for <paramref name="sql"/>, prepared on first use and kept with the connection (a few fixed texts).</summary>
     public SqliteStatement Statement(string sql)
     {

@@ -65,7 +65,7 @@ internal sealed class SqliteStatement : ISqlRow, IDisposable
 
     public long Column(int index) => raw.sqlite3_column_int64(_statement, index);
 
-    long ISqlRow.Int64(int ordinal) => raw.sqlite3_column_int64(_statement, ordinal);
+    long ISqlRow.Int64(int ordinal) => Column(ordinal);
 
     /// <summary>A text column of the current row (SQLite converts other types to text, as Microsoft.Data.Sqlite's GetString does).</summary>
     string ISqlRow.Text(int ordinal) => raw.sqlite3_column_text(_statement, ordinal).utf8_to_string() ?? "";

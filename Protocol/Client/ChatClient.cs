@@ -298,6 +298,11 @@ public sealed class ChatClient : IAsyncDisposable
         finally
         {
             _readLoopEnded = true;
+
+            // A full fence between the flag and the look at the pending requests: a request registers, then reads the
+            // flag; without it the flag's store could pass the read below, and a request registered in between would
+            // be neither failed here nor refused there.
+            Interlocked.MemoryBarrier();
             var closed = new IOException("the connection closed", failure);
             foreach (var pending in _pending.Values)
             {

@@ -82,7 +82,10 @@ public sealed class NodeLiveness
         }
     }
 
-    /// <summary>Refreshes the liveness key; if another node had reaped this one (a long pause), registers its users again.</summary>
+    /// <summary>
+    /// Refreshes the liveness key; if another node had reaped this one (a long pause), registers its users again and
+    /// has their presence announced again (the reaper told their friends they went offline).
+    /// </summary>
     public async Task BeatAsync()
     {
         var db = _bus.Db;
@@ -93,6 +96,7 @@ public sealed class NodeLiveness
         {
             _logger.NodeRejoined(_keys.NodeId);
             _users.RegisterAll();
+            _tracker.AnnounceAllAgain();
         }
 
         _registered = true;

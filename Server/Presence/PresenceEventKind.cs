@@ -19,4 +19,10 @@ internal enum PresenceEventKind
 
     /// <summary>The node that held the user's devices died (cluster): announce offline unless they are online elsewhere.</summary>
     LostElsewhere,
+
+    /// <summary>
+    /// Cluster: the other nodes took this node for dead (a long pause) and told its users' friends they went offline;
+    /// every user online here is announced again.
+    /// </summary>
+    AnnounceAllAgain,
 }

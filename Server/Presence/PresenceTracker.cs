@@ -112,6 +112,12 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
     /// <summary>Cluster: the node holding the user's devices died at <paramref name="at"/>; this node tells the user's friends.</summary>
     public void OnLostElsewhere(long userId, DateTimeOffset at) => Post(new PresenceEvent(PresenceEventKind.LostElsewhere, userId, 0, at));
 
+    /// <summary>
+    /// Cluster: this node had been reaped while alive, so a reaper told the friends of its users that they went
+    /// offline; each user online here gets a window again, whose flush tells the friends the real status.
+    /// </summary>
+    public void AnnounceAllAgain() => Post(new PresenceEvent(PresenceEventKind.AnnounceAllAgain, 0, 0, default));
+
     /// <summary>Cluster: another node now tells the user's friends; what this node told them is no longer its to correct.</summary>
     public void ForgetAnnounced(long userId) => _announced.TryRemove(userId, out _);
 
@@ -245,13 +251,7 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
         switch (presenceEvent.Kind)
         {
             case PresenceEventKind.Changed:
-                OpenWindow(userId);
-                if (!_audiences.ContainsKey(userId))
-                {
-                    // The flush at the end of the window needs it; load it while the window is open.
-                    _audiences[userId] = LoadAudienceAsync(userId);
-                }
-
+                HandleChanged(userId);
                 break;
             case PresenceEventKind.LastDeviceLeft:
                 // Stored when the window closes with the user still offline (see FlushAsync), not now: a user back
@@ -273,6 +273,25 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
                 _lastSeenMs[userId] = presenceEvent.At.ToUnixTimeMilliseconds();
                 await FlushAsync(userId, cancellationToken, lostElsewhere: true);
                 break;
+            case PresenceEventKind.AnnounceAllAgain:
+                foreach (var onlineUserId in _online.UserIds())
+                {
+                    // What friends were told here is no longer what they know: the window's flush must push.
+                    _announced.TryRemove(onlineUserId, out _);
+                    HandleChanged(onlineUserId);
+                }
+
+                break;
+        }
+    }
+
+    private void HandleChanged(long userId)
+    {
+        OpenWindow(userId);
+        if (!_audiences.ContainsKey(userId))
+        {
+            // The flush at the end of the window needs it; load it while the window is open.
+            _audiences[userId] = LoadAudienceAsync(userId);
         }
     }
 

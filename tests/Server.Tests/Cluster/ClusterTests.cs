@@ -131,6 +131,34 @@ public sealed class ClusterTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_node_taken_for_dead_during_a_pause_tells_its_users_friends_they_are_online_again()
+    {
+        var a = await _node1.SignUpAsync();
+        var b = await _node2.SignUpAsync();
+        await ChatTestServer.MakeFriendsAsync(a, b);
+        await a.Client.RequestOkAsync(new SetStatus(PresenceStatus.Busy), Guard);
+        await PresenceUntilAsync(b.Client, a.UserId, PresenceStatus.Busy);
+
+        // A pause longer than the node timeout, as node 2 sees it: node 1's liveness key is gone (deleted again after
+        // each of node 1's heartbeats) until node 2 reaps node 1 and tells b that a went offline.
+        var bus = _node1.Get<ClusterBus>();
+        var offline = PresenceUntilAsync(b.Client, a.UserId, PresenceStatus.Offline);
+        while (!offline.IsCompleted)
+        {
+            await bus.Db.KeyDeleteAsync(bus.Keys.OwnLiveness);
+            await Task.WhenAny(offline, Task.Delay(20, Guard));
+        }
+
+        await offline;
+
+        // Node 1 was alive all along: its next heartbeat finds it reaped, and a's friends hear a's real status again,
+        // pushed and in their friend list.
+        await PresenceUntilAsync(b.Client, a.UserId, PresenceStatus.Busy);
+        await WaitUntilAsync(async () => (await FriendStatusAsync(b.Client, a.UserId)) == PresenceStatus.Busy);
+        Assert.True(_node2.Get<ClusterDirectory>().Contains(a.UserId));
+    }
+
+    [Fact]
     public async Task A_password_reset_on_one_node_closes_the_old_devices_on_every_node_but_not_a_new_sign_in()
     {
         var a = await _node1.SignUpAsync();

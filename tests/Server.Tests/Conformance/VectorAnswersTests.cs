@@ -17,9 +17,10 @@ public sealed class VectorAnswersTests : IAsyncLifetime
 {
     private ChatTestServer _server = null!;
 
+    /// <summary>A short handshake timeout for the silent-client vector; 3 s, as in TransportTests, so a starved test process's Hello is not refused as late.</summary>
     public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(StoreKind.Sqlite, new Dictionary<string, string?>
     {
-        ["Chat:Transport:HandshakeTimeout"] = "00:00:01",
+        ["Chat:Transport:HandshakeTimeout"] = "00:00:03",
     });
 
     public async Task DisposeAsync() => await _server.DisposeAsync();

@@ -39,12 +39,16 @@ public sealed class TestCluster : IAsyncDisposable
         return new TestCluster(prefix, nodes);
     }
 
+    /// <summary>
+    /// Quick heartbeats, and a node timeout of 3 s (the default): with 1 s, a test process starved for a second on a
+    /// busy 2-core machine had its nodes reap each other while alive, and pushes to the reaped node's users were lost.
+    /// </summary>
     public static Dictionary<string, string?> NodeSettings(string keyPrefix, int nodeId) => new()
     {
         ["Chat:Cluster:Redis"] = Redis,
         ["Chat:Cluster:NodeId"] = nodeId.ToString(CultureInfo.InvariantCulture),
         ["Chat:Cluster:HeartbeatInterval"] = "00:00:00.200",
-        ["Chat:Cluster:NodeTimeout"] = "00:00:01",
+        ["Chat:Cluster:NodeTimeout"] = "00:00:03",
         ["Chat:Presence:CoalesceWindow"] = "00:00:00.200",
         ["Chat:Cluster:KeyPrefix"] = keyPrefix,
     };

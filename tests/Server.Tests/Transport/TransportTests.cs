@@ -17,10 +17,14 @@ public class TransportTests : IAsyncLifetime
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
     private ChatTestServer _server = null!;
 
+    /// <summary>
+    /// Short timeouts, for the tests that wait for them; not shorter: with a 1 s handshake timeout, a test process
+    /// starved for a second (a busy 2-core machine) had a client's Hello refused as too late.
+    /// </summary>
     public async Task InitializeAsync() => _server = await ChatTestServer.StartAsync(StoreKind.Sqlite, new Dictionary<string, string?>
     {
-        ["Chat:Transport:HandshakeTimeout"] = "00:00:01",
-        ["Chat:Transport:IdleTimeout"] = "00:00:02",
+        ["Chat:Transport:HandshakeTimeout"] = "00:00:03",
+        ["Chat:Transport:IdleTimeout"] = "00:00:04",
         ["Chat:Transport:MaxPendingOutputBytes"] = "16384",
         ["Chat:Transport:UseEpoll"] = UseEpoll ? "true" : "false",
     });
@@ -35,7 +39,7 @@ public class TransportTests : IAsyncLifetime
         var client = await _server.ConnectAsync();
         Assert.Equal(FrameCodec.ProtocolVersion, client.Welcome.Version);
         Assert.Equal(65536u, client.Welcome.MaxFrameBytes);
-        Assert.Equal(2u, client.Welcome.IdleTimeoutSeconds);
+        Assert.Equal(4u, client.Welcome.IdleTimeoutSeconds);
         await client.RequestAsync<Ping, Pong>(new Ping());
         Assert.Equal(2, client.FramesReceived);
         Assert.Contains(_server.Logs.Entries, e => e.Message.StartsWith("Chat server listening on", StringComparison.Ordinal) && e.Message.EndsWith(UseEpoll ? "(tcp, epoll)" : "(tcp)", StringComparison.Ordinal));

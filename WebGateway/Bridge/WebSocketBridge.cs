@@ -24,7 +24,8 @@ namespace Chat.WebGateway.Bridge;
 /// (frame boundaries found with <see cref="FrameCodec.TryReadFrame"/>). Each direction awaits its send before
 /// reading more, so a slow reader slows the writer instead of growing a buffer; closing either side closes the
 /// other, and ending the session (sign-out) closes the bridge. A node that drops the connection closes the
-/// WebSocket with <see cref="UpstreamLostCloseStatus"/>, so the page reconnects (docs/scale-out.md).
+/// WebSocket with <see cref="UpstreamLostCloseStatus"/>, so the page reconnects (docs/scale-out.md); so does a
+/// gateway that is stopping, at once, rather than holding its browsers until the host's shutdown timeout cuts them.
 /// </summary>
 public sealed class WebSocketBridge
 {
@@ -49,15 +50,20 @@ public sealed class WebSocketBridge
     /// </summary>
     public const string SessionRevokedReason = "session revoked, sign in again";
 
+    /// <summary>The close reason sent with <see cref="UpstreamLostCloseStatus"/> by a gateway that is stopping.</summary>
+    public const string GatewayStoppingReason = "gateway stopping, reconnect";
+
     private const int BrowserReadBufferSize = 16 * 1024;
     private readonly ChatServerLocator _locator;
     private readonly GatewayOptions _options;
     private readonly ILogger<WebSocketBridge> _logger;
     private readonly GatewayMetrics _metrics;
+    private readonly IHostApplicationLifetime _lifetime;
 
-    public WebSocketBridge(ChatServerLocator locator, IOptions<GatewayOptions> options, GatewayMetrics metrics, ILogger<WebSocketBridge> logger)
+    public WebSocketBridge(ChatServerLocator locator, IOptions<GatewayOptions> options, GatewayMetrics metrics, IHostApplicationLifetime lifetime, ILogger<WebSocketBridge> logger)
     {
         _metrics = metrics;
+        _lifetime = lifetime;
         _locator = locator;
         _options = options.Value;
         _logger = logger;
@@ -79,6 +85,14 @@ public sealed class WebSocketBridge
         {
             _metrics.Refused("forbidden");
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        if (_lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Until its listener closes, a stopping gateway still takes upgrades: the page is sent elsewhere at once.
+            _metrics.Refused("gateway_stopping");
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
 
@@ -218,13 +232,17 @@ public sealed class WebSocketBridge
     }
 
     /// <summary>Relays until either side ends; a node that went away is put in cooldown before the browser is told.</summary>
-    /// <returns>How it ended, for the metrics: closed (browser or session), upstream_lost, connection_ended, session_revoked.</returns>
+    /// <returns>How it ended, for the metrics: closed (browser or session), upstream_lost, connection_ended, session_revoked, gateway_stopping.</returns>
     private async Task<string> RelayAsync(WebSocket webSocket, UpstreamLink link, NodeList nodes, GatewaySession session, CancellationToken requestAborted)
     {
         var ended = "closed";
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, session.Ended);
         var toBrowser = PumpToBrowserAsync(link.Reader, webSocket, cancel.Token);
         var toServer = PumpToServerAsync(webSocket, link.Stream, cancel.Token);
+
+        // Stopping: the server-to-browser pump returns between frames (a cancelled read, not a cancelled send, which
+        // would abort the WebSocket), and the browser is told to reconnect below.
+        using var onStopping = _lifetime.ApplicationStopping.Register(static reader => ((PipeReader)reader!).CancelPendingRead(), link.Reader);
         var first = await Task.WhenAny(toBrowser, toServer);
         if (first == toServer)
         {
@@ -258,6 +276,13 @@ public sealed class WebSocketBridge
                 // (it lands on a live node; on the same one when only the connection was at fault).
                 await CloseQuietlyAsync(webSocket, UpstreamLostCloseStatus, UpstreamLostReason);
             }
+        }
+        else if (_lifetime.ApplicationStopping.IsCancellationRequested && !cancel.IsCancellationRequested)
+        {
+            // This gateway is stopping: the page reconnects at once (through the load balancer, to another gateway or
+            // to this one restarted) and its session goes on.
+            ended = "gateway_stopping";
+            await CloseQuietlyAsync(webSocket, UpstreamLostCloseStatus, GatewayStoppingReason);
         }
         else
         {

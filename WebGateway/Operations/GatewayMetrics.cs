@@ -25,9 +25,9 @@ public sealed class GatewayMetrics
         _open = meter.CreateUpDownCounter<int>("chat.gateway.bridges.open", "{bridge}", "WebSocket bridges open now.");
         _opened = meter.CreateCounter<long>("chat.gateway.bridges.opened", "{bridge}", "WebSocket bridges opened (signed in upstream and accepted).");
         _refused = meter.CreateCounter<long>("chat.gateway.bridges.refused", "{bridge}",
-            "WebSocket requests refused, by reason: forbidden (no session or a foreign Origin), token_refused, no_upstream (no node reachable), not_websocket.");
+            "WebSocket requests refused, by reason: forbidden (no session or a foreign Origin), token_refused, no_upstream (no node reachable), not_websocket, gateway_stopping.");
         _ended = meter.CreateCounter<long>("chat.gateway.bridges.ended", "{bridge}",
-            "Bridges ended, by reason: closed (the browser or the session ended it), upstream_lost (the node went away), connection_ended (the node closed this connection only), session_revoked, error.");
+            "Bridges ended, by reason: closed (the browser or the session ended it), upstream_lost (the node went away), connection_ended (the node closed this connection only), session_revoked, gateway_stopping (this gateway stopped), error.");
         meter.CreateObservableCounter("chat.gateway.bridge.frames", () => new[]
         {
             new Measurement<long>(Volatile.Read(ref _framesToBrowser), new KeyValuePair<string, object?>("direction", "to_browser")),

@@ -2,6 +2,9 @@ using Chat.Protocol.Messages;
 using Chat.Server.Tests.Deploy;
 using Chat.Server.Tests.Infrastructure;
 using Chat.WebGateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -162,8 +165,23 @@ public sealed class ChatAppContinuityTests : IClassFixture<BrowserFixture>, IAsy
         await bob.Client.WaitForPushAsync<MessagePush>(p => p.Message.Text == "via gateway A", Guard);
         await page.FillAsync("#composer-input", "draft across gateways");
 
-        await using var b = await GatewayTestHost.StartAsync(settings, dataDirectory: a.DataDirectory, port: bPort);
+        var servedByB = new ServedRequests();
+        await using var b = await GatewayTestHost.StartAsync(settings, services: s => s.AddSingleton<IStartupFilter>(servedByB), dataDirectory: a.DataDirectory, port: bPort);
         b.OwnsDataDirectory = false;
+
+        // nginx counted B as failed while nothing listened on its port (the page's first requests went there too), and
+        // sends it requests again once its fail_timeout is over. An operator adding a gateway waits for that before
+        // taking another away; without it, the sign-out below could find both gateways down in nginx's eyes (502).
+        using (var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, _) => nginx.IsSiteCertificate(certificate) })
+        using (var probe = new HttpClient(handler))
+        {
+            while (servedByB.Count == 0)
+            {
+                using var _ = await probe.GetAsync(new Uri(nginx.BaseAddress, "/health/live"), Guard);
+                await Task.Delay(200, Guard);
+            }
+        }
+
         await a.StopAsync();
 
         // nginx sends the reconnecting page to B, which accepts A's cookie: no sign-in, the draft intact.
@@ -209,5 +227,23 @@ public sealed class ChatAppContinuityTests : IClassFixture<BrowserFixture>, IAsy
         Assert.False(File.Exists(stored));
         await page.GotoAsync(scene.Url("/"));
         Assert.Contains("/verify/signin", page.Url, StringComparison.Ordinal);
+    }
+
+    /// <summary>Counts the requests a gateway received (any path): shows when nginx sends it traffic.</summary>
+    private sealed class ServedRequests : IStartupFilter
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, following) =>
+            {
+                Interlocked.Increment(ref _count);
+                return following(context);
+            });
+            next(app);
+        };
     }
 }

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.WebSockets;
+using Chat.Server.Tests.Infrastructure;
 using Chat.WebGateway.Bridge;
 using Chat.WebGateway.Tests.Infrastructure;
 using Chat.WebGateway.Upstream;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Chat.WebGateway.Tests;
 
@@ -98,6 +100,28 @@ public sealed class SessionRevocationTests : IAsyncLifetime, IDisposable
         Assert.Equal(WebSocketBridge.UpstreamLostReason, reason);
         var nodes = await host.Services.GetRequiredService<ChatServerLocator>().GetNodesAsync(Guard);
         Assert.False(nodes.IsInCooldown(nodes.Nodes[0]));
+    }
+
+    [Fact]
+    public async Task A_gateway_that_stops_asks_its_browsers_to_reconnect_instead_of_holding_them_until_it_is_cut()
+    {
+        // The chat server elsewhere, so that only the gateway stops; a shutdown timeout far longer than the hang guard,
+        // so a bridge held until the host cuts it fails the test instead of ending it with an abort.
+        await using var server = await ChatTestServer.StartAsync(StoreKind.Sqlite);
+        await using var host = await GatewayTestHost.StartAsync(
+            new Dictionary<string, string?> { ["Gateway:ServerEndPoint"] = server.EndPoint.ToString() },
+            services: s => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(10)));
+        var user = await server.SignUpAsync();
+        var jar = new CookieContainer();
+        using var browser = GatewayTestHost.CreateClient(host.BaseAddress, jar);
+        await GatewayTestHost.SignInAsync(browser, user.Username, user.Password);
+        using var socket = await OpenBridgeAsync(jar.GetCookieHeader(host.BaseAddress), host);
+
+        var stopping = host.StopAsync();
+        var (status, reason) = await CloseOfAsync(socket);
+        Assert.Equal(WebSocketBridge.UpstreamLostCloseStatus, status);
+        Assert.Equal(WebSocketBridge.GatewayStoppingReason, reason);
+        await stopping.WaitAsync(Guard);
     }
 
     private string Origin => _host.BaseAddress.GetLeftPart(UriPartial.Authority);

@@ -69,6 +69,7 @@ public sealed class NginxSite : IAsyncDisposable
 
         var site = await File.ReadAllTextAsync(RepositoryFiles.Path("deploy", "nginx", "chat.conf"), cancellationToken);
         site = Replace(site, "server 127.0.0.1:5000 max_fails=3 fail_timeout=10s;", string.Join("\n    ", upstreamPorts.Select(p => $"server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;")));
+        site = Replace(site, "server 127.0.0.1:5000 max_fails=0;", string.Join("\n    ", upstreamPorts.Select(p => $"server 127.0.0.1:{p} max_fails=0;")));
         site = Replace(site, "listen 443 ssl;", tls ? $"listen 127.0.0.1:{port} ssl;" : $"listen 127.0.0.1:{port};");
         site = Replace(site, "listen [::]:443 ssl;", string.Empty);
         site = Replace(site, "listen 80;", $"listen 127.0.0.1:{redirectPort};");

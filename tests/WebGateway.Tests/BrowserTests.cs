@@ -90,21 +90,21 @@ public sealed class BrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await page.FillAsync("#f-veri_code", _host.Sms.LastCode(phone));
         await page.ClickAsync("button[type=submit]");
 
-        await page.WaitForURLAsync(Url("/"));
+        await Expect(page).ToHaveURLAsync(Url("/"));
         await Expect(page.Locator("#me")).ToContainTextAsync(username);
         await Expect(page.Locator("body[data-ready='1']")).ToHaveCountAsync(1);
         await BrowserFixture.ScreenshotAsync(page, "chat-after-signup");
 
         // Sign out: the session is gone, the username is remembered.
         await page.ClickAsync("#signout");
-        await page.WaitForURLAsync(Url("/verify/signin?signedout=1"));
+        await Expect(page).ToHaveURLAsync(Url("/verify/signin?signedout=1"));
         await Expect(page.Locator("#f-username")).ToHaveValueAsync(username);
         await page.GotoAsync(Url("/"));
         Assert.Contains("/verify/signin", page.Url, StringComparison.Ordinal);
 
         await page.FillAsync("#f-password", "abc12345x");
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(Url("/"));
+        await Expect(page).ToHaveURLAsync(Url("/"));
         await Expect(page.Locator("body[data-ready='1']")).ToHaveCountAsync(1);
     }
 
@@ -138,7 +138,7 @@ public sealed class BrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await page.FillAsync("#f-phone", user.Phone);
         var texts = _host.Sms.TextsTo(user.Phone);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(Url("/verify/password_reset2"));
+        await Expect(page).ToHaveURLAsync(Url("/verify/password_reset2"));
 
         // A reset code is delivered after the answer (the answer is the same for unregistered numbers).
         await page.FillAsync("#f-veri_code", await _host.Sms.CodeAsync(user.Phone, texts));
@@ -148,7 +148,7 @@ public sealed class BrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await page.FillAsync("#f-password2", "newpass77");
         await page.ClickAsync("button[type=submit]");
 
-        await page.WaitForURLAsync(Url("/verify/signin?reset=1"));
+        await Expect(page).ToHaveURLAsync(Url("/verify/signin?reset=1"));
         await Expect(page.Locator(".notice")).ToHaveTextAsync(PageText.Get("en", "signin.reset_done"));
 
         // The old password is refused, with the server's message; the new one works.
@@ -158,7 +158,7 @@ public sealed class BrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await Expect(ErrorOf(page, "password")).ToHaveTextAsync(ErrorText.For(ErrorCode.BadCredentials, "en"));
         await page.FillAsync("#f-password", "newpass77");
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(Url("/"));
+        await Expect(page).ToHaveURLAsync(Url("/"));
         await Expect(page.Locator("html[lang='en']")).ToHaveCountAsync(1);
     }
 

@@ -53,7 +53,7 @@ public sealed class ChatAppAccessibilityTests(BrowserFixture browser) : ChatScen
         await TabToAsync(page, "#f-password");
         await page.Keyboard.TypeAsync(alice.Web.Password);
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(Scene.Url("/"));
+        await Expect(page).ToHaveURLAsync(Scene.Url("/"));
         await Expect(page.Locator("body[data-ready='1']")).ToHaveCountAsync(1);
 
         // The recent chats are links: Tab reaches Bob's, Enter opens it with the composer focused.
@@ -146,6 +146,7 @@ public sealed class ChatAppAccessibilityTests(BrowserFixture browser) : ChatScen
         await page.GotoAsync(Scene.Url("/verify/password_reset"));
         await page.FillAsync("#f-phone", alice.Web.Phone);
         await page.ClickAsync("button[type=submit]");
+        // WaitForURLAsync, not the URL assertion the other tests use: the check needs the page's load event (its styles).
         await page.WaitForURLAsync(Scene.Url("/verify/password_reset2"));
         await page.FillAsync("#f-password", "123");
         await CheckAsync("/verify/password_reset2");

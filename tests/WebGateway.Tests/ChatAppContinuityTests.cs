@@ -197,7 +197,7 @@ public sealed class ChatAppContinuityTests : IClassFixture<BrowserFixture>, IAsy
         // The anti-forgery token A issued still works on B (and the https Origin is B's own): signing out through
         // nginx ends the session, in the shared store too.
         await page.ClickAsync("#signout");
-        await page.WaitForURLAsync(scene.Url("/verify/signin?signedout=1"));
+        await Expect(page).ToHaveURLAsync(scene.Url("/verify/signin?signedout=1"));
         Assert.False(File.Exists(Path.Combine(a.DataDirectory, "gateway", "sessions", Sessions.GatewaySessionStore.KeyOf(sessionCookie.Value) + ".session")));
     }
 
@@ -223,7 +223,7 @@ public sealed class ChatAppContinuityTests : IClassFixture<BrowserFixture>, IAsy
         }
 
         // The page's token is revoked: its bridge is refused, the session ends (in the store too), it goes to sign in.
-        await page.WaitForURLAsync(scene.Url("/verify/signin"));
+        await Expect(page).ToHaveURLAsync(scene.Url("/verify/signin"));
         Assert.False(File.Exists(stored));
         await page.GotoAsync(scene.Url("/"));
         Assert.Contains("/verify/signin", page.Url, StringComparison.Ordinal);

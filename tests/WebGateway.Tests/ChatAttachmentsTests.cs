@@ -67,7 +67,7 @@ public sealed class ChatAttachmentsTests(BrowserFixture browser) : ChatSceneTest
         var fileUrl = Scene.Url(await receiver.Locator("#messages .file-card").GetAttributeAsync("href") ?? "");
         Assert.Equal(200, (await context.APIRequest.GetAsync(fileUrl)).Status);
         await receiver.ClickAsync("#signout");
-        await receiver.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/verify/signin"));
+        await Expect(receiver).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/verify/signin"));
         Assert.Equal(404, (await context.APIRequest.GetAsync(fileUrl)).Status);
     }
 

@@ -69,7 +69,7 @@ public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLife
         await Expect(page.Locator("button[data-send-code]")).ToContainTextAsync("秒后重发");
         await page.FillAsync("#f-veri_code", _host.Sms.LastCode(user.Phone));
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(Url("/"));
+        await Expect(page).ToHaveURLAsync(Url("/"));
         await Expect(page.Locator("body[data-ready='1']")).ToHaveCountAsync(1);
         await Expect(page.Locator("#me")).ToContainTextAsync(user.Username);
         return (user, page);
@@ -81,7 +81,7 @@ public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLife
         await page.FillAsync("#f-username", user.Username);
         await page.FillAsync("#f-password", user.Password);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(Url("/"));
+        await Expect(page).ToHaveURLAsync(Url("/"));
         await Expect(page.Locator("body[data-ready='1']")).ToHaveCountAsync(1);
         return page;
     }
@@ -149,7 +149,7 @@ public sealed class ChatBrowserTests : IClassFixture<BrowserFixture>, IAsyncLife
 
         // Bob signs out: his session ends (the chat page sends him to sign in) and Alice sees him go offline.
         await b.ClickAsync("#signout");
-        await b.WaitForURLAsync(Url("/verify/signin?signedout=1"));
+        await Expect(b).ToHaveURLAsync(Url("/verify/signin?signedout=1"));
         await b.GotoAsync(Url("/"));
         Assert.Contains("/verify/signin", b.Url, StringComparison.Ordinal);
         await Expect(bobInAlice.Locator(".dot.online")).ToHaveCountAsync(0);

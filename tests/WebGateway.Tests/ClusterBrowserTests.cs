@@ -82,7 +82,7 @@ public sealed class ClusterBrowserTests : IClassFixture<BrowserFixture>, IAsyncL
         await page.FillAsync("#f-username", a.Username);
         await page.FillAsync("#f-password", a.Password);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(Url("/"));
+        await Expect(page).ToHaveURLAsync(Url("/"));
         await Expect(page.Locator("body[data-ready='1']")).ToHaveCountAsync(1);
 
         // Which node the page's bridge uses (its session's home): that one dies; B writes from the other.

@@ -96,7 +96,7 @@ public sealed class NginxBrowserTests : IClassFixture<BrowserFixture>, IAsyncLif
         await page.FillAsync("#f-username", a.Username);
         await page.FillAsync("#f-password", a.Password);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(new Uri(site, "/").ToString());
+        await Expect(page).ToHaveURLAsync(new Uri(site, "/").ToString());
 
         // The WebSocket opened: /ws took the https Origin as the site's own.
         await Expect(page.Locator("body[data-ready='1'][data-connection='open']")).ToHaveCountAsync(1);

@@ -20,6 +20,12 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// Generous hang guards for every wait (Playwright waits for a condition, it does not time anything): a busy
     /// two-core CI machine can take far longer than Playwright's 30 s default to build and serve a page.
     /// </summary>
+    /// <remarks>
+    /// Tests wait for a page's URL with <c>Expect(page).ToHaveURLAsync</c>, which polls the URL, and leave the rest to
+    /// the waits for elements on the new page. Not with <c>WaitForURLAsync</c>: once the URL matches, it also waits for
+    /// Playwright's record of the page's load event, and in stress runs on a starved machine that record was missing
+    /// for pages that had loaded (the gateway had served the page; the wait logged network idle, then timed out).
+    /// </remarks>
     public static readonly float WaitTimeoutMs = Environment.GetEnvironmentVariable("CHAT_TEST_WAIT_MS") is { Length: > 0 } wait ? float.Parse(wait, System.Globalization.CultureInfo.InvariantCulture) : 120_000;
 
     /// <summary>The two sizes the chat app is tried at: a desktop window and a phone (390×844, an iPhone 12-15's CSS size).</summary>

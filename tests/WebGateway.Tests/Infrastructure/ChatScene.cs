@@ -115,7 +115,7 @@ public sealed class ChatScene : IAsyncDisposable
         await page.FillAsync("#f-username", user.Username);
         await page.FillAsync("#f-password", user.Web.Password);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(Url("/"));
+        await Expect(page).ToHaveURLAsync(Url("/"));
         await Expect(page.Locator("body[data-ready='1']")).ToHaveCountAsync(1);
     }
 

@@ -127,9 +127,9 @@ public abstract class PresenceTests : IAsyncLifetime
     [Fact]
     public async Task A_silent_connection_is_cut_by_the_idle_timeout_and_the_user_goes_offline()
     {
-        var (a, b) = await FriendsAsync(new Dictionary<string, string?> { ["Chat:Transport:IdleTimeout"] = "00:00:02" });
+        var (a, b) = await FriendsAsync(new Dictionary<string, string?> { ["Chat:Transport:IdleTimeout"] = "00:00:04" });
 
-        // The watcher heartbeats so that the short idle timeout does not cut it too.
+        // The watcher heartbeats so that the short idle timeout does not cut it too (with room for a starved process).
         var watcher = await Server.ConnectAsync(heartbeat: TimeSpan.FromMilliseconds(300));
         await watcher.RequestAsync<TokenSignIn, SignedIn>(new TokenSignIn(a.Token, "watcher"));
 

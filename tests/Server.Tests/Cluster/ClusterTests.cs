@@ -48,7 +48,10 @@ public sealed class ClusterTests : IAsyncLifetime, IDisposable
         var b = await _node2.SignUpAsync();
         await ChatTestServer.MakeFriendsAsync(a, b);
         var a2 = await _node2.ConnectDeviceAsync(a);
-        await WaitUntilAsync(() => _node1.Get<ClusterDirectory>().Contains(b.UserId) && _node2.Get<ClusterDirectory>().Contains(a.UserId));
+
+        // Node 1 must also know of a's second device on node 2, or it would not copy a's own messages there.
+        await WaitUntilAsync(() => _node1.Get<ClusterDirectory>().Contains(b.UserId) && _node2.Get<ClusterDirectory>().Contains(a.UserId)
+            && _node1.Get<ClusterDirectory>().Contains(a.UserId));
         var devices = new[] { a.Client, a2, b.Client };
         const int PerDevice = 20;
 

@@ -64,6 +64,7 @@ public sealed class ChatListener : BackgroundService
         }
 
         var socket = _listenSocket;
+        DescriptorTable.Reserve(socket.SafeHandle, _options.MaxConnections);
         socket.Listen(_options.Backlog);
         var bound = (IPEndPoint)socket.LocalEndPoint!;
         _bound.TrySetResult(bound);

@@ -28,6 +28,7 @@ namespace Chat.Server.Presence;
 public sealed class PresenceTracker : BackgroundService, ISessionObserver
 {
     private static readonly TimeSpan GatherPause = TimeSpan.FromMilliseconds(2);
+    private static readonly TimeSpan CloseStep = TimeSpan.FromMilliseconds(10);
 
     private readonly Channel<PresenceEvent> _events = Channel.CreateUnbounded<PresenceEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly OnlineUsers _online;
@@ -37,6 +38,9 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
     private readonly IAccountStore _accounts;
     private readonly TimeProvider _time;
     private readonly long _windowTicks;
+
+    /// <summary>How late a window may close so that the ones opened just after it close with it (see <see cref="ArmWindowTimer"/>).</summary>
+    private readonly long _closeStepTicks;
     private readonly ILogger<PresenceTracker> _logger;
 
     /// <summary>
@@ -82,6 +86,7 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
         _accounts = store.Accounts;
         _time = time;
         _windowTicks = (long)(options.Value.CoalesceWindow.TotalSeconds * time.TimestampFrequency);
+        _closeStepTicks = Math.Min(_windowTicks / 10, (long)(CloseStep.TotalSeconds * time.TimestampFrequency));
         _logger = logger;
     }
 
@@ -312,10 +317,11 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
     {
         if (!_windowTimerArmed && _closing.TryPeek(out var oldest))
         {
-            // A tenth of a window late: the windows that opened in that time close with the oldest, so a storm of
-            // sign-ins wakes the timer ten times per window length, not once per sign-in.
+            // A step late: the windows that opened in that time close with the oldest, so a storm of sign-ins wakes
+            // the timer once per step, not once per sign-in. A short step keeps each batch of flushes small: with a
+            // tenth of a second, a storm's pushes went out in bursts of ~1,300 that held up sign-ins for up to 60 ms.
             _windowTimerArmed = true;
-            _ = CloseWindowsAtAsync(oldest.DueTicks + (_windowTicks / 10));
+            _ = CloseWindowsAtAsync(oldest.DueTicks + _closeStepTicks);
         }
     }
 

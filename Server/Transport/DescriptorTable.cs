@@ -12,8 +12,9 @@ namespace Chat.Server.Transport;
 /// mosquitto pays no grace period. The table never shrinks, so one growth at start is the only one.
 /// </summary>
 /// <remarks>
-/// The table costs the kernel 8 bytes per slot (160 KiB for 20,000), none of it the process's own memory. The size is
-/// the connection cap plus room for the store's and the runtime's files, bounded by the open-file limit.
+/// The table costs the kernel 8 bytes per slot, its size rounded up to a power of two (256 KiB for 20,000), none of it
+/// the process's own memory. The size is the connection cap plus room for the store's and the runtime's files,
+/// bounded by the open-file limit.
 /// </remarks>
 internal static class DescriptorTable
 {
@@ -24,13 +25,14 @@ internal static class DescriptorTable
     private const int FDupFd = 0;
 
     /// <summary>
-    /// Makes room, with a copy of <paramref name="descriptor"/> (any open one), for descriptors up to <paramref name="connections"/> + <see cref="Headroom"/> (at most the open-file
-    /// limit); returns the slots the table now has at least, or 0 where this is not Linux or the call failed (the
-    /// kernel then grows the table as before).
+    /// Makes room for descriptors up to <paramref name="connections"/> + <see cref="Headroom"/> (at most the open-file
+    /// limit), with a copy of <paramref name="descriptor"/> (any open one). Returns the slots the table now has at
+    /// least, or 0 where this is not 64-bit Linux or a call failed (the kernel then grows the table as before).
     /// </summary>
     public static int Reserve(SafeHandle descriptor, int connections)
     {
-        if (!OperatingSystem.IsLinux() || GetRLimit(RlimitNoFile, out var limit) != 0)
+        // struct rlimit as 64-bit Linux declares it (two unsigned longs).
+        if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess || GetRLimit(RlimitNoFile, out var limit) != 0)
         {
             return 0;
         }

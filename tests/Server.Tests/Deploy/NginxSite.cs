@@ -177,10 +177,5 @@ public sealed class NginxSite : IAsyncDisposable
     }
 
     /// <summary>A loopback port free right now (for a gateway started later behind the site).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => LoopbackPort.Free();
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Chat.Server.Tests.Infrastructure;
 
 namespace Chat.Server.Tests.Hardening;
 
@@ -69,13 +68,8 @@ public sealed class ServerProcess : IDisposable
         }
     }
 
-    /// <summary>A loopback port nobody listens on right now.</summary>
-    public static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
+    /// <summary>A loopback port nobody listens on right now (see <see cref="LoopbackPort"/>).</summary>
+    public static int FreePort() => LoopbackPort.Free();
 
     /// <summary>Starts the server and returns once it listens (its log says so); throws with its output if it exits first.</summary>
     public static async Task<ServerProcess> StartAsync(int port, IEnumerable<string> settings)

@@ -174,10 +174,5 @@ public sealed class PrometheusProcess : IAsyncDisposable
         return text.Replace(old, replacement, StringComparison.Ordinal);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Chat.Server.Tests.Infrastructure.LoopbackPort.Free();
 }

@@ -21,47 +21,31 @@ internal static class DescriptorTable
     /// <summary>Descriptors beyond the connections: the store's files, the runtime's, logs, outgoing links.</summary>
     public const int Headroom = 1024;
 
-    private const int RlimitNoFile = 7;
-    private const int FDupFd = 0;
-
     /// <summary>
     /// Makes room for descriptors up to <paramref name="connections"/> + <see cref="Headroom"/> (at most the open-file
-    /// limit), with a copy of <paramref name="descriptor"/> (any open one). Returns the slots the table now has at
-    /// least, or 0 where this is not 64-bit Linux or a call failed (the kernel then grows the table as before).
+    /// limit), with a copy of <paramref name="descriptor"/> (any open one). Does nothing where this is not 64-bit Linux
+    /// or a call fails: the kernel then grows the table as before.
     /// </summary>
-    public static int Reserve(SafeHandle descriptor, int connections)
+    public static void Reserve(SafeHandle descriptor, int connections)
     {
-        // struct rlimit as 64-bit Linux declares it (two unsigned longs).
-        if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess || GetRLimit(RlimitNoFile, out var limit) != 0)
+        // NativeMethods.RLimit has 64-bit Linux's layout.
+        if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess || NativeMethods.GetRLimit(NativeMethods.RlimitNoFile, out var limit) != 0)
         {
-            return 0;
+            return;
         }
 
         var wanted = Math.Min((long)connections + Headroom, (long)Math.Min(limit.Current, int.MaxValue));
         if (wanted <= 1)
         {
-            return 0;
+            return;
         }
 
         // A copy of the descriptor at the lowest free number from the last slot wanted on: the kernel sizes the table
         // to hold it, and the copy is closed at once. (dup2 to a fixed number could close a descriptor in use.)
-        var probe = NativeMethods.Fcntl((int)descriptor.DangerousGetHandle(), FDupFd, (int)(wanted - 1));
-        if (probe < 0)
+        var probe = NativeMethods.Fcntl((int)descriptor.DangerousGetHandle(), NativeMethods.FDupFd, (int)(wanted - 1));
+        if (probe >= 0)
         {
-            return 0;
+            _ = NativeMethods.Close(probe); // closing a copy nothing else has seen: it cannot fail in a way that matters here
         }
-
-        _ = NativeMethods.Close(probe); // closing a copy nothing else has seen: it cannot fail in a way that matters here
-        return (int)wanted;
     }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct RLimit
-    {
-        public ulong Current;
-        public ulong Maximum;
-    }
-
-    [DllImport("libc", SetLastError = true, EntryPoint = "getrlimit")]
-    private static extern int GetRLimit(int resource, out RLimit limit);
 }

@@ -3,9 +3,10 @@ using System.Runtime.InteropServices;
 namespace Chat.Server.Transport;
 
 /// <summary>
-/// Linux's epoll, for <see cref="EpollReactor"/>, and non-blocking recv and send, for <see cref="NativeSocket"/>: the
-/// calls are blittable (ints, a struct, an array of structs, a pinned byte reference), so they need no marshalling. Only x86-64's layout of <c>struct epoll_event</c> (packed, 12 bytes) is declared; elsewhere
-/// the transport uses .NET's own socket waits.
+/// Linux's epoll, for <see cref="EpollReactor"/>, non-blocking recv and send, for <see cref="NativeSocket"/>, and the
+/// open-file limit with a descriptor copy, for <see cref="DescriptorTable"/>: the calls are blittable (ints, a struct,
+/// an array of structs, a pinned byte reference), so they need no marshalling. Only x86-64's layout of
+/// <c>struct epoll_event</c> (packed, 12 bytes) is declared; elsewhere the transport uses .NET's own socket waits.
 /// </summary>
 internal static class NativeMethods
 {
@@ -24,6 +25,8 @@ internal static class NativeMethods
     public const int FGetFl = 3;
     public const int FSetFl = 4;
     public const int ONonBlock = 0x800;
+    public const int FDupFd = 0;
+    public const int RlimitNoFile = 7;
 
     [DllImport("libc", SetLastError = true, EntryPoint = "epoll_create1")]
     public static extern int EpollCreate(int flags);
@@ -45,6 +48,17 @@ internal static class NativeMethods
 
     [DllImport("libc", SetLastError = true, EntryPoint = "close")]
     public static extern int Close(int fd);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "getrlimit")]
+    public static extern int GetRLimit(int resource, out RLimit limit);
+
+    /// <summary><c>struct rlimit</c> as 64-bit Linux declares it: two unsigned longs.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct RLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
 
     /// <summary><c>struct epoll_event</c> as x86-64 Linux declares it: packed, the 64-bit data right after the event mask.</summary>
     [StructLayout(LayoutKind.Sequential, Pack = 1)]

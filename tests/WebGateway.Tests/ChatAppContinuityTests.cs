@@ -145,7 +145,7 @@ public sealed class ChatAppContinuityTests : IClassFixture<BrowserFixture>, IAsy
         await using var server = await ChatTestServer.StartAsync(StoreKind.Sqlite);
         var settings = new Dictionary<string, string?> { ["Gateway:ServerEndPoint"] = server.EndPoint.ToString() };
         await using var a = await GatewayTestHost.StartAsync(settings);
-        var bPort = NginxSite.FreePort();
+        var bPort = LoopbackPort.Free();
         await using var nginx = await NginxSite.StartAsync([a.BaseAddress.Port, bPort], Guard, tls: true);
         await using var scene = await ChatScene.StartAsync(a, Guard, server.EndPoint);
         scene.BaseAddress = nginx.BaseAddress;

@@ -59,8 +59,8 @@ public sealed class NginxSite : IAsyncDisposable
         Assert.True(IsInstalled, $"{Binary} is missing: scripts/test.sh installs Debian's nginx");
         var directory = Path.Combine(Path.GetTempPath(), "chat-nginx-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var port = FreePort();
-        var redirectPort = FreePort();
+        var port = LoopbackPort.Free();
+        var redirectPort = LoopbackPort.Free();
         var certificate = SelfSignedCertificate(out var privateKeyPem);
         var certificatePath = Path.Combine(directory, "chat.pem");
         var keyPath = Path.Combine(directory, "chat.key");
@@ -175,7 +175,4 @@ public sealed class NginxSite : IAsyncDisposable
         Assert.Contains(old, text, StringComparison.Ordinal);
         return text.Replace(old, replacement, StringComparison.Ordinal);
     }
-
-    /// <summary>A loopback port free right now (for a gateway started later behind the site).</summary>
-    public static int FreePort() => LoopbackPort.Free();
 }

@@ -15,7 +15,7 @@ public sealed class GroupLimitSettingsTests
     {
         using var scratch = new ScratchDirectory("chat-group-limit-");
         var (exitCode, output) = await ServerProcess.RunUntilExitAsync([
-            $"--Chat:Transport:Port={ServerProcess.FreePort()}",
+            $"--Chat:Transport:Port={LoopbackPort.Free()}",
             $"--Chat:Storage:ConnectionString=Data Source={Path.Combine(scratch.Path, "chat.db")}",
             $"--Chat:Groups:MaxMembers={maxMembers}",
             $"--Chat:Transport:MaxFrameSize={maxFrameSize}"]);

@@ -54,7 +54,7 @@ public abstract class CrashSafetyTests : IDisposable
             users[i].PeerId = users[i ^ 1].UserId;
         }
 
-        var port = ServerProcess.FreePort();
+        var port = LoopbackPort.Free();
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
         var first = await ServerProcess.StartAsync(port, store.Arguments);
         ServerProcess? second = null;

@@ -24,7 +24,7 @@ public sealed class DescriptorExhaustionTests
     public async Task Out_of_descriptors_the_listener_pauses_with_one_warning_and_accepts_again_once_some_are_free()
     {
         using var scratch = new ScratchDirectory("chat-fds-");
-        var port = ServerProcess.FreePort();
+        var port = LoopbackPort.Free();
         using var server = await ServerProcess.StartAsync(port, [$"--Chat:Storage:ConnectionString=Data Source={Path.Combine(scratch.Path, "chat.db")}"]);
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(120));

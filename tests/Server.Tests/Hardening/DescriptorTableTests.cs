@@ -20,7 +20,7 @@ public sealed class DescriptorTableTests
     public async Task A_started_server_has_room_in_its_descriptor_table_for_its_connection_cap()
     {
         using var scratch = new ScratchDirectory("chat-fdtable-");
-        var port = ServerProcess.FreePort();
+        var port = LoopbackPort.Free();
         using var server = await ServerProcess.StartAsync(port, [
             $"--Chat:Storage:ConnectionString=Data Source={Path.Combine(scratch.Path, "chat.db")}",
             $"--Chat:Transport:MaxConnections={Cap}",

@@ -19,7 +19,7 @@ public sealed class GracefulShutdownTests : IDisposable
     [Fact]
     public async Task Sigterm_sends_GoAway_to_every_client_stops_accepting_and_exits_with_code_zero()
     {
-        var port = ServerProcess.FreePort();
+        var port = LoopbackPort.Free();
         using var server = await ServerProcess.StartAsync(port, [$"--Chat:Storage:ConnectionString=Data Source={Path.Combine(_scratch.Path, "chat.db")}", "--Chat:ShutdownSeconds=20"]);
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
         await using var first = await ChatClient.ConnectAsync(endPoint, new ChatClientOptions { HeartbeatInterval = null });

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Chat.Server.Tests.Infrastructure;
 using MySqlConnector;
 
 namespace Chat.Server.Tests.Hardening;
@@ -33,7 +34,7 @@ public sealed class PrivateMariaDb : IAsyncDisposable
     {
         var directory = Path.Combine(Path.GetTempPath(), "chat-mdb-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
-        var db = new PrivateMariaDb(directory, ServerProcess.FreePort());
+        var db = new PrivateMariaDb(directory, LoopbackPort.Free());
         try
         {
             await db.InstallAsync();

@@ -45,7 +45,7 @@ public abstract class ReceiptCrashSafetyTests : IDisposable
         var ids = seeded.Select(u => u.UserId).ToArray();
         var tokens = seeded.Select(u => u.Token).ToArray();
 
-        var port = ServerProcess.FreePort();
+        var port = LoopbackPort.Free();
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
         using var first = await ServerProcess.StartAsync(port, store.Arguments);
         var clients = await Task.WhenAll(tokens.Select(t => ConnectAsync(endPoint, t)));

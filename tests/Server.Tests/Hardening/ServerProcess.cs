@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Chat.Server.Tests.Infrastructure;
 
 namespace Chat.Server.Tests.Hardening;
 
@@ -67,9 +66,6 @@ public sealed class ServerProcess : IDisposable
             return Path.Combine(AppContext.BaseDirectory, "Chat.Server.dll");
         }
     }
-
-    /// <summary>A loopback port nobody listens on right now (see <see cref="LoopbackPort"/>).</summary>
-    public static int FreePort() => LoopbackPort.Free();
 
     /// <summary>Starts the server and returns once it listens (its log says so); throws with its output if it exits first.</summary>
     public static async Task<ServerProcess> StartAsync(int port, IEnumerable<string> settings)

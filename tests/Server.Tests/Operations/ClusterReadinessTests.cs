@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Chat.Server.Monitoring;
-using Chat.Server.Tests.Hardening;
 using Chat.Server.Tests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -17,7 +16,7 @@ public sealed class ClusterReadinessTests
     [Fact]
     public async Task A_cluster_node_is_not_ready_without_Redis()
     {
-        var port = ServerProcess.FreePort();
+        var port = LoopbackPort.Free();
         using var redis = Process.Start(new ProcessStartInfo("redis-server", ["--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no"])
         {
             RedirectStandardOutput = true,

@@ -35,8 +35,8 @@ public sealed class ReadinessTests : IDisposable
         await using var db = await PrivateMariaDb.StartAsync();
         string[] store = ["--Chat:Storage:Provider=MySql", "--Chat:Storage:ConnectionString=" + await db.CreateDatabaseAsync("chat")];
         var users = await SeededUser.SeedAsync(2, _scratch.Path, store);
-        var port = ServerProcess.FreePort();
-        var monitoringPort = ServerProcess.FreePort();
+        var port = LoopbackPort.Free();
+        var monitoringPort = LoopbackPort.Free();
         var logFile = Path.Combine(_scratch.Path, "server-.json");
         using var server = await ServerProcess.StartAsync(port, [.. store, $"--Chat:Metrics:Port={monitoringPort}", "--Chat:Log:File=" + logFile]);
         using var monitoring = new MonitoringPort(monitoringPort);
@@ -84,8 +84,8 @@ public sealed class ReadinessTests : IDisposable
     public async Task Sigterm_turns_readiness_false_before_any_client_is_told_GoAway_and_metrics_off_leaves_health_on()
     {
         string[] store = [$"--Chat:Storage:ConnectionString=Data Source={Path.Combine(_scratch.Path, "chat.db")}"];
-        var port = ServerProcess.FreePort();
-        var monitoringPort = ServerProcess.FreePort();
+        var port = LoopbackPort.Free();
+        var monitoringPort = LoopbackPort.Free();
 
         // Two not-ready answers end the drain: the test sees the first while its client still has no GoAway.
         using var server = await ServerProcess.StartAsync(port, [

@@ -86,7 +86,7 @@ public sealed class TransportFailureTests
         var nobody = ((IPEndPoint)closed.LocalEndPoint!).Port;
 
         var (exitCode, output) = await ServerProcess.RunUntilExitAsync([
-            $"--Chat:Transport:Port={ServerProcess.FreePort()}", "--Chat:Storage:Provider=MySql",
+            $"--Chat:Transport:Port={LoopbackPort.Free()}", "--Chat:Storage:Provider=MySql",
             $"--Chat:Storage:ConnectionString=Server=127.0.0.1;Port={nobody};User ID=nobody;Password=none;Connection Timeout=2"]);
 
         Assert.NotEqual(0, exitCode);

@@ -38,7 +38,7 @@ public sealed class PrometheusProcess : IAsyncDisposable
         config = Replace(config, "scrape_interval: 15s", "scrape_interval: 1s");
         var configFile = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(configFile, config, cancellationToken);
-        var port = FreePort();
+        var port = Chat.Server.Tests.Infrastructure.LoopbackPort.Free();
         var info = new ProcessStartInfo(Binary)
         {
             RedirectStandardOutput = true,
@@ -173,6 +173,4 @@ public sealed class PrometheusProcess : IAsyncDisposable
         Assert.Contains(old, text, StringComparison.Ordinal);
         return text.Replace(old, replacement, StringComparison.Ordinal);
     }
-
-    private static int FreePort() => Chat.Server.Tests.Infrastructure.LoopbackPort.Free();
 }

@@ -34,7 +34,7 @@ public sealed class GatewayHealthTests
         closed.Start();
         var port = ((IPEndPoint)closed.LocalEndpoint).Port;
         closed.Stop();
-        using var gateway = await GatewayProcess.StartAsync(Chat.Server.Tests.Hardening.ServerProcess.FreePort(), [$"--Gateway:ServerEndPoint=127.0.0.1:{port}"]);
+        using var gateway = await GatewayProcess.StartAsync(Chat.Server.Tests.Infrastructure.LoopbackPort.Free(), [$"--Gateway:ServerEndPoint=127.0.0.1:{port}"]);
         using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(http, "/health/live")).Status);
         var (ready, body) = await GetAsync(http, "/health/ready");

@@ -16,7 +16,7 @@ public sealed class GatewayStartupTests
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
 
-        var (exitCode, output) = await RunGatewayAsync(httpPort: port, chatPort: Chat.Server.Tests.Hardening.ServerProcess.FreePort());
+        var (exitCode, output) = await RunGatewayAsync(httpPort: port, chatPort: Chat.Server.Tests.Infrastructure.LoopbackPort.Free());
 
         Assert.Equal(1, exitCode);
         Assert.Contains($"chat gateway: cannot serve HTTP: Failed to bind to address http://127.0.0.1:{port}: address already in use (set Urls", output, StringComparison.Ordinal);
@@ -34,7 +34,7 @@ public sealed class GatewayStartupTests
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var chatPort = ((IPEndPoint)taken.LocalEndpoint).Port;
-        var (exitCode, output) = await RunGatewayAsync(httpPort: Chat.Server.Tests.Hardening.ServerProcess.FreePort(), chatPort: chatPort);
+        var (exitCode, output) = await RunGatewayAsync(httpPort: Chat.Server.Tests.Infrastructure.LoopbackPort.Free(), chatPort: chatPort);
 
         Assert.Equal(1, exitCode);
         Assert.Contains($"chat gateway: cannot listen on 127.0.0.1:{chatPort}", output, StringComparison.Ordinal);

@@ -40,9 +40,9 @@ public sealed partial class PrometheusTests : IDisposable
     {
         string[] store = [$"--Chat:Storage:ConnectionString=Data Source={Path.Combine(_scratch.Path, "chat.db")}"];
         var users = await SeededUser.SeedAsync(2, _scratch.Path, store);
-        var port = ServerProcess.FreePort();
-        var monitoringPort = ServerProcess.FreePort();
-        var gatewayPort = ServerProcess.FreePort();
+        var port = LoopbackPort.Free();
+        var monitoringPort = LoopbackPort.Free();
+        var gatewayPort = LoopbackPort.Free();
         using var server = await ServerProcess.StartAsync(port, [.. store, $"--Chat:Metrics:Port={monitoringPort}"]);
         using var gateway = await GatewayProcess.StartAsync(gatewayPort, [$"--Gateway:ServerEndPoint=127.0.0.1:{port}"]);
         await using var prometheus = await PrometheusProcess.StartAsync($"127.0.0.1:{monitoringPort}", $"127.0.0.1:{gatewayPort}", Guard);

@@ -117,7 +117,7 @@ public sealed class ChatListener : BackgroundService
     {
         if (_reactor is not null && _certificate is null)
         {
-            var acceptor = new EpollAcceptor(_listenSocket, _reactor, Accept, _logger);
+            var acceptor = new EpollAcceptor(_listenSocket, _reactor, AcceptPlain, _logger);
             if (acceptor.Start())
             {
                 // Set before the first await, so before StartAsync returns: StopAsync always finds it.
@@ -168,6 +168,32 @@ public sealed class ChatListener : BackgroundService
         _ => error.ToString(),
     };
 
+    /// <summary>A connection from the epoll acceptor: a bare descriptor, which lives in the reactor's set.</summary>
+    private void AcceptPlain(SocketHandle socket, IPAddress address)
+    {
+        // A socket that fails this is gone already; its first read says so.
+        _ = NativeSocket.SetNoDelay(socket);
+        var refusal = _registry.TryAdmit(address);
+        if (refusal != Admission.Admitted)
+        {
+            // Refuse cleanly with a reason instead of running out of memory or descriptors (a few bytes: the socket takes them at once).
+            try
+            {
+                _ = NativeSocket.Send(socket, _handler.Refusal(refusal), out _);
+            }
+            finally
+            {
+                socket.Dispose();
+            }
+
+            return;
+        }
+
+        var id = _registry.NextId();
+        Begin(() => new SocketConnection(id, socket, address, _socketContext), socket, address);
+    }
+
+    /// <summary>A connection from the .NET accept loop (TLS, or plain where there is no epoll reactor).</summary>
     private void Accept(Socket socket)
     {
         socket.NoDelay = true;
@@ -200,7 +226,7 @@ public sealed class ChatListener : BackgroundService
     }
 
     /// <summary>Registers the connection, gives it its session and starts it; a failure here ends only this connection.</summary>
-    private void Begin(Func<ChatConnection> create, Socket socket, IPAddress address)
+    private void Begin(Func<ChatConnection> create, IDisposable socket, IPAddress address)
     {
         ChatConnection? connection = null;
         try

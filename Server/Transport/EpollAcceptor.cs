@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using Chat.Server.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,7 +9,8 @@ namespace Chat.Server.Transport;
 /// Accepts plain connections on the epoll reactor's own thread: the listening socket is one more entry in the
 /// reactor's set (level-triggered, so a backlog left for later is reported again), and each event accepts what the
 /// backlog holds without waiting. The .NET accept loop costs every accepted connection two thread hand-offs (its socket
-/// engine's thread wakes a pool thread that runs the loop); this costs none.
+/// engine's thread wakes a pool thread that runs the loop); this costs none. Each connection comes as its bare
+/// descriptor (<see cref="SocketHandle"/>) and the peer's address, through <c>accept4</c>: no .NET socket is made for it.
 /// </summary>
 /// <remarks>
 /// Errors are sorted and paced as in the .NET loop (<see cref="AcceptErrors"/>): under pressure (out of descriptors or
@@ -22,13 +24,13 @@ internal sealed class EpollAcceptor
 
     private readonly Socket _listener;
     private readonly EpollReactor _reactor;
-    private readonly Action<Socket> _accepted;
+    private readonly Action<SocketHandle, IPAddress> _accepted;
     private readonly ILogger _logger;
     private readonly AcceptErrors _errors = new();
     private readonly int _fd;
     private volatile bool _stopped;
 
-    public EpollAcceptor(Socket listener, EpollReactor reactor, Action<Socket> accepted, ILogger logger)
+    public EpollAcceptor(Socket listener, EpollReactor reactor, Action<SocketHandle, IPAddress> accepted, ILogger logger)
     {
         _listener = listener;
         _reactor = reactor;
@@ -41,9 +43,7 @@ internal sealed class EpollAcceptor
     public bool Start()
     {
         // An accept must never wait on the reactor's thread, so the descriptor does not block. It is set on the
-        // descriptor rather than through Socket.Blocking: .NET gives every socket accepted from a non-blocking Socket
-        // its non-blocking mode too, with the state behind it (about 150 bytes per idle connection), which these
-        // connections do not need (their reads and writes say MSG_DONTWAIT call by call).
+        // descriptor rather than through Socket.Blocking, which would give the listening socket .NET's async state.
         return NativeSocket.SetNonBlocking(_fd) && _reactor.AddListener(_fd, this);
     }
 
@@ -64,7 +64,7 @@ internal sealed class EpollAcceptor
             _listener.SafeHandle.DangerousAddRef(ref referenced);
             for (var i = 0; i < AcceptsPerEvent && !_stopped; i++)
             {
-                if (!AcceptOne(reported: i == 0))
+                if (!AcceptOne())
                 {
                     return;
                 }
@@ -90,36 +90,16 @@ internal sealed class EpollAcceptor
     }
 
     /// <summary>One accept. False: stop for this event (the backlog is empty, the listener is gone, or a pause began).</summary>
-    private bool AcceptOne(bool reported)
+    private bool AcceptOne()
     {
-        // The event says a connection is there; after the first, a look without waiting says whether another is.
-        // (A non-blocking accept on an empty backlog throws, which costs far more than the look.)
-        if (!reported && !_listener.Poll(0, SelectMode.SelectRead))
+        var error = NativeSocket.Accept(_fd, out var socket, out var remote);
+        if (error != SocketError.Success)
         {
-            return false;
-        }
-
-        Socket socket;
-        try
-        {
-            socket = _listener.Accept();
-        }
-        catch (SocketException ex)
-        {
-            return OnError(ex.SocketErrorCode);
+            return OnError(error);
         }
 
         _errors.OnSuccess();
-        try
-        {
-            _accepted(socket);
-        }
-        catch (SocketException)
-        {
-            // Reset before it could be set up (the listener's own handling disposes what it took over).
-            socket.Dispose();
-        }
-
+        _accepted(socket!, remote!);
         return true;
     }
 

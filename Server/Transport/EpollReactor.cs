@@ -18,6 +18,8 @@ namespace Chat.Server.Transport;
 /// number is soon reused). Edge-triggered, an entry costs one <c>epoll_ctl</c> for the connection's whole life instead of
 /// one per read (one-shot arming re-arms after every read); the connection itself makes sure it is read by one thread
 /// at a time and that an edge that comes while it is busy is not lost (<see cref="SocketConnection.OnInputEdge"/>).
+/// A connection whose socket would not take all its output asks for writable reports as well, from then on
+/// (<see cref="WatchOutput"/>), and writes its queue on this thread when one comes.
 /// </remarks>
 internal sealed class EpollReactor : IDisposable
 {
@@ -131,6 +133,20 @@ internal sealed class EpollReactor : IDisposable
         return NativeMethods.EpollCtl(_epoll, NativeMethods.EpollCtlAdd, fd, ref ev) == 0;
     }
 
+    /// <summary>
+    /// Asks for a report when the socket is writable too (edge-triggered: when room comes after a write found it full),
+    /// for a connection whose output waits; one at once if it is writable already. False when the kernel refused.
+    /// </summary>
+    public bool WatchOutput(int fd, ulong token)
+    {
+        var ev = new NativeMethods.EpollEvent
+        {
+            Events = NativeMethods.EpollIn | NativeMethods.EpollOut | NativeMethods.EpollRdHup | NativeMethods.EpollEt,
+            Data = token,
+        };
+        return NativeMethods.EpollCtl(_epoll, NativeMethods.EpollCtlMod, fd, ref ev) == 0;
+    }
+
     /// <summary>Removes the descriptor from the set; called before the socket is closed.</summary>
     public void Detach(int fd)
     {
@@ -173,7 +189,20 @@ internal sealed class EpollReactor : IDisposable
                     }
 
                     var slot = (int)(uint)token;
-                    if ((uint)slot < (uint)slots.Length && slots[slot] is { } connection && connection.Owns(token) && connection.OnInputEdge())
+                    if ((uint)slot >= (uint)slots.Length || slots[slot] is not { } connection || !connection.Owns(token))
+                    {
+                        continue;
+                    }
+
+                    var ready = events[i].Events;
+                    if ((ready & NativeMethods.EpollOut) != 0)
+                    {
+                        connection.OnWritable();
+                    }
+
+                    // Input, the peer's FIN, or an error (which the read then reports); an entry watching output is
+                    // told writable with every event, and an event that says only that has no input for the read.
+                    if ((ready & ~NativeMethods.EpollOut) != 0 && connection.OnInputEdge())
                     {
                         if (connection.ServesInline)
                         {

@@ -1,16 +1,56 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace Chat.Server.Transport;
 
 /// <summary>
-/// Non-blocking reads and writes on a socket's descriptor (MSG_DONTWAIT), for connections that wait in the epoll
-/// reactor. <see cref="Socket.Receive(Span{byte}, SocketFlags, out SocketError)"/> on a socket made non-blocking
-/// would do the same, but making it non-blocking gives every socket .NET's async context (about 200 bytes) that an
-/// idle connection of ours never uses; with the flag on each call the descriptor can stay as it was accepted.
+/// The socket calls of connections that wait in the epoll reactor, on their bare descriptor
+/// (<see cref="SocketHandle"/>): accept, non-blocking reads and writes (MSG_DONTWAIT, so that no call can ever wait on
+/// the reactor's thread), a gather write of queued output, the half-close, and the no-delay option. A .NET
+/// <see cref="Socket"/> would do each of them, at the cost of its own objects per connection; and its non-blocking
+/// accept reports an empty backlog by throwing, where <c>accept4</c> answers EAGAIN.
 /// </summary>
 internal static class NativeSocket
 {
+    /// <summary>Room for the largest address a TCP accept reports (<c>struct sockaddr_in6</c>, 28 bytes).</summary>
+    private const int AddressRoom = 28;
+
+    /// <summary>
+    /// Takes the next connection from <paramref name="listener"/>'s backlog without waiting (WouldBlock when it is
+    /// empty): its descriptor, non-blocking and closed on exec, and the peer's address.
+    /// </summary>
+    public static SocketError Accept(int listener, out SocketHandle? accepted, out IPAddress? remote)
+    {
+        Span<byte> address = stackalloc byte[AddressRoom];
+        while (true)
+        {
+            var length = AddressRoom;
+            var fd = NativeMethods.Accept4(listener, ref MemoryMarshal.GetReference(address), ref length, NativeMethods.SockNonBlock | NativeMethods.SockCloexec);
+            if (fd >= 0)
+            {
+                accepted = new SocketHandle(fd);
+                remote = ToAddress(address[..Math.Min(length, AddressRoom)]);
+                return SocketError.Success;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != NativeMethods.EIntr)
+            {
+                accepted = null;
+                remote = null;
+                return ToSocketError(errno);
+            }
+        }
+    }
+
+    /// <summary>Turns Nagle's delay off (each frame goes out when written). False when the kernel refused (the socket is gone).</summary>
+    public static bool SetNoDelay(SocketHandle socket)
+    {
+        var on = 1;
+        return NativeMethods.SetSockOpt(socket.Descriptor, NativeMethods.IpProtoTcp, NativeMethods.TcpNoDelay, ref on, sizeof(int)) == 0;
+    }
+
     /// <summary>Makes the descriptor itself non-blocking, leaving the .NET socket over it as it was. False when the kernel refused.</summary>
     public static bool SetNonBlocking(int fd)
     {
@@ -86,10 +126,99 @@ internal static class NativeSocket
         }
     }
 
-    /// <summary>The errors a connected TCP socket's recv and send report on Linux, as .NET names them.</summary>
+    /// <summary>
+    /// Writes the first <paramref name="count"/> of <paramref name="vectors"/> (pinned, pointing into pinned blocks) in
+    /// one call, as far as the socket takes them at once; WouldBlock when it takes nothing. Throws
+    /// ObjectDisposedException once the socket is disposed.
+    /// </summary>
+    public static SocketError SendGather(SafeHandle handle, NativeMethods.IoVector[] vectors, int count, out long sent)
+    {
+        var header = new NativeMethods.MessageHeader
+        {
+            Vectors = Marshal.UnsafeAddrOfPinnedArrayElement(vectors, 0),
+            VectorCount = count,
+        };
+        var referenced = false;
+        try
+        {
+            handle.DangerousAddRef(ref referenced);
+            var fd = (int)handle.DangerousGetHandle();
+            while (true)
+            {
+                var result = NativeMethods.SendMsg(fd, ref header, NativeMethods.MsgDontWait | NativeMethods.MsgNoSignal);
+                if (result >= 0)
+                {
+                    sent = result;
+                    return SocketError.Success;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != NativeMethods.EIntr)
+                {
+                    sent = 0;
+                    return ToSocketError(errno);
+                }
+            }
+        }
+        finally
+        {
+            if (referenced)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Ends the sending side (the peer reads a FIN after what was sent). Throws ObjectDisposedException once the socket is disposed.</summary>
+    public static SocketError ShutdownSend(SafeHandle handle)
+    {
+        var referenced = false;
+        try
+        {
+            handle.DangerousAddRef(ref referenced);
+            return NativeMethods.Shutdown((int)handle.DangerousGetHandle(), NativeMethods.ShutWrite) == 0
+                ? SocketError.Success
+                : ToSocketError(Marshal.GetLastPInvokeError());
+        }
+        finally
+        {
+            if (referenced)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>The peer's address from an accept's <c>struct sockaddr</c> (IPv4 or IPv6; anything else is <see cref="IPAddress.None"/>).</summary>
+    private static IPAddress ToAddress(ReadOnlySpan<byte> address)
+    {
+        // sa_family is in the host's byte order; ports and addresses are in the network's.
+        var family = address.Length >= 2 ? BitConverter.ToUInt16(address) : 0;
+        if (family == NativeMethods.AfInet && address.Length >= 8)
+        {
+            return new IPAddress(address.Slice(4, 4));
+        }
+
+        if (family == NativeMethods.AfInet6 && address.Length >= 28)
+        {
+            return new IPAddress(address.Slice(8, 16), BitConverter.ToUInt32(address.Slice(24, 4)));
+        }
+
+        return IPAddress.None;
+    }
+
+    /// <summary>The errors accept and a connected TCP socket's recv and send report on Linux, as .NET names them.</summary>
     private static SocketError ToSocketError(int errno) => errno switch
     {
         NativeMethods.EAgain => SocketError.WouldBlock,
+        9 => SocketError.OperationAborted, // EBADF: the listener was closed
+        12 => SocketError.NoBufferSpaceAvailable, // ENOMEM
+        22 => SocketError.InvalidArgument, // EINVAL: not listening
+        23 or 24 => SocketError.TooManyOpenSockets, // ENFILE, EMFILE
+        71 => SocketError.ProtocolOption, // EPROTO
+        88 => SocketError.NotSocket, // ENOTSOCK
+        100 => SocketError.NetworkDown, // ENETDOWN
+        105 => SocketError.NoBufferSpaceAvailable, // ENOBUFS
         32 => SocketError.Shutdown, // EPIPE: written after the write side was shut down
         104 => SocketError.ConnectionReset, // ECONNRESET
         107 => SocketError.NotConnected, // ENOTCONN

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Chat.Server.Transport;
 
 /// <summary>
@@ -56,6 +58,29 @@ internal sealed class OutputQueue
                 into.Add(new ArraySegment<byte>(_blocks[i], start, end - start));
             }
         }
+    }
+
+    /// <summary>
+    /// The unsent bytes from the front, as many blocks as <paramref name="into"/> holds, as buffers for one gather send
+    /// (the blocks are pinned); the count filled, with the bytes they hold.
+    /// </summary>
+    public int Vectors(NativeMethods.IoVector[] into, out long bytes)
+    {
+        var count = Math.Min(_blocks.Count, into.Length);
+        var filled = 0;
+        bytes = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var start = i == 0 ? _head : 0;
+            var end = i == _blocks.Count - 1 ? _tail : BlockPool.BlockSize;
+            if (end > start)
+            {
+                into[filled++] = new NativeMethods.IoVector { Base = Marshal.UnsafeAddrOfPinnedArrayElement(_blocks[i], start), Length = end - start };
+                bytes += end - start;
+            }
+        }
+
+        return filled;
     }
 
     /// <summary>Drops <paramref name="count"/> sent bytes from the front, giving back the blocks they emptied.</summary>

@@ -1,16 +1,18 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Chat.Server.Transport;
 
 /// <summary>
-/// A plain TCP connection in the least memory that keeps every behaviour. Idle, it holds its socket, an entry in the
-/// listener's epoll set (<see cref="EpollReactor"/>; where there is none, one zero-byte receive,
-/// <see cref="SocketReadiness"/>) and a few fields: no buffer, no pipe, no task. When bytes arrive it reads them into a
-/// block rented for the moment, hands the frames to the session and gives the block back; output goes straight to the
-/// socket when it takes it, and only what it does not take waits in an <see cref="OutputQueue"/>, sent by a pooled
-/// <see cref="SocketSendOperation"/>.
+/// A plain TCP connection in the least memory that keeps every behaviour. Idle, it holds its socket's descriptor
+/// (<see cref="SocketHandle"/>), an entry in the listener's epoll set (<see cref="EpollReactor"/>) and a few fields: no
+/// buffer, no pipe, no task, no .NET socket. When bytes arrive it reads them into a block rented for the moment, hands
+/// the frames to the session and gives the block back; output goes straight to the socket when it takes it, and only
+/// what it does not take waits in an <see cref="OutputQueue"/>, written when the reactor reports the socket writable
+/// again. Where there is no reactor, the connection holds a .NET <see cref="Socket"/> instead, waits with one zero-byte
+/// receive (<see cref="SocketReadiness"/>), and its queued output is sent by a pooled <see cref="SocketSendOperation"/>.
 /// </summary>
 /// <remarks>
 /// The receive side runs on one thread at a time, in three states: Idle (waiting for input), Busy (reading, processing,
@@ -27,10 +29,22 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
     private const int Busy = 1;
     private const int Stopped = 2;
 
+    /// <summary>Blocks one gather write takes from the queue at most (256 KiB).</summary>
+    private const int GatherBlocks = 64;
+
+    /// <summary>The gather write's buffer list, one per thread (pinned: the kernel reads it during the call).</summary>
+    [ThreadStatic]
+    private static NativeMethods.IoVector[]? t_vectors;
+
     /// <summary>Queued bytes beyond which <see cref="Enqueue(ReadOnlySpan{byte})"/> sends without waiting for the flush.</summary>
     private const int FlushAtBytes = 64 * 1024;
 
-    private readonly Socket _socket;
+    /// <summary>The .NET socket, where the connection came from the .NET accept loop (null for a bare descriptor from the epoll acceptor).</summary>
+    private readonly Socket? _socket;
+
+    /// <summary>The descriptor every read and write goes through: the bare one, or the .NET socket's.</summary>
+    private readonly SafeHandle _handle;
+
     private readonly SocketContext _context;
 
     /// <summary>The .NET wait for input, where there is no epoll reactor (null otherwise).</summary>
@@ -50,10 +64,12 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
     private int _inputEnd;
     private int _receiveState;
 
-    // Output: under _writeLock.
+    // Output: under the connection's lock. _sending: a .NET send is in flight, or (epoll) the socket was full and the
+    // queue waits for the reactor to report it writable; _watchingOutput: the epoll entry asks for that report.
     private OutputQueue? _output;
     private bool _sending;
     private bool _draining;
+    private bool _watchingOutput;
 
     private int _disposed;
     private int _finished;
@@ -61,10 +77,22 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
     /// <summary>1 once a graceful close has sent its FIN: from then on input is read and dropped until the peer closes.</summary>
     private int _shutdown;
 
+    /// <summary>A connection on a bare descriptor, which waits in the context's epoll reactor.</summary>
+    public SocketConnection(long id, SocketHandle socket, IPAddress remoteAddress, SocketContext context)
+        : base(id, remoteAddress)
+    {
+        _handle = socket;
+        _context = context;
+        _fd = socket.Descriptor;
+        _token = context.Reactor!.Register(this);
+    }
+
+    /// <summary>A connection on a .NET socket: it waits in the context's epoll reactor if there is one, the .NET way otherwise.</summary>
     public SocketConnection(long id, Socket socket, IPAddress remoteAddress, SocketContext context)
         : base(id, remoteAddress)
     {
         _socket = socket;
+        _handle = socket.SafeHandle;
         _context = context;
         if (context.Reactor is { } reactor)
         {
@@ -203,6 +231,36 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
     /// <summary>The epoll reactor handed this connection to the thread pool.</summary>
     void IThreadPoolWorkItem.Execute() => ServeInput();
 
+    /// <summary>
+    /// The reactor reported the socket writable (epoll): the queue that waited for it is written now, on the reactor's
+    /// thread, as far as the socket takes it.
+    /// </summary>
+    internal void OnWritable()
+    {
+        // Every event of an entry that watches output says writable; only a connection that waits takes the lock.
+        if (!Volatile.Read(ref _sending))
+        {
+            return;
+        }
+
+        lock (this)
+        {
+            if (!_sending)
+            {
+                return;
+            }
+
+            _sending = false;
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                ReleaseOutputLocked();
+                return;
+            }
+
+            SendQueuedLocked();
+        }
+    }
+
     /// <summary>An asynchronous send completed: the completion callback.</summary>
     internal void OnSent(SocketSendOperation operation)
     {
@@ -253,7 +311,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
             bool pending;
             try
             {
-                pending = _socket.ReceiveAsync(_readiness!);
+                pending = _socket!.ReceiveAsync(_readiness!);
             }
             catch (ObjectDisposedException)
             {
@@ -286,7 +344,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         var referenced = false;
         try
         {
-            _socket.SafeHandle.DangerousAddRef(ref referenced);
+            _handle.DangerousAddRef(ref referenced);
             // Marked before the call: once added, an event may run the receive side on another thread before this returns.
             _inEpollSet = true;
             return reactor.Add(_fd, _token);
@@ -299,7 +357,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         {
             if (referenced)
             {
-                _socket.SafeHandle.DangerousRelease();
+                _handle.DangerousRelease();
             }
         }
     }
@@ -517,16 +575,16 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
     {
         if (_context.Reactor is not null)
         {
-            return NativeSocket.Receive(_socket.SafeHandle, buffer, out received);
+            return NativeSocket.Receive(_handle, buffer, out received);
         }
 
-        received = _socket.Receive(buffer, SocketFlags.None, out var error);
+        received = _socket!.Receive(buffer, SocketFlags.None, out var error);
         return error;
     }
 
     private SocketError SendDotNet(ReadOnlySpan<byte> data, out int sent)
     {
-        sent = _socket.Send(data, SocketFlags.None, out var error);
+        sent = _socket!.Send(data, SocketFlags.None, out var error);
         return error;
     }
 
@@ -663,6 +721,11 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
             return true;
         }
 
+        if (_context.Reactor is { } reactor)
+        {
+            return WriteQueuedLocked(reactor);
+        }
+
         // One block at a time synchronously (a span send needs no pinning or list); more than that is one gather send.
         while (!_output.IsEmpty && _output.Length <= BlockPool.BlockSize)
         {
@@ -703,6 +766,102 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         return true;
     }
 
+    /// <summary>
+    /// Writes the queue (epoll) as far as the socket takes it; when the socket is full, the queue waits for the
+    /// reactor's report that it is writable again (<see cref="OnWritable"/>). False when the connection was cut.
+    /// </summary>
+    private bool WriteQueuedLocked(EpollReactor reactor)
+    {
+        var output = _output!;
+        while (true)
+        {
+            while (!output.IsEmpty)
+            {
+                var sent = TrySendQueueLocked(output, out var offered);
+                if (sent < 0)
+                {
+                    return false;
+                }
+
+                output.Consume(sent);
+                if (sent < offered)
+                {
+                    // A short write: the socket is full.
+                    break;
+                }
+            }
+
+            if (output.IsEmpty)
+            {
+                _sending = false;
+                ReleaseOutputLocked();
+                if (_draining)
+                {
+                    DisposeSocket(graceful: true);
+                }
+
+                return true;
+            }
+
+            if (output.Length > _context.MaxPendingOutput)
+            {
+                // The client is not reading: its messages stay in the store for catch-up; the connection goes.
+                MarkClosed(CloseReason.SlowConsumer);
+                DisposeSocket(graceful: false);
+                return false;
+            }
+
+            if (_sending)
+            {
+                // Still full after the wait was flagged: the reactor's next report is this queue's.
+                return true;
+            }
+
+            // The wait is flagged before one more write: a report that came after the full write and before the flag
+            // found no wait and was dropped (OnWritable), but then this write finds the room it reported.
+            Volatile.Write(ref _sending, true);
+            Interlocked.MemoryBarrier();
+            if (!_watchingOutput)
+            {
+                _watchingOutput = true;
+
+                // A refusal means the socket is gone: its receive side finds that out and ends the connection.
+                _ = reactor.WatchOutput(_fd, _token);
+            }
+        }
+    }
+
+    /// <summary>Writes the front of the queue: its one block, or up to a gather send's worth. As <see cref="TrySendLocked"/>; <paramref name="offered"/> is what was offered.</summary>
+    private long TrySendQueueLocked(OutputQueue output, out long offered)
+    {
+        if (output.Length <= BlockPool.BlockSize)
+        {
+            var first = output.First;
+            offered = first.Count;
+            return TrySendLocked(first);
+        }
+
+        var vectors = t_vectors ??= GC.AllocateArray<NativeMethods.IoVector>(GatherBlocks, pinned: true);
+        var count = output.Vectors(vectors, out offered);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return -1;
+        }
+
+        long sent;
+        SocketError error;
+        try
+        {
+            error = NativeSocket.SendGather(_handle, vectors, count, out sent);
+        }
+        catch (ObjectDisposedException)
+        {
+            return -1;
+        }
+
+        return AfterTrySendLocked(error, sent);
+    }
+
     /// <summary>Bytes the socket took at once (0 when it is full), or -1 when it failed and the connection was cut.</summary>
     private int TrySendLocked(ReadOnlySpan<byte> data)
     {
@@ -715,13 +874,19 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         SocketError error;
         try
         {
-            error = _context.Reactor is null ? SendDotNet(data, out sent) : NativeSocket.Send(_socket.SafeHandle, data, out sent);
+            error = _context.Reactor is null ? SendDotNet(data, out sent) : NativeSocket.Send(_handle, data, out sent);
         }
         catch (ObjectDisposedException)
         {
             return -1;
         }
 
+        return (int)AfterTrySendLocked(error, sent);
+    }
+
+    /// <summary>What a write without waiting did: the bytes taken (0 when the socket was full), or -1 when it failed and the connection was cut.</summary>
+    private long AfterTrySendLocked(SocketError error, long sent)
+    {
         if (error == SocketError.WouldBlock)
         {
             return 0;
@@ -747,7 +912,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
             bool pending;
             try
             {
-                pending = operation.Start(this, _socket, _output!);
+                pending = operation.Start(this, _socket!, _output!);
             }
             catch (ObjectDisposedException)
             {
@@ -828,11 +993,7 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
             if (Interlocked.Exchange(ref _shutdown, 1) == 0)
             {
                 ClosingSinceTicks = Environment.TickCount64;
-                try
-                {
-                    _socket.Shutdown(SocketShutdown.Send);
-                }
-                catch (SocketException)
+                if (!ShutdownSend())
                 {
                     // The peer is gone already: nothing to drain.
                     DisposeSocket(graceful: false);
@@ -859,7 +1020,21 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
             reactor.Detach(_fd);
         }
 
-        _socket.Dispose();
+        if (_socket is not null)
+        {
+            _socket.Dispose();
+        }
+        else
+        {
+            _handle.Dispose();
+        }
+
+        if (_context.Reactor is not null)
+        {
+            // A queue that waited for the reactor's report has nobody else to give it back.
+            _sending = false;
+        }
+
         ReleaseOutputLocked();
 
         // A receive side that stopped reading, or that is idle on the epoll set (a closed descriptor raises no event), will
@@ -870,6 +1045,25 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         if (state == Stopped || (state == Idle && _context.Reactor is not null))
         {
             Finish();
+        }
+    }
+
+    /// <summary>Sends the FIN. False when the socket is gone.</summary>
+    private bool ShutdownSend()
+    {
+        if (_socket is null)
+        {
+            return NativeSocket.ShutdownSend(_handle) == SocketError.Success;
+        }
+
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 

@@ -45,10 +45,13 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
 
     /// <summary>
     /// Audience loads run beside the consumer, at most this many at once: a sign-in storm's store round trips then
-    /// overlap (each load starts when the user's window opens and is done when it closes) instead of queueing one
+    /// overlap (each load starts when the users' windows open and is done when they close) instead of queueing one
     /// by one behind the single consumer, and the store's connection pool is left room for requests.
     /// </summary>
     private readonly SemaphoreSlim _loadSlots = new(8, 8);
+
+    /// <summary>Users whose audiences one load reads at most: a storm's sign-ins of one moment share a read.</summary>
+    private const int LoadBatch = 256;
 
     /// <summary>The status a signed-in user chose with SetStatus (absent: online). Cleared when the last device leaves.</summary>
     private readonly ConcurrentDictionary<long, byte> _chosen = new();
@@ -72,8 +75,11 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
     /// <summary>The open windows in the order they close, with when (the time provider's timestamps).</summary>
     private readonly Queue<(long UserId, long DueTicks)> _closing = new();
     private bool _windowTimerArmed;
-    /// <summary>Per online user: the audience once loaded, or the load still under way (a Task), so a loaded one costs no Task.</summary>
+    /// <summary>Per online user: the audience once loaded, or the batch that loads it (<see cref="AudienceLoad"/>), so a loaded one costs no Task.</summary>
     private readonly Dictionary<long, object> _audiences = [];
+
+    /// <summary>The batch that the next users' audiences join; it starts when the events run out (or it is full, or one of its audiences is needed).</summary>
+    private AudienceLoad? _forming;
     private readonly Dictionary<long, long> _lastSeenMs = [];
     private CancellationToken _stopping;
 
@@ -174,6 +180,9 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
                         await SaveLastSeenAsync(stoppingToken);
                     }
                 }
+
+                // The burst is in: the audiences it asked for are read together.
+                StartForming();
 
                 // Events come in bursts (a reconnect storm posts one per sign-in): a short pause lets the next ones
                 // gather, so this loop's thread is woken once per burst instead of once per event. Presence waits a
@@ -295,8 +304,23 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
         OpenWindow(userId);
         if (!_audiences.ContainsKey(userId))
         {
-            // The flush at the end of the window needs it; load it while the window is open.
-            _audiences[userId] = LoadAudienceAsync(userId);
+            // The flush at the end of the window needs it; load it while the window is open, with the others of the burst.
+            var load = _forming ??= new AudienceLoad();
+            load.UserIds.Add(userId);
+            _audiences[userId] = load;
+            if (load.UserIds.Count == LoadBatch)
+            {
+                StartForming();
+            }
+        }
+    }
+
+    private void StartForming()
+    {
+        if (_forming is { } load)
+        {
+            _forming = null;
+            load.Loaded = LoadAudiencesAsync(load.UserIds);
         }
     }
 
@@ -471,39 +495,67 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
                 return Task.FromResult(loaded);
             }
 
-            var load = (Task<PresenceAudience>)cached;
-            if (load.IsCompletedSuccessfully)
+            var load = (AudienceLoad)cached;
+            if (load.Loaded is null)
             {
-                // Keep the audience itself from now on; the Task goes.
-                _audiences[userId] = load.Result;
-                return load;
+                // Still forming, and needed now.
+                StartForming();
             }
 
-            if (!load.IsFaulted && !load.IsCanceled)
+            var loading = load.Loaded!;
+            if (loading.IsCompletedSuccessfully)
             {
-                return load;
+                // Keep the audience itself from now on; the batch goes once none of its users refers to it.
+                var audience = load.Of(userId, loading.Result);
+                _audiences[userId] = audience;
+                return Task.FromResult(audience);
             }
 
-            _ = load.Exception; // observed: the failure was (or will be) logged by the event that awaited it
+            if (!loading.IsFaulted && !loading.IsCanceled)
+            {
+                return load.OfAsync(userId);
+            }
+
+            _ = loading.Exception; // observed: the failure was (or will be) logged by the event that awaited it
         }
 
-        var fresh = LoadAudienceAsync(userId);
+        var fresh = new AudienceLoad();
+        fresh.UserIds.Add(userId);
+        fresh.Loaded = LoadAudiencesAsync(fresh.UserIds);
         _audiences[userId] = fresh;
-        return fresh;
+        return fresh.OfAsync(userId);
     }
 
-    private async Task<PresenceAudience> LoadAudienceAsync(long userId)
+    private async Task<PresenceAudience[]> LoadAudiencesAsync(List<long> userIds)
     {
         await _loadSlots.WaitAsync(_stopping);
         try
         {
-            var circle = await _friends.GetFriendCircleAsync(userId, _stopping);
-            return new PresenceAudience(circle.FriendIds, circle.Hidden);
+            var circles = await _friends.GetFriendCirclesAsync(userIds, _stopping);
+            var audiences = new PresenceAudience[circles.Count];
+            for (var i = 0; i < audiences.Length; i++)
+            {
+                audiences[i] = new PresenceAudience(circles[i].FriendIds, circles[i].Hidden);
+            }
+
+            return audiences;
         }
         finally
         {
             _loadSlots.Release();
         }
+    }
+
+    /// <summary>One read of several users' audiences: the users, in the order read, and the read once started.</summary>
+    private sealed class AudienceLoad
+    {
+        public List<long> UserIds { get; } = [];
+
+        public Task<PresenceAudience[]>? Loaded { get; set; }
+
+        public PresenceAudience Of(long userId, PresenceAudience[] audiences) => audiences[UserIds.IndexOf(userId)];
+
+        public async Task<PresenceAudience> OfAsync(long userId) => Of(userId, await Loaded!);
     }
 
     /// <summary>Offline users hold no worker state: memory follows the online population.</summary>

@@ -44,6 +44,12 @@ public interface IFriendStore
     /// round trip: presence loads this for every sign-in, so three reads would triple a sign-in storm's store time.
     /// </summary>
     Task<FriendCircle> GetFriendCircleAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="GetFriendCircleAsync"/> for each of <paramref name="userIds"/>, in their order, in one read: presence
+    /// loads the circles of a storm's sign-ins in batches.
+    /// </summary>
+    Task<IReadOnlyList<FriendCircle>> GetFriendCirclesAsync(IReadOnlyList<long> userIds, CancellationToken cancellationToken);
 }
 
 public enum FriendRequestOutcome

@@ -117,6 +117,31 @@ internal abstract class SqlDatabase : IAsyncDisposable
     }
 
     /// <summary>
+    /// <see cref="ReadRowsAsync{TState}"/> once per argument, on one read connection; <paramref name="onRow"/> also gets
+    /// the argument's index. For presence's friend circles, read for every user whose sign-in a storm brought within
+    /// the same moment: an engine may run them all in one read transaction (SQLite: one snapshot and one pair of lock
+    /// calls for the batch, not one per user).
+    /// </summary>
+    public virtual Task ReadRowsForEachAsync<TState>(string sql, string parameter, IReadOnlyList<long> arguments, TState state, Action<ISqlRow, int, TState> onRow, CancellationToken cancellationToken) =>
+        ReadAsync(
+            async s =>
+            {
+                for (var i = 0; i < arguments.Count; i++)
+                {
+                    await using var cmd = s.Command(sql).With(parameter, arguments[i]);
+                    await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+                    var row = new DataReaderRow(reader);
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        onRow(row, i, state);
+                    }
+                }
+
+                return true;
+            },
+            cancellationToken);
+
+    /// <summary>
     /// One statement with one parameter, on a read connection: <paramref name="onRow"/> is called for each row, with
     /// <paramref name="state"/> to collect into. For the reads every sign-in makes (the token's owner, the friend
     /// circle), which an engine may run below its ADO.NET provider (SQLite: a statement kept prepared and stepped

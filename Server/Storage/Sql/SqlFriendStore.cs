@@ -179,35 +179,58 @@ internal sealed class SqlFriendStore(SqlDatabase db) : IFriendStore
     public Task<IReadOnlyList<long>> GetBlockedAsync(long userId, CancellationToken cancellationToken) =>
         db.ReadAsync(s => ReadIdsAsync(s, "SELECT blocked_id FROM blocks WHERE user_id = @u ORDER BY blocked_id", userId, cancellationToken), cancellationToken);
 
-    // Kind 0: a friend; kind 1: hidden (blocked either way). One statement, so one round trip.
+    // Kind 0: a friend; kind 1: hidden (blocked either way). One statement, so one round trip. Not sorted by the
+    // engine (a sorter per run): the friend ids are sorted here.
     private const string FriendCircleSql =
         "SELECT 0, friend_id FROM friendships WHERE user_id = @u " +
         "UNION ALL SELECT 1, blocked_id FROM blocks WHERE user_id = @u " +
-        "UNION ALL SELECT 1, user_id FROM blocks WHERE blocked_id = @u ORDER BY 1, 2";
+        "UNION ALL SELECT 1, user_id FROM blocks WHERE blocked_id = @u";
 
-    /// <summary>Presence reads this at every first sign-in: through <see cref="SqlDatabase.ReadRowsAsync{TState}"/>, the engine's leanest read.</summary>
+    /// <summary>Through <see cref="SqlDatabase.ReadRowsAsync{TState}"/>, the engine's leanest read.</summary>
     public async Task<FriendCircle> GetFriendCircleAsync(long userId, CancellationToken cancellationToken)
     {
-        var friends = new List<long>();
-        var hidden = new HashSet<long>();
-        await db.ReadRowsAsync(
-            FriendCircleSql,
-            "@u",
-            userId,
-            (Friends: friends, Hidden: hidden),
-            static (row, circle) =>
+        var circle = new CircleRows();
+        await db.ReadRowsAsync(FriendCircleSql, "@u", userId, circle, static (row, circle) => circle.Add(row), cancellationToken);
+        return circle.ToCircle();
+    }
+
+    /// <summary>Presence reads these for the users whose sign-ins came together: through <see cref="SqlDatabase.ReadRowsForEachAsync{TState}"/>, one read for the batch.</summary>
+    public async Task<IReadOnlyList<FriendCircle>> GetFriendCirclesAsync(IReadOnlyList<long> userIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        var circles = new CircleRows[userIds.Count];
+        for (var i = 0; i < circles.Length; i++)
+        {
+            circles[i] = new CircleRows();
+        }
+
+        await db.ReadRowsForEachAsync(FriendCircleSql, "@u", userIds, circles, static (row, i, circles) => circles[i].Add(row), cancellationToken);
+        return Array.ConvertAll(circles, static c => c.ToCircle());
+    }
+
+    /// <summary>One user's circle as its rows come.</summary>
+    private sealed class CircleRows
+    {
+        private readonly List<long> _friends = [];
+        private readonly HashSet<long> _hidden = [];
+
+        public void Add(ISqlRow row)
+        {
+            if (row.Int64(0) == 0)
             {
-                if (row.Int64(0) == 0)
-                {
-                    circle.Friends.Add(row.Int64(1));
-                }
-                else
-                {
-                    circle.Hidden.Add(row.Int64(1));
-                }
-            },
-            cancellationToken);
-        return new FriendCircle(friends, hidden);
+                _friends.Add(row.Int64(1));
+            }
+            else
+            {
+                _hidden.Add(row.Int64(1));
+            }
+        }
+
+        public FriendCircle ToCircle()
+        {
+            _friends.Sort();
+            return new FriendCircle(_friends, _hidden);
+        }
     }
 
     private static async Task<bool> AreFriendsAsync(SqlSession s, long userId, long otherUserId, CancellationToken cancellationToken)

@@ -261,6 +261,81 @@ internal sealed class SqliteDatabase : SqlDatabase
         }
     }
 
+    /// <summary>
+    /// The statement stepped once per argument inside one read transaction (BEGIN ... COMMIT): one snapshot, and one
+    /// lock and unlock of the WAL's read mark (two fcntl calls) for the whole batch instead of a pair per argument.
+    /// </summary>
+    public override Task ReadRowsForEachAsync<TState>(string sql, string parameter, IReadOnlyList<long> arguments, TState state, Action<ISqlRow, int, TState> onRow, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(onRow);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        SqliteReadConnection? reader = null;
+        var inTransaction = false;
+        try
+        {
+            reader = TakeIdleReader() ?? OpenReader();
+            reader.Statement("BEGIN").Execute();
+            inTransaction = true;
+            var statement = reader.Statement(sql);
+            for (var i = 0; i < arguments.Count; i++)
+            {
+                try
+                {
+                    statement.Bind(1, arguments[i]);
+                    while (statement.Step())
+                    {
+                        onRow(statement, i, state);
+                    }
+                }
+                finally
+                {
+                    statement.Reset();
+                }
+            }
+
+            reader.Statement("COMMIT").Execute();
+            inTransaction = false;
+            return Task.CompletedTask;
+        }
+        catch (Exception ex) when (ex is not StorageUnavailableException && IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+        finally
+        {
+            if (reader is not null)
+            {
+                if (inTransaction && !TryRollBack(reader))
+                {
+                    // A reader left inside a transaction would hold its snapshot (and the WAL) forever: it goes.
+                    reader.Dispose();
+                }
+                else
+                {
+                    ReleaseReader(reader);
+                }
+            }
+        }
+    }
+
+    private static bool TryRollBack(SqliteReadConnection reader)
+    {
+        try
+        {
+            reader.Statement("ROLLBACK").Execute();
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Back to the idle readers, or closed when there are enough of them (or the database is disposed).</summary>
     private void ReleaseReader(SqliteReadConnection reader)
     {

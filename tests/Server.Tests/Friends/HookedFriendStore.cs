@@ -4,11 +4,14 @@ namespace Chat.Server.Tests.Friends;
 
 /// <summary>
 /// The real friend store, with a hook that runs once after the next GetFriendsAsync has read its rows and before it
-/// returns them: a test can make things happen between a read and its use.
+/// returns them (a test can make things happen between a read and its use), and one that runs when the next batch
+/// of friend circles is read, on the reading thread; it also records the batches.
 /// </summary>
 internal sealed class HookedFriendStore(IFriendStore inner) : IFriendStore
 {
+    private readonly List<long[]> _circleReads = [];
     private Func<Task>? _afterNextFriendsRead;
+    private Action? _duringNextCirclesRead;
 
     public void AfterNextFriendsRead(Func<Task> hook) => _afterNextFriendsRead = hook;
 
@@ -58,4 +61,31 @@ internal sealed class HookedFriendStore(IFriendStore inner) : IFriendStore
 
     public Task<FriendCircle> GetFriendCircleAsync(long userId, CancellationToken cancellationToken) =>
         inner.GetFriendCircleAsync(userId, cancellationToken);
+
+    public Task<IReadOnlyList<FriendCircle>> GetFriendCirclesAsync(IReadOnlyList<long> userIds, CancellationToken cancellationToken)
+    {
+        lock (_circleReads)
+        {
+            _circleReads.Add([.. userIds]);
+        }
+
+        // On the caller's thread, before the read: a test can hold the thread that asked (presence's loop) right here.
+        Interlocked.Exchange(ref _duringNextCirclesRead, null)?.Invoke();
+        return inner.GetFriendCirclesAsync(userIds, cancellationToken);
+    }
+
+    /// <summary>The users of every batch read of friend circles so far, in order.</summary>
+    public IReadOnlyList<long[]> CircleReads
+    {
+        get
+        {
+            lock (_circleReads)
+            {
+                return [.. _circleReads];
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="hook"/> once, synchronously, when the next batch read of friend circles begins.</summary>
+    public void DuringNextCirclesRead(Action hook) => _duringNextCirclesRead = hook;
 }

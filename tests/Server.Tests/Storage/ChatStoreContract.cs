@@ -332,6 +332,41 @@ public abstract partial class ChatStoreContract(IChatStore store)
         var ofE = await Friends.GetFriendCircleAsync(e.Id, Ct);
         Assert.Empty(ofE.FriendIds);
         Assert.Equal([b.Id], ofE.Hidden);
+
+        // The batch read gives each user the same circle as the single read, in the order asked, a repeat included.
+        var batch = await Friends.GetFriendCirclesAsync([e.Id, a.Id, d.Id, b.Id, a.Id], Ct);
+        Assert.Equal(5, batch.Count);
+        Assert.Empty(batch[0].FriendIds);
+        Assert.Equal([b.Id], batch[0].Hidden);
+        Assert.Equal(new[] { b.Id, c.Id }.Order(), batch[1].FriendIds);
+        Assert.Equal(new[] { b.Id, d.Id }.Order(), batch[1].Hidden.Order());
+        Assert.Empty(batch[2].FriendIds);
+        Assert.Equal([a.Id], batch[2].Hidden);
+        Assert.Equal([a.Id], batch[3].FriendIds);
+        Assert.Equal(new[] { a.Id, e.Id }.Order(), batch[3].Hidden.Order());
+        Assert.Equal(batch[1].FriendIds, batch[4].FriendIds);
+        Assert.Empty(await Friends.GetFriendCirclesAsync([], Ct));
+    }
+
+    [Fact]
+    public async Task Friend_ids_of_a_circle_come_ascending_whatever_order_the_friendships_were_made_in()
+    {
+        var a = await NewUserAsync();
+        var later = new List<long>();
+        for (var i = 0; i < 4; i++)
+        {
+            later.Add((await NewUserAsync()).Id);
+        }
+
+        // Newest user first: the rows' insertion order is the reverse of the ids'.
+        foreach (var id in Enumerable.Reverse(later))
+        {
+            await Friends.AddRequestAsync(id, a.Id, "", T0, Ct);
+            Assert.True(await Friends.ResolveRequestAsync(id, a.Id, accept: true, T0, Ct));
+        }
+
+        Assert.Equal(later.Order(), (await Friends.GetFriendCircleAsync(a.Id, Ct)).FriendIds);
+        Assert.Equal(later.Order(), (await Friends.GetFriendCirclesAsync([a.Id], Ct))[0].FriendIds);
     }
 
     // ---------------------------------------------------------------- conversations and messages

@@ -23,25 +23,18 @@ internal static class NativeSocket
     public static SocketError Accept(int listener, out SocketHandle? accepted, out IPAddress? remote)
     {
         Span<byte> address = stackalloc byte[AddressRoom];
-        while (true)
+        int length;
+        long fd;
+        SocketError error;
+        do
         {
-            var length = AddressRoom;
-            var fd = NativeMethods.Accept4(listener, ref MemoryMarshal.GetReference(address), ref length, NativeMethods.SockNonBlock | NativeMethods.SockCloexec);
-            if (fd >= 0)
-            {
-                accepted = new SocketHandle(fd);
-                remote = ToAddress(address[..Math.Min(length, AddressRoom)]);
-                return SocketError.Success;
-            }
-
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno != NativeMethods.EIntr)
-            {
-                accepted = null;
-                remote = null;
-                return ToSocketError(errno);
-            }
+            length = AddressRoom;
         }
+        while (!Completed(NativeMethods.Accept4(listener, ref MemoryMarshal.GetReference(address), ref length, NativeMethods.SockNonBlock | NativeMethods.SockCloexec), out fd, out error));
+
+        accepted = error == SocketError.Success ? new SocketHandle((int)fd) : null;
+        remote = error == SocketError.Success ? ToAddress(address[..Math.Min(length, AddressRoom)]) : null;
+        return error;
     }
 
     /// <summary>Turns Nagle's delay off (each frame goes out when written). False when the kernel refused (the socket is gone).</summary>
@@ -61,69 +54,29 @@ internal static class NativeSocket
     /// <summary>Reads what is there, up to the buffer's length; WouldBlock when nothing is. Throws ObjectDisposedException once the socket is disposed.</summary>
     public static SocketError Receive(SafeHandle handle, Span<byte> buffer, out int received)
     {
-        var referenced = false;
-        try
+        using var held = new HeldDescriptor(handle);
+        SocketError error;
+        long count;
+        while (!Completed(NativeMethods.Recv(held.Fd, ref MemoryMarshal.GetReference(buffer), buffer.Length, NativeMethods.MsgDontWait), out count, out error))
         {
-            handle.DangerousAddRef(ref referenced);
-            var fd = (int)handle.DangerousGetHandle();
-            while (true)
-            {
-                var result = NativeMethods.Recv(fd, ref MemoryMarshal.GetReference(buffer), buffer.Length, NativeMethods.MsgDontWait);
-                if (result >= 0)
-                {
-                    received = (int)result;
-                    return SocketError.Success;
-                }
+        }
 
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno != NativeMethods.EIntr)
-                {
-                    received = 0;
-                    return ToSocketError(errno);
-                }
-            }
-        }
-        finally
-        {
-            if (referenced)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        received = (int)count;
+        return error;
     }
 
     /// <summary>Writes what the socket takes at once; WouldBlock when it takes nothing. Throws ObjectDisposedException once the socket is disposed.</summary>
     public static SocketError Send(SafeHandle handle, ReadOnlySpan<byte> data, out int sent)
     {
-        var referenced = false;
-        try
+        using var held = new HeldDescriptor(handle);
+        SocketError error;
+        long count;
+        while (!Completed(NativeMethods.Send(held.Fd, ref MemoryMarshal.GetReference(data), data.Length, NativeMethods.MsgDontWait | NativeMethods.MsgNoSignal), out count, out error))
         {
-            handle.DangerousAddRef(ref referenced);
-            var fd = (int)handle.DangerousGetHandle();
-            while (true)
-            {
-                var result = NativeMethods.Send(fd, ref MemoryMarshal.GetReference(data), data.Length, NativeMethods.MsgDontWait | NativeMethods.MsgNoSignal);
-                if (result >= 0)
-                {
-                    sent = (int)result;
-                    return SocketError.Success;
-                }
+        }
 
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno != NativeMethods.EIntr)
-                {
-                    sent = 0;
-                    return ToSocketError(errno);
-                }
-            }
-        }
-        finally
-        {
-            if (referenced)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        sent = (int)count;
+        return error;
     }
 
     /// <summary>
@@ -138,53 +91,64 @@ internal static class NativeSocket
             Vectors = Marshal.UnsafeAddrOfPinnedArrayElement(vectors, 0),
             VectorCount = count,
         };
-        var referenced = false;
-        try
+        using var held = new HeldDescriptor(handle);
+        SocketError error;
+        while (!Completed(NativeMethods.SendMsg(held.Fd, ref header, NativeMethods.MsgDontWait | NativeMethods.MsgNoSignal), out sent, out error))
         {
-            handle.DangerousAddRef(ref referenced);
-            var fd = (int)handle.DangerousGetHandle();
-            while (true)
-            {
-                var result = NativeMethods.SendMsg(fd, ref header, NativeMethods.MsgDontWait | NativeMethods.MsgNoSignal);
-                if (result >= 0)
-                {
-                    sent = result;
-                    return SocketError.Success;
-                }
+        }
 
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno != NativeMethods.EIntr)
-                {
-                    sent = 0;
-                    return ToSocketError(errno);
-                }
-            }
-        }
-        finally
-        {
-            if (referenced)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        return error;
     }
 
     /// <summary>Ends the sending side (the peer reads a FIN after what was sent). Throws ObjectDisposedException once the socket is disposed.</summary>
     public static SocketError ShutdownSend(SafeHandle handle)
     {
-        var referenced = false;
-        try
+        using var held = new HeldDescriptor(handle);
+        return NativeMethods.Shutdown(held.Fd, NativeMethods.ShutWrite) == 0 ? SocketError.Success : ToSocketError(Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>
+    /// What a call's result says: true when it is done, with the count it returned (0 on failure) and the error (Success
+    /// or the errno's); false when a signal interrupted it and it is to be made again.
+    /// </summary>
+    private static bool Completed(nint result, out long count, out SocketError error)
+    {
+        if (result >= 0)
         {
-            handle.DangerousAddRef(ref referenced);
-            return NativeMethods.Shutdown((int)handle.DangerousGetHandle(), NativeMethods.ShutWrite) == 0
-                ? SocketError.Success
-                : ToSocketError(Marshal.GetLastPInvokeError());
+            count = result;
+            error = SocketError.Success;
+            return true;
         }
-        finally
+
+        var errno = Marshal.GetLastPInvokeError();
+        count = 0;
+        error = ToSocketError(errno);
+        return errno != NativeMethods.EIntr;
+    }
+
+    /// <summary>
+    /// A reference on a socket's handle for the length of one call: the descriptor cannot be closed (and its number
+    /// reused by the next accept) under it. Throws ObjectDisposedException when the socket is disposed already.
+    /// </summary>
+    private ref struct HeldDescriptor
+    {
+        private readonly SafeHandle _handle;
+        private readonly bool _referenced;
+
+        public HeldDescriptor(SafeHandle handle)
         {
-            if (referenced)
+            _handle = handle;
+            handle.DangerousAddRef(ref _referenced);
+            Fd = (int)handle.DangerousGetHandle();
+        }
+
+        public int Fd { get; }
+
+        public readonly void Dispose()
+        {
+            if (_referenced)
             {
-                handle.DangerousRelease();
+                _handle.DangerousRelease();
             }
         }
     }

@@ -22,5 +22,8 @@ internal sealed class PresenceAudience
 
     public bool IsFriend(long userId) => Array.BinarySearch(_friends, userId) >= 0;
 
+    /// <summary>Whether presence is hidden from anyone (then <see cref="IsHidden"/> decides per friend).</summary>
+    public bool HasHidden => _hidden.Length > 0;
+
     public bool IsHidden(long userId) => _hidden.Length > 0 && Array.BinarySearch(_hidden, userId) >= 0;
 }

@@ -202,13 +202,11 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
     /// <summary>Writes the unsaved last-seen times, a batch per transaction; on a store failure they stay for the next attempt.</summary>
     private async Task SaveLastSeenAsync(CancellationToken cancellationToken)
     {
-        while (!_unsavedLastSeenMs.IsEmpty)
+        while (TakeLastSeenBatch() is { Length: > 0 } batch)
         {
-            var batch = _unsavedLastSeenMs.Take(LastSeenBatch).ToList();
             try
             {
-                await _accounts.SetLastSeenManyAsync(
-                    batch.ConvertAll(e => KeyValuePair.Create(e.Key, DateTimeOffset.FromUnixTimeMilliseconds(e.Value))), cancellationToken);
+                await _accounts.SetLastSeenManyAsync(batch, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -218,19 +216,41 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                _logger.LastSeenSaveFailed(Outages.StackOf(ex), batch.Count, ex.Message);
+                _logger.LastSeenSaveFailed(Outages.StackOf(ex), batch.Length, ex.Message);
                 return;
             }
 
             // Odd while removing (a seqlock): a reader that missed an entry removed here sees the count odd or changed.
             Interlocked.Increment(ref _lastSeenSaves);
-            foreach (var entry in batch)
+            foreach (var (userId, at) in batch)
             {
-                _unsavedLastSeenMs.TryRemove(entry); // only if no newer time replaced it meanwhile
+                // Only if no newer time replaced it meanwhile.
+                _unsavedLastSeenMs.TryRemove(KeyValuePair.Create(userId, at.ToUnixTimeMilliseconds()));
             }
 
             Interlocked.Increment(ref _lastSeenSaves);
         }
+    }
+
+    /// <summary>
+    /// Up to <see cref="LastSeenBatch"/> unsaved times, in one array filled by one loop. The LINQ chain this replaces
+    /// (take, list, convert) was compiled for its value types the first time a storm's windows closed, in the storm.
+    /// </summary>
+    private KeyValuePair<long, DateTimeOffset>[] TakeLastSeenBatch()
+    {
+        var batch = new KeyValuePair<long, DateTimeOffset>[Math.Min(_unsavedLastSeenMs.Count, LastSeenBatch)];
+        var count = 0;
+        foreach (var (userId, ms) in _unsavedLastSeenMs)
+        {
+            if (count == batch.Length)
+            {
+                break;
+            }
+
+            batch[count++] = KeyValuePair.Create(userId, DateTimeOffset.FromUnixTimeMilliseconds(ms));
+        }
+
+        return count == batch.Length ? batch : batch[..count];
     }
 
     /// <summary>Stopping: users who left within their last window were never flushed; their last-seen still goes to the store.</summary>
@@ -409,7 +429,7 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
 
         if (current != StatusOf(userId) || (lostElsewhere && current == PresenceStatus.Offline))
         {
-            var audience = await GetAudienceAsync(userId).WaitAsync(cancellationToken);
+            var audience = await GetAudienceAsync(userId, cancellationToken);
             if (current == PresenceStatus.Offline)
             {
                 _announced.TryRemove(userId, out _);
@@ -420,17 +440,10 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
             }
 
             var lastSeenMs = current == PresenceStatus.Offline ? _lastSeenMs.GetValueOrDefault(userId) : 0;
-            var frame = FrameCodec.Serialize(0, new PresencePush(userId, current, lastSeenMs));
-            var visible = new List<long>(audience.Friends.Length);
-            foreach (var friendId in audience.Friends)
-            {
-                if (!audience.IsHidden(friendId))
-                {
-                    visible.Add(friendId);
-                }
-            }
 
-            _push.Push(CollectionsMarshal.AsSpan(visible), frame);
+            // Serialized only when a friend is there to hear it: in a storm, the first of two friends to sign in finds
+            // nobody. The friends array itself when nothing is hidden (the usual case), so no copy either.
+            _push.Push(audience.HasHidden ? VisibleFriends(audience) : audience.Friends, new PresencePush(userId, current, lastSeenMs));
             _remote.Announced(userId, current);
         }
         else if (local)
@@ -443,6 +456,20 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
         {
             Forget(userId);
         }
+    }
+
+    private static ReadOnlySpan<long> VisibleFriends(PresenceAudience audience)
+    {
+        var visible = new List<long>(audience.Friends.Length);
+        foreach (var friendId in audience.Friends)
+        {
+            if (!audience.IsHidden(friendId))
+            {
+                visible.Add(friendId);
+            }
+        }
+
+        return CollectionsMarshal.AsSpan(visible);
     }
 
     /// <summary>
@@ -471,7 +498,7 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
             return;
         }
 
-        var audience = await GetAudienceAsync(subjectId).WaitAsync(cancellationToken);
+        var audience = await GetAudienceAsync(subjectId, cancellationToken);
         if (!audience.IsFriend(viewerId))
         {
             return;
@@ -485,14 +512,17 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
         }
     }
 
-    /// <summary>The cached (or in-flight) audience; a load that failed (store down) is retried, not cached.</summary>
-    private Task<PresenceAudience> GetAudienceAsync(long userId)
+    /// <summary>
+    /// The cached (or in-flight) audience; a load that failed (store down) is retried, not cached. A loaded one comes
+    /// back without a Task: every flush asks for one.
+    /// </summary>
+    private ValueTask<PresenceAudience> GetAudienceAsync(long userId, CancellationToken cancellationToken)
     {
         if (_audiences.TryGetValue(userId, out var cached))
         {
             if (cached is PresenceAudience loaded)
             {
-                return Task.FromResult(loaded);
+                return new(loaded);
             }
 
             var load = (AudienceLoad)cached;
@@ -508,12 +538,12 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
                 // Keep the audience itself from now on; the batch goes once none of its users refers to it.
                 var audience = load.Of(userId, loading.Result);
                 _audiences[userId] = audience;
-                return Task.FromResult(audience);
+                return new(audience);
             }
 
             if (!loading.IsFaulted && !loading.IsCanceled)
             {
-                return load.OfAsync(userId);
+                return new(load.OfAsync(userId).WaitAsync(cancellationToken));
             }
 
             _ = loading.Exception; // observed: the failure was (or will be) logged by the event that awaited it
@@ -523,7 +553,7 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
         fresh.UserIds.Add(userId);
         fresh.Loaded = LoadAudiencesAsync(fresh.UserIds);
         _audiences[userId] = fresh;
-        return fresh.OfAsync(userId);
+        return new(fresh.OfAsync(userId).WaitAsync(cancellationToken));
     }
 
     private async Task<PresenceAudience[]> LoadAudiencesAsync(List<long> userIds)

@@ -33,6 +33,9 @@ public sealed class ChatListener : BackgroundService
     private readonly ILogger<ChatListener> _logger;
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Socket _listenSocket;
+
+    /// <summary>Whether accepted sockets come with the listener's TCP_NODELAY: 0 not known yet, 1 they do, -1 they do not. The acceptor's thread only.</summary>
+    private int _noDelayInherited;
     private X509Certificate2? _certificate;
     private EpollAcceptor? _acceptor;
 
@@ -84,6 +87,9 @@ public sealed class ChatListener : BackgroundService
             {
                 socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             }
+
+            // Inherited by the accepted sockets (see AcceptPlain).
+            socket.NoDelay = true;
 
             socket.Bind(endpoint);
             return socket;
@@ -171,8 +177,19 @@ public sealed class ChatListener : BackgroundService
     /// <summary>A connection from the epoll acceptor: a bare descriptor, which lives in the reactor's set.</summary>
     private void AcceptPlain(SocketHandle socket, IPAddress address)
     {
-        // A socket that fails this is gone already; its first read says so.
-        _ = NativeSocket.SetNoDelay(socket);
+        // Linux gives an accepted socket the listener's TCP_NODELAY (set in Bind), which saves a setsockopt per
+        // accept, a storm's worth of system calls. The first connection shows whether this kernel does; if it did
+        // not, every connection sets it. A socket that fails the call is gone already; its first read says so.
+        if (_noDelayInherited == 0)
+        {
+            _noDelayInherited = NativeSocket.HasNoDelay(socket) ? 1 : -1;
+        }
+
+        if (_noDelayInherited < 0)
+        {
+            _ = NativeSocket.SetNoDelay(socket);
+        }
+
         var refusal = _registry.TryAdmit(address);
         if (refusal != Admission.Admitted)
         {

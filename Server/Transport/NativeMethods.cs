@@ -62,6 +62,9 @@ internal static class NativeMethods
     [DllImport("libc", SetLastError = true, EntryPoint = "setsockopt")]
     public static extern int SetSockOpt(int fd, int level, int name, ref int value, int length);
 
+    [DllImport("libc", SetLastError = true, EntryPoint = "getsockopt")]
+    public static extern int GetSockOpt(int fd, int level, int name, out int value, ref int length);
+
     [DllImport("libc", SetLastError = true, EntryPoint = "shutdown")]
     public static extern int Shutdown(int fd, int how);
 

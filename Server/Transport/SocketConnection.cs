@@ -108,6 +108,9 @@ internal sealed class SocketConnection : ChatConnection, IThreadPoolWorkItem
         }
     }
 
+    /// <summary>The connection's socket, for a look at its options (tests, diagnostics).</summary>
+    internal SafeHandle Handle => _handle;
+
     private protected override void Run(IConnectionSession session, Action<ChatConnection> ended)
     {
         _receiveState = Busy;

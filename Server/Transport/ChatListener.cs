@@ -178,14 +178,14 @@ public sealed class ChatListener : BackgroundService
     private void AcceptPlain(SocketHandle socket, IPAddress address)
     {
         // Linux gives an accepted socket the listener's TCP_NODELAY (set in Bind), which saves a setsockopt per
-        // accept, a storm's worth of system calls. The first connection shows whether this kernel does; if it did
-        // not, every connection sets it. A socket that fails the call is gone already; its first read says so.
-        if (_noDelayInherited == 0)
+        // accept, a storm's worth of system calls. The first connection the kernel answers for shows whether it does;
+        // if not, every connection sets it. A socket that fails either call is gone already; its first read says so.
+        if (_noDelayInherited == 0 && NativeSocket.HasNoDelay(socket) is { } inherited)
         {
-            _noDelayInherited = NativeSocket.HasNoDelay(socket) ? 1 : -1;
+            _noDelayInherited = inherited ? 1 : -1;
         }
 
-        if (_noDelayInherited < 0)
+        if (_noDelayInherited <= 0)
         {
             _ = NativeSocket.SetNoDelay(socket);
         }

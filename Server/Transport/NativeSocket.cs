@@ -44,12 +44,12 @@ internal static class NativeSocket
         return NativeMethods.SetSockOpt(socket.Descriptor, NativeMethods.IpProtoTcp, NativeMethods.TcpNoDelay, ref on, sizeof(int)) == 0;
     }
 
-    /// <summary>Whether Nagle's delay is off on the socket; false also when the kernel cannot say (the socket is gone).</summary>
-    public static bool HasNoDelay(SafeHandle socket)
+    /// <summary>Whether Nagle's delay is off on the socket; null when the kernel cannot say (the socket is gone).</summary>
+    public static bool? HasNoDelay(SafeHandle socket)
     {
         using var held = new HeldDescriptor(socket);
         var length = sizeof(int);
-        return NativeMethods.GetSockOpt(held.Fd, NativeMethods.IpProtoTcp, NativeMethods.TcpNoDelay, out var on, ref length) == 0 && on != 0;
+        return NativeMethods.GetSockOpt(held.Fd, NativeMethods.IpProtoTcp, NativeMethods.TcpNoDelay, out var on, ref length) == 0 ? on != 0 : null;
     }
 
     /// <summary>Makes the descriptor itself non-blocking, leaving the .NET socket over it as it was. False when the kernel refused.</summary>

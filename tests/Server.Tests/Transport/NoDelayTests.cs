@@ -37,7 +37,7 @@ public class NoDelayTests : IAsyncLifetime
 
             var accepted = _server.Get<ConnectionRegistry>().Connections.OfType<SocketConnection>().ToList();
             Assert.Equal(Connections, accepted.Count);
-            Assert.All(accepted, connection => Assert.True(NativeSocket.HasNoDelay(connection.Handle), $"connection {connection.Id} has Nagle's delay on"));
+            Assert.All(accepted, connection => Assert.True(NativeSocket.HasNoDelay(connection.Handle) is true, $"connection {connection.Id} has Nagle's delay on"));
         }
         finally
         {

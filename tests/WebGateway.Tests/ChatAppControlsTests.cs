@@ -190,4 +190,54 @@ public sealed class ChatAppControlsTests(BrowserFixture browser) : ChatSceneTest
         await bob.Client.WaitForPushAsync<GroupEventPush>(p => p.Kind == 4 && p.Group.GroupId == temporary.GroupId, Guard);
         await Expect(page.Locator($"#groups li.group[data-group-id='{temporary.GroupId}']")).ToHaveCountAsync(0);
     }
+
+    /// <summary>
+    /// Put in the page before its scripts: the socket's incoming frames wait while <c>window.__hold</c> is set, in order,
+    /// until <c>window.__release()</c>. The bridge's hello (text) always passes.
+    /// </summary>
+    private const string HoldIncoming = """
+        (() => {
+          const Native = window.WebSocket;
+          const held = [];
+          window.__hold = false;
+          window.__release = () => { window.__hold = false; for (const [handler, event] of held.splice(0)) handler(event); };
+          window.WebSocket = class extends Native {
+            set onmessage(handler) {
+              super.onmessage = (event) => {
+                if (window.__hold && typeof event.data !== 'string') held.push([handler, event]);
+                else handler(event);
+              };
+            }
+            get onmessage() { return super.onmessage; }
+          };
+        })();
+        """;
+
+    [Fact]
+    public async Task The_profile_form_waits_for_the_servers_copy_before_it_takes_input()
+    {
+        var alice = await Scene.NewUserAsync("p", "爱丽丝");
+        await alice.Client.RequestAsync<UpdateProfile, Profile>(new UpdateProfile("爱丽丝", "alice@example.com"), Guard);
+        var context = await Browser.NewContextAsync(BrowserFixture.Desktop);
+        await context.AddInitScriptAsync(HoldIncoming);
+        var page = await Scene.OpenAsync(context, alice);
+
+        // The profile opens while its GetProfile answer is held: nothing may be typed into a form the answer would overwrite.
+        await page.EvaluateAsync("() => { window.__hold = true; }");
+        await page.ClickAsync("#me");
+        await Expect(page.Locator("#profile-email")).ToBeDisabledAsync();
+        await Expect(page.Locator("#profile-nickname")).ToBeDisabledAsync();
+        await Expect(page.Locator("#profile-save")).ToBeDisabledAsync();
+
+        await page.EvaluateAsync("() => window.__release()");
+        await Expect(page.Locator("#profile-email")).ToBeEnabledAsync();
+        await Expect(page.Locator("#profile-email")).ToHaveValueAsync("alice@example.com");
+
+        // Typed after the answer, the user's input is what is saved.
+        await page.FillAsync("#profile-email", "alice3@example.com");
+        await page.ClickAsync("#profile-save");
+        await Expect(page.Locator("#profile-error")).ToHaveTextAsync("已保存");
+        var stored = await alice.Client.RequestAsync<GetProfile, Profile>(new GetProfile(), Guard);
+        Assert.Equal("alice3@example.com", stored.Email);
+    }
 }

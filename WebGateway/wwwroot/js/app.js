@@ -1730,11 +1730,15 @@ async function renderProfile() {
   const email = el('input', { type: 'email', autocomplete: 'email' });
   const username = el('div', { class: 'readonly', id: 'profile-username' });
   const phone = el('div', { class: 'readonly', id: 'profile-phone' });
+  const save = el('button', { type: 'submit', id: 'profile-save', class: 'primary-button', text: t.save });
+  // Not editable until the server's copy is in: filled after the user had started typing, it would overwrite their
+  // input, and a save would then store the old values without a word.
+  const editable = [nickname, email, save];
+  for (const control of editable) control.disabled = true;
   const form = el('form', { id: 'profile-form', novalidate: true },
     el('div', { class: 'field' }, el('span', { class: 'label', text: t.username }), username),
     el('div', { class: 'field' }, el('span', { class: 'label', text: t.phone }), phone),
-    field('profile-nickname', t.nickname, nickname), field('profile-email', t.email, email),
-    el('button', { type: 'submit', id: 'profile-save', class: 'primary-button', text: t.save }), slot);
+    field('profile-nickname', t.nickname, nickname), field('profile-email', t.email, email), save, slot);
   const status = el('select', {},
     el('option', { value: '1', text: t.online }), el('option', { value: '2', text: t.away }), el('option', { value: '3', text: t.busy }));
   status.value = String(state.profile?.status ?? 1);
@@ -1775,6 +1779,8 @@ async function renderProfile() {
     if (state.details === 'profile') fill(profile);
   } catch {
     // shown in the slot
+  } finally {
+    for (const control of editable) control.disabled = false;
   }
 }
 

@@ -25,5 +25,5 @@ internal sealed class PresenceAudience
     /// <summary>Whether presence is hidden from anyone (then <see cref="IsHidden"/> decides per friend).</summary>
     public bool HasHidden => _hidden.Length > 0;
 
-    public bool IsHidden(long userId) => _hidden.Length > 0 && Array.BinarySearch(_hidden, userId) >= 0;
+    public bool IsHidden(long userId) => HasHidden && Array.BinarySearch(_hidden, userId) >= 0;
 }

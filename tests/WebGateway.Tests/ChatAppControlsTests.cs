@@ -240,4 +240,61 @@ public sealed class ChatAppControlsTests(BrowserFixture browser) : ChatSceneTest
         var stored = await alice.Client.RequestAsync<GetProfile, Profile>(new GetProfile(), Guard);
         Assert.Equal("alice3@example.com", stored.Email);
     }
+
+    /// <summary>
+    /// Put in the page before its scripts: while <c>window.__failType</c> holds a message type's code, a request of that
+    /// type does not leave the page; the page receives an Error frame (code <c>window.__failCode</c>, text
+    /// <c>window.__failText</c>) for it instead, encoded by the page's own codec, as if the server had refused it.
+    /// </summary>
+    private const string FailRequests = """
+        (() => {
+          const Native = window.WebSocket;
+          let codec = null;
+          import('/js/codec.js').then((module) => { codec = module; window.__failReady = true; });
+          window.__failType = 0;
+          window.WebSocket = class extends Native {
+            send(bytes) {
+              const frame = bytes instanceof Uint8Array ? bytes : null;
+              const view = frame && frame.length >= 10 ? new DataView(frame.buffer, frame.byteOffset, frame.byteLength) : null;
+              if (!view || !codec || window.__failType === 0 || view.getUint16(4) !== window.__failType) { super.send(bytes); return; }
+              const error = codec.encodeFrame('Error', view.getUint32(6), { code: window.__failCode, message: window.__failText });
+              setTimeout(() => this.onmessage(new MessageEvent('message', { data: error.buffer })), 0);
+            }
+          };
+        })();
+        """;
+
+    [Fact]
+    public async Task A_profile_that_could_not_be_loaded_stays_closed_to_edits_until_it_is_opened_again()
+    {
+        var alice = await Scene.NewUserAsync("q", "爱丽丝");
+        await alice.Client.RequestAsync<UpdateProfile, Profile>(new UpdateProfile("爱丽丝", "alice@example.com"), Guard);
+        var context = await Browser.NewContextAsync(BrowserFixture.Desktop);
+        await context.AddInitScriptAsync(FailRequests);
+        var page = await Scene.OpenAsync(context, alice);
+        await page.WaitForFunctionAsync("() => window.__failReady === true");
+
+        // The store fails the GetProfile: its error is shown, and the empty form takes no input and cannot be saved.
+        var unavailable = ErrorText.For(ErrorCode.StorageUnavailable, "zh-CN");
+        await page.EvaluateAsync("([type, code, text]) => { window.__failType = type; window.__failCode = code; window.__failText = text; }",
+            new object[] { (int)MessageType.GetProfile, (int)ErrorCode.StorageUnavailable, unavailable });
+        await page.ClickAsync("#me");
+        await Expect(page.Locator("#profile-error")).ToHaveTextAsync(unavailable);
+        await Expect(page.Locator("#profile-email")).ToBeDisabledAsync();
+        await Expect(page.Locator("#profile-nickname")).ToBeDisabledAsync();
+        await Expect(page.Locator("#profile-save")).ToBeDisabledAsync();
+        await Expect(page.Locator("#profile-email")).ToHaveValueAsync("");
+
+        // Opened again once the store answers, the form shows the stored values and takes edits.
+        await page.EvaluateAsync("() => { window.__failType = 0; }");
+        await page.ClickAsync("#details-close");
+        await page.ClickAsync("#me");
+        await Expect(page.Locator("#profile-email")).ToBeEnabledAsync();
+        await Expect(page.Locator("#profile-email")).ToHaveValueAsync("alice@example.com");
+        await Expect(page.Locator("#profile-nickname")).ToHaveValueAsync("爱丽丝");
+
+        // Nothing was stored over the real values meanwhile.
+        var stored = await alice.Client.RequestAsync<GetProfile, Profile>(new GetProfile(), Guard);
+        Assert.Equal(("爱丽丝", "alice@example.com"), (stored.Nickname, stored.Email));
+    }
 }

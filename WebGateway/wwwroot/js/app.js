@@ -1773,15 +1773,18 @@ async function renderProfile() {
     say(slot, t.saved, { ok: true });
   });
   ui.detailsBody.replaceChildren(section(null, form), section(null, field('status-select', t.status, status), statusSlot));
+  let profile;
   try {
-    const profile = await req('GetProfile', {}, slot);
-    state.profile = { ...(state.profile ?? {}), ...profile };
-    if (state.details === 'profile') fill(profile);
+    profile = await req('GetProfile', {}, slot);
   } catch {
-    // shown in the slot
-  } finally {
-    for (const control of editable) control.disabled = false;
+    // Shown in the slot. The form stays closed: empty and editable, a save would store blanks over the real values.
+    // Opening the profile again asks again.
+    return;
   }
+  state.profile = { ...(state.profile ?? {}), ...profile };
+  if (state.details !== 'profile') return;
+  fill(profile);
+  for (const control of editable) control.disabled = false;
 }
 
 narrow.addEventListener('change', () => {

@@ -45,7 +45,7 @@ public interface IAccountStore
     /// What a token sign-in needs of the token and its user, in one round trip and nothing more (the hot read of a
     /// reconnect storm); null when there is no such token.
     /// </summary>
-    Task<TokenOwner?> FindTokenOwnerAsync(string tokenHash, CancellationToken cancellationToken);
+    ValueTask<TokenOwner?> FindTokenOwnerAsync(string tokenHash, CancellationToken cancellationToken);
 
     Task RevokeTokenAsync(string tokenHash, CancellationToken cancellationToken);
 

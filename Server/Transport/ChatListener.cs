@@ -207,7 +207,7 @@ public sealed class ChatListener : BackgroundService
         }
 
         var id = _registry.NextId();
-        Begin(() => new SocketConnection(id, socket, address, _socketContext), socket, address);
+        Begin((id, socket, address), static (self, s) => new SocketConnection(s.id, s.socket, s.address, self._socketContext), socket, address);
     }
 
     /// <summary>A connection from the .NET accept loop (TLS, or plain where there is no epoll reactor).</summary>
@@ -234,7 +234,7 @@ public sealed class ChatListener : BackgroundService
         var id = _registry.NextId();
         if (_certificate is null)
         {
-            Begin(() => new SocketConnection(id, socket, address, _socketContext), socket, address);
+            Begin((id, socket, address), static (self, s) => new SocketConnection(s.id, s.socket, s.address, self._socketContext), socket, address);
         }
         else
         {
@@ -242,13 +242,16 @@ public sealed class ChatListener : BackgroundService
         }
     }
 
-    /// <summary>Registers the connection, gives it its session and starts it; a failure here ends only this connection.</summary>
-    private void Begin(Func<ChatConnection> create, IDisposable socket, IPAddress address)
+    /// <summary>
+    /// Registers the connection, gives it its session and starts it; a failure here ends only this connection.
+    /// <paramref name="create"/> is static and gets what it needs in <paramref name="state"/>: no closure per accept.
+    /// </summary>
+    private void Begin<TState>(TState state, Func<ChatListener, TState, ChatConnection> create, IDisposable socket, IPAddress address)
     {
         ChatConnection? connection = null;
         try
         {
-            connection = create();
+            connection = create(this, state);
             _registry.Add(connection);
             connection.Start(_handler.OnConnected(connection), _ended);
         }
@@ -292,7 +295,7 @@ public sealed class ChatListener : BackgroundService
             }
         }
 
-        Begin(() => new TlsConnection(id, socket, address, tls, _inputOptions, _outputOptions), socket, address);
+        Begin((id, socket, address, tls), static (self, s) => new TlsConnection(s.id, s.socket, s.address, s.tls, self._inputOptions, self._outputOptions), socket, address);
     }
 
     /// <summary>A connection is over (its session was told): forget it, and say so when a socket error ended it.</summary>

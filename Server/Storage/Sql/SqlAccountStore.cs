@@ -205,11 +205,14 @@ internal sealed class SqlAccountStore(SqlDatabase db) : IAccountStore
     private const string TokenOwnerSql =
         "SELECT u.id, u.username, u.nickname, t.expires_at, t.revoked FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = @hash";
 
-    /// <summary>Every token sign-in reads this: through <see cref="SqlDatabase.ReadRowsAsync{TState}"/>, the engine's leanest read.</summary>
-    public async Task<TokenOwner?> FindTokenOwnerAsync(string tokenHash, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every token sign-in reads this: through <see cref="SqlDatabase.ReadRowsAsync{TState}"/>, the engine's leanest
+    /// read. SQLite's completes before it returns, and then no task is allocated for the answer.
+    /// </summary>
+    public ValueTask<TokenOwner?> FindTokenOwnerAsync(string tokenHash, CancellationToken cancellationToken)
     {
         var found = new StrongBox<TokenOwner?>();
-        await db.ReadRowsAsync(
+        var read = db.ReadRowsAsync(
             TokenOwnerSql,
             "@hash",
             tokenHash,
@@ -217,7 +220,13 @@ internal sealed class SqlAccountStore(SqlDatabase db) : IAccountStore
             static (row, found) => found.Value = new TokenOwner(
                 row.Int64(0), row.Text(1), row.Text(2), DateTimeOffset.FromUnixTimeMilliseconds(row.Int64(3)), row.Int64(4) != 0),
             cancellationToken);
-        return found.Value;
+        return read.IsCompletedSuccessfully ? new ValueTask<TokenOwner?>(found.Value) : AfterAsync(read, found);
+
+        static async ValueTask<TokenOwner?> AfterAsync(Task read, StrongBox<TokenOwner?> found)
+        {
+            await read;
+            return found.Value;
+        }
     }
 
     public Task RevokeAllTokensAsync(long userId, CancellationToken cancellationToken) =>

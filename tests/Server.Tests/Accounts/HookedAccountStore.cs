@@ -15,7 +15,7 @@ internal sealed class HookedAccountStore(IAccountStore inner) : IAccountStore
 
     public void AfterNextTokenOwnerRead(Func<Task> hook) => _afterNextTokenOwnerRead = hook;
 
-    public async Task<TokenOwner?> FindTokenOwnerAsync(string tokenHash, CancellationToken cancellationToken)
+    public async ValueTask<TokenOwner?> FindTokenOwnerAsync(string tokenHash, CancellationToken cancellationToken)
     {
         var owner = await inner.FindTokenOwnerAsync(tokenHash, cancellationToken);
         if (Interlocked.Exchange(ref _afterNextTokenOwnerRead, null) is { } hook)

@@ -46,7 +46,7 @@ public abstract partial class ChatStoreContract(IChatStore store)
         await Assert.ThrowsAsync<StorageUnavailableException>(() => unreachable.Friends.BlockAsync(1, 2, T0, Ct));
 
         // The sign-in's reads, which an engine may run below its ADO.NET provider, fail the same way.
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => unreachable.Accounts.FindTokenOwnerAsync("hash", Ct));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => unreachable.Accounts.FindTokenOwnerAsync("hash", Ct).AsTask());
         await Assert.ThrowsAsync<StorageUnavailableException>(() => unreachable.Friends.GetFriendCircleAsync(1, Ct));
         var draft = new MessageDraft(1, 1, 1, "hi", MessageFlags.None, [], T0);
         await Assert.ThrowsAsync<StorageUnavailableException>(() => unreachable.Messages.AppendAsync(draft, Ct));

@@ -31,7 +31,9 @@ public sealed class ChatSessionHandler : IConnectionHandler
     private readonly TransportOptions _options;
     private readonly ILogger<ChatSessionHandler> _logger;
     private readonly CancellationToken _stopping;
-    private readonly string _serverName;
+
+    /// <summary>The answer to every Hello: the same for the whole run, so built once.</summary>
+    private readonly Welcome _welcome;
     private readonly int _maxPipelined;
 
     public ChatSessionHandler(RequestRouter router, RequestLimits limits, SessionLifecycle lifecycle, Hosting.ServerCounters counters, IOptions<TransportOptions> options, IOptions<RequestLimitOptions> limitOptions, IHostApplicationLifetime lifetime, ILogger<ChatSessionHandler> logger)
@@ -46,7 +48,7 @@ public sealed class ChatSessionHandler : IConnectionHandler
         _options = options.Value;
         _logger = logger;
         _stopping = lifetime.ApplicationStopping;
-        _serverName = Environment.MachineName;
+        _welcome = new Welcome(FrameCodec.ProtocolVersion, (uint)_options.MaxFrameSize, (uint)_options.IdleTimeout.TotalSeconds, Environment.MachineName);
     }
 
     public IConnectionSession OnConnected(ChatConnection connection)
@@ -169,11 +171,7 @@ public sealed class ChatSessionHandler : IConnectionHandler
         }
 
         // Hello is answered whatever its request id (0 included): a client must learn whether the handshake took.
-        session.Handshaken(header.RequestId, new Welcome(
-            FrameCodec.ProtocolVersion,
-            (uint)_options.MaxFrameSize,
-            (uint)_options.IdleTimeout.TotalSeconds,
-            _serverName));
+        session.Handshaken(header.RequestId, _welcome);
         return true;
     }
 

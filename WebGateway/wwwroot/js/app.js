@@ -610,14 +610,21 @@ function onGroupEvent(f) {
   }
 }
 
+// A list that could not be loaded says why in the group's details, and opening them again asks once more.
 function loadMembers(current) {
   return req('GetGroupMembers', { groupId: current.targetId }, null).then(({ members }) => {
     if (state.current !== current) return;
     current.members = members;
+    current.membersLoaded = true;
+    current.membersError = null;
     for (const m of members) if (!state.names.has(m.userId) || !state.friends.has(m.userId)) state.names.set(m.userId, m.nickname || m.username);
     refreshDetails('group');
     renderHeader();
-  }).catch(() => {});
+  }).catch((error) => {
+    if (state.current !== current) return;
+    current.membersError = error?.code === 0 ? t.offline : (error?.message ?? String(error));
+    refreshDetails('group');
+  });
 }
 
 // ------------------------------------------------------------------------------------------- recent chats
@@ -1517,6 +1524,7 @@ ui.me?.addEventListener('click', () => (state.details === 'profile' ? closeDetai
 
 function openDetails(kind) {
   state.details = kind;
+  if (kind === 'group' && state.current && !state.current.membersLoaded) loadMembers(state.current);
   ui.details.hidden = false;
   ui.details.dataset.kind = kind;
   ui.info.setAttribute('aria-expanded', String(kind !== 'profile'));
@@ -1677,6 +1685,7 @@ function renderGroupDetails() {
         can.transfer ? act(t.transfer, 'transfer', 'GroupTransfer', { userId: m.userId }, t.confirmTransfer.replace('{name}', name)) : null,
         can.kick ? act(t.kick, 'kick', 'GroupKick', { userId: m.userId }) : null)));
   }
+  if (current.membersError) say(memberSlot, current.membersError, { sticky: true });
   parts.push(section(`${t.memberList} (${members.length})`, list, memberSlot));
 
   // Invite: friends who are not members yet.

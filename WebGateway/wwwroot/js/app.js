@@ -260,11 +260,16 @@ async function start() {
  * Sends a request; an Error answer (or a lost connection) is shown in `slot`, next to the control that asked,
  * and rethrown. Code 0 is the connection, not the server's answer: it is said in the page's language.
  */
+/** What a failed request tells the user: offline when the connection is down, else the server's message. */
+function errorText(error) {
+  return error?.code === 0 ? t.offline : (error?.message ?? String(error));
+}
+
 async function req(type, fields, slot = ui.error) {
   try {
     return (await connection.request(type, fields)).fields;
   } catch (error) {
-    if (slot) say(slot, error?.code === 0 ? t.offline : (error?.message ?? String(error)));
+    if (slot) say(slot, errorText(error));
     throw error;
   }
 }
@@ -622,7 +627,7 @@ function loadMembers(current) {
     renderHeader();
   }).catch((error) => {
     if (state.current !== current) return;
-    current.membersError = error?.code === 0 ? t.offline : (error?.message ?? String(error));
+    current.membersError = errorText(error);
     refreshDetails('group');
   });
 }
@@ -774,7 +779,7 @@ async function runSearch(text, nextPage = false) {
     state.search = { ...state.search, text, hits: [], more: false };
     ui.searchList.replaceChildren();
     ui.searchMore.hidden = true;
-    say(ui.searchStatus, error?.code === 0 ? t.offline : (error?.message ?? String(error)));
+    say(ui.searchStatus, errorText(error));
     return;
   }
   if (serial !== state.search.serial) return;
@@ -1504,7 +1509,7 @@ async function sendFile(file) {
     if (error instanceof UploadCancelled) { card.remove(); return; }
     card.classList.add('failed');
     progress.remove();
-    status.textContent = `${t.uploadFailed}: ${error?.code === 0 ? t.offline : (error?.message ?? String(error))}`;
+    status.textContent = `${t.uploadFailed}: ${errorText(error)}`;
     status.setAttribute('role', 'alert');
     cancel.textContent = t.close;
     cancel.onclick = () => card.remove();

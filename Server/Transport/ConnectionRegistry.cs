@@ -90,7 +90,9 @@ public sealed class ConnectionRegistry : IDisposable
         var now = Environment.TickCount64;
         var handshake = (long)_options.HandshakeTimeout.TotalMilliseconds;
         var idle = (long)_options.IdleTimeout.TotalMilliseconds;
-        foreach (var connection in _connections.Values)
+        // The dictionary's own enumerator: lock-free, and no copy. Values would take every lock of the dictionary
+        // (holding up the reactor's accepts and closes) and copy all the connections into a new list, every second.
+        foreach (var (_, connection) in _connections)
         {
             // A closed connection whose client does not close its side (or keeps writing) is dropped after a while.
             if (connection.ClosingSinceTicks != 0 && now - connection.ClosingSinceTicks > LingerMilliseconds)

@@ -74,6 +74,9 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
 
     /// <summary>The open windows in the order they close, with when (the time provider's timestamps).</summary>
     private readonly Queue<(long UserId, long DueTicks)> _closing = new();
+
+    /// <summary>Windows the set and the queue keep room for once all are closed (see <see cref="ReleaseWindowPeak"/>).</summary>
+    private const int KeptWindowCapacity = 1024;
     private bool _windowTimerArmed;
     /// <summary>Per online user: the audience once loaded, or the batch that loads it (<see cref="AudienceLoad"/>), so a loaded one costs no Task.</summary>
     private readonly Dictionary<long, object> _audiences = [];
@@ -295,6 +298,11 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
                 break;
             case PresenceEventKind.WindowClosed:
                 _openWindows.Remove(userId);
+                if (_openWindows.Count == 0)
+                {
+                    ReleaseWindowPeak();
+                }
+
                 await FlushAsync(userId, cancellationToken);
                 break;
             case PresenceEventKind.WindowsDue:
@@ -354,6 +362,24 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
         {
             _closing.Enqueue((userId, _time.GetTimestamp() + _windowTicks));
             ArmWindowTimer();
+        }
+    }
+
+    /// <summary>
+    /// Every window is closed: the set and the queue of windows give back what a storm grew them to (the sign-ins of one
+    /// window's length, 32 bytes each, kept for good otherwise), so that presence's memory follows the online
+    /// population. Small tables stay as they are, so a quiet server does not reallocate them at every sign-in.
+    /// </summary>
+    private void ReleaseWindowPeak()
+    {
+        if (_openWindows.EnsureCapacity(0) > KeptWindowCapacity)
+        {
+            _openWindows.TrimExcess();
+        }
+
+        if (_closing.Count == 0 && _closing.EnsureCapacity(0) > KeptWindowCapacity)
+        {
+            _closing.TrimExcess();
         }
     }
 

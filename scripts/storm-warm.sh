@@ -2,12 +2,13 @@
 # Two login storms against one server process: the first on a fresh process (as run.sh measures it), the second on
 # the same process after the first storm's clients left, when everything the storm runs is compiled and every table
 # has grown. Uses ../shared/bench-peers' server.sh and driver (built by a run.sh before), the driver's arguments as
-# run.sh gives them for w1, and prints per storm the CPU per login over the login phase, split as storm-split.sh does.
+# run.sh gives them for w1, and prints per storm the CPU per login over the login phase (scripts/storm-phase.sh).
 #
 #   scripts/storm-warm.sh chat|mosquitto      # CHAT_REPO, PEERS_RUN_DIR (default /var/tmp/peers-fresh), CLIENTS
 set -u
 server=${1:?usage: scripts/storm-warm.sh chat|mosquitto}
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/storm-phase.sh"
 peers=${PEERS:-$root/../shared/bench-peers}
 clients=${CLIENTS:-19500}
 export PEERS_RUN_DIR=${PEERS_RUN_DIR:-/var/tmp/peers-fresh} CHAT_REPO=${CHAT_REPO:-$root} SERVER_CPUS=${SERVER_CPUS-1}
@@ -23,8 +24,6 @@ ulimit -Sn "$(ulimit -Hn)"
 pid=$("$peers/server.sh" pid "$server")
 err=$(mktemp); out=$(mktemp)
 trap '"$peers/server.sh" stop "$server" > /dev/null; rm -f "$err" "$out"' EXIT
-stat_of() { awk '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print f[12], f[13] }' "/proc/$1/stat"; }
-tick=$(getconf CLK_TCK)
 for storm in 1 2; do
   for _ in $(seq 1 120); do [ "$(ss -tan state time-wait | wc -l)" -le 200 ] && break; sleep 1; done
   : > "$err"
@@ -32,18 +31,11 @@ for storm in 1 2; do
     --server "$server" --server-pid "$pid" --adapter "$adapter" --port "$port" --workload idle --rbuf 1024 --timeout 300 \
     --clients "$clients" --hold 5 --settle 5 --concurrency 100 "${extra[@]}" --params "storm-warm storm=$storm" \
     --results "$PEERS_RUN_DIR/results-storm-warm.tsv" > "$out" 2> "$err" &
-  run=$!; first=""; last=""
-  for _ in $(seq 1 8000); do
-    kill -0 "$run" 2>/dev/null || break
-    [ -z "$first" ] && grep -q "warm-up:" "$err" && first=$(stat_of "$pid")
-    if [ -n "$first" ] && grep -q "login:" "$err"; then last=$(stat_of "$pid"); break; fi
-    sleep 0.05
-  done
+  run=$!
+  storm_watch "$err" "$run" "$pid"
   wait "$run"
-  [ -n "$first" ] && [ -n "$last" ] || { echo "storm $storm: no login phase seen" >&2; cat "$err" >&2; exit 1; }
-  read -r u1 s1 <<< "$first"; read -r u2 s2 <<< "$last"
+  [ -n "$storm_first" ] && [ -n "$storm_last" ] || { echo "storm $storm: no login phase seen" >&2; cat "$err" >&2; exit 1; }
   line=$(tail -1 "$out")
-  field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<< "$line"; }
-  echo "$server storm$storm us_per_login=$(field server_cpu_us_per_login) rate=$(field connect_rate_per_s)" \
-    "user_us=$(( (u2 - u1) * 1000000 / tick / clients )) sys_us=$(( (s2 - s1) * 1000000 / tick / clients )) steal=$(field host_steal_pct)"
+  echo "$server storm$storm us_per_login=$(storm_field "$line" server_cpu_us_per_login) rate=$(storm_field "$line" connect_rate_per_s)" \
+    "steal=$(storm_field "$line" host_steal_pct) $(storm_split "$clients")"
 done

@@ -377,7 +377,8 @@ public sealed class PresenceTracker : BackgroundService, ISessionObserver
             _openWindows.TrimExcess();
         }
 
-        if (_closing.Count == 0 && _closing.EnsureCapacity(0) > KeptWindowCapacity)
+        // Empty too: every window in the queue is still in the set, which is empty.
+        if (_closing.EnsureCapacity(0) > KeptWindowCapacity)
         {
             _closing.TrimExcess();
         }

@@ -146,8 +146,11 @@ public sealed class ChatAppAccessibilityTests(BrowserFixture browser) : ChatScen
         await page.GotoAsync(Scene.Url("/verify/password_reset"));
         await page.FillAsync("#f-phone", alice.Web.Phone);
         await page.ClickAsync("button[type=submit]");
-        // WaitForURLAsync, not the URL assertion the other tests use: the check needs the page's load event (its styles).
-        await page.WaitForURLAsync(Scene.Url("/verify/password_reset2"));
+        // The check needs the new page loaded (its styles), not just its URL. The page's own readyState is asked, not
+        // Playwright's record of the load event (WaitForURLAsync): on a starved machine that record went missing for a
+        // page that had loaded, and the wait hung (see BrowserFixture.WaitTimeoutMs).
+        await Expect(page).ToHaveURLAsync(Scene.Url("/verify/password_reset2"));
+        await page.WaitForFunctionAsync("() => document.readyState === 'complete'");
         await page.FillAsync("#f-password", "123");
         await CheckAsync("/verify/password_reset2");
 
